@@ -1,0 +1,33 @@
+// Bundles every entry point with esbuild. `--tests` also compiles the test tree
+// with tsc (type-checked) into out/, `--production` minifies.
+import { build } from 'esbuild';
+import { execSync } from 'node:child_process';
+import { cpSync, mkdirSync, existsSync } from 'node:fs';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning' };
+// tfjs backends that cannot install here (tfjs-node*) stay external and are required at run time.
+const engineExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'latent-lab-native'];
+
+const nodeEntries = [
+  { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', external: engineExternals, banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/engine/child.ts'], outfile: 'dist/engine-child.js', external: engineExternals },
+];
+const webEntries = ['webview/dashboard/main.ts', 'webview/attention/main.ts'];
+
+mkdirSync('dist/webview', { recursive: true });
+await Promise.all([
+  ...nodeEntries.filter((e) => existsSync(e.entryPoints[0])).map((e) => build({ ...common, ...e })),
+  ...webEntries.filter((f) => existsSync(f)).map((f) =>
+    build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [f], outfile: `dist/webview/${f.split('/')[1]}.js` })),
+]);
+// The wasm backend loads its .wasm files from beside the bundle.
+for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+  cpSync(`node_modules/@tensorflow/tfjs-backend-wasm/dist/${f}`, `dist/${f}`);
+}
+if (args.has('--tests') || args.has('--bench')) {
+  execSync('npx tsc -p .', { stdio: 'inherit' });
+}
