@@ -1,0 +1,14 @@
+// One visual question: the unit every data source produces and every method consumes.
+
+export interface Example {
+  id: string;               // unique within its source, stable for a seed (used to de-duplicate splits)
+  task: string;             // synthetic task name, or 'jsonl'
+  imageSize: number;        // H = W
+  image: Float32Array;      // [H, W, 3] row-major, values in [0, 1]
+  question: string;         // lower-case words separated by spaces
+  choices?: string[];       // multiple choice: the answer is one of these
+  answer: string;           // the exact string greedy generation must produce
+  rationale: string[];      // short reasoning steps, one sentence each (VaLR interleaves latents before each)
+}
+
+export interface Splits { train: Example[]; val: Example[]; test: Example[] }
