@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian machine (as root) and runs
+# every test: type check, unit, language server, engine, native kernels (with and
+# without the addon), webview rendering in headless Chromium, and the real VS Code
+# (code-server) suite. Exits non-zero on any failure or if a suite ran no test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS=0
+step() { echo "[test-all $(printf '%4d' "$SECONDS")s] $*"; }
+
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v rg >/dev/null || need_apt+=(ripgrep)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
+command -v g++ >/dev/null || need_apt+=(g++ make python3)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  step "apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q "${need_apt[@]}" >/dev/null
+fi
+
+step "npm ci"
+npm ci --no-audit --no-fund 2>&1 | grep -v 'Unknown user config' | tail -3
+
+step "npm test"
+npm test
+step "all tests passed"
