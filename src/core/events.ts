@@ -1,0 +1,213 @@
+// The typed event stream of a training run, and the IPC control messages.
+// Pure TypeScript (no tfjs): the CLI prints these, the engine's child process
+// sends them over `process.send`, and the extension's run manager receives them.
+// Every event carries the run directory and an ISO timestamp, so a listener
+// following several runs can tell them apart.
+
+import type { BackendName } from './experiment';
+
+/**
+ * What the engine's `selectBackend` found: the backend in use and why the
+ * others were skipped. Structurally the engine's BackendReport (src/engine/backend.ts),
+ * repeated here so the extension can read it without loading tfjs.
+ */
+export interface BackendReport {
+  name: string;                          // 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
+  simd?: boolean;
+  threads?: number;
+  fastBatchMatMul?: boolean;
+  tried: { name: string; ok: boolean; reason?: string }[];
+}
+
+export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';
+
+interface EventBase {
+  runDir: string;
+  time: string;          // ISO-8601
+}
+
+export interface StartedEvent extends EventBase {
+  type: 'started';
+  name: string;
+  method: string;
+  backend: BackendReport;
+  totalSteps: number;
+  totalEpochs: number;
+  stepsPerEpoch: number;
+  resumedFromStep: number;   // 0 for a fresh run
+  trainExamples: number;
+  parameters: { total: number; trainable: number };
+}
+
+export interface ProgressEvent extends EventBase {
+  type: 'progress';
+  step: number;            // steps done so far (1-based count)
+  totalSteps: number;
+  epoch: number;           // 0-based
+  totalEpochs: number;
+  stage: string;           // e.g. 'sft', 'livr stage 1 (bottleneck)'
+  loss: number;
+  lr: number;
+  examplesPerSecond: number;
+  etaSeconds: number;
+}
+
+/** One `type: 'train'` line of metrics.jsonl, as logged every `train.log_every` steps. */
+export interface TrainMetrics {
+  type: 'train';
+  step: number;
+  epoch: number;
+  stage: string;
+  lr: number;
+  loss: number;
+  terms: Record<string, number>;
+  grad_norm: number;
+  examples_per_s: number;
+  time: string;
+}
+
+/** One `type: 'eval'` line of metrics.jsonl. */
+export interface EvalMetrics {
+  type: 'eval';
+  step: number;
+  split: string;
+  examples: number;
+  accuracy: Record<string, number>;        // per task
+  mean_accuracy: number;                   // mean over tasks
+  diagnostics: EvalDiagnostics;
+  time: string;
+}
+
+/** Latent diagnostics; a field is absent when `eval.diagnostics` did not ask for it or it does not apply (K = 0). */
+export interface EvalDiagnostics {
+  drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };
+  bottleneck_mask?: { accuracy: Record<string, number>; mean_accuracy: number };
+  answer_latent_attention?: number;        // mean attention mass, answer rows → latent columns
+}
+
+export type MetricsRecord = TrainMetrics | EvalMetrics;
+
+export interface MetricsEvent extends EventBase {
+  type: 'metrics';
+  record: TrainMetrics;
+}
+
+export interface EvaluationEvent extends EventBase {
+  type: 'evaluation';
+  record: EvalMetrics;
+}
+
+export interface CheckpointEvent extends EventBase {
+  type: 'checkpoint';
+  step: number;
+  path: string;            // the checkpoint folder
+  reason: 'periodic' | 'final' | 'stop';
+}
+
+export interface LogEvent extends EventBase {
+  type: 'log';
+  level: 'info' | 'warning';
+  message: string;
+}
+
+export interface DoneEvent extends EventBase {
+  type: 'done';
+  status: Exclude<RunStatus, 'running' | 'failed'>;
+  step: number;
+  wallSeconds: number;
+  finalEval?: EvalMetrics;
+}
+
+export interface ErrorEvent extends EventBase {
+  type: 'error';
+  message: string;
+  step: number;
+}
+
+export type EngineEvent =
+  | StartedEvent | ProgressEvent | MetricsEvent | EvaluationEvent
+  | CheckpointEvent | LogEvent | DoneEvent | ErrorEvent;
+
+export type EngineEventType = EngineEvent['type'];
+
+// ---- IPC: parent → child -------------------------------------------------
+
+/** What the engine child process should do. */
+export type EngineJob =
+  | { kind: 'train'; experimentFile: string; outDir?: string; backend?: BackendName; maxSteps?: number }
+  | { kind: 'resume'; runDir: string }
+  | { kind: 'eval'; target: string; split?: 'val' | 'test' };
+
+export type ControlMessage =
+  | { type: 'start'; job: EngineJob }
+  | { type: 'stop' }              // finish the current step, checkpoint, exit 0
+  | { type: 'heartbeat' };        // the parent is alive; the child answers with nothing
+
+// ---- IPC: child → parent -------------------------------------------------
+
+export type ChildMessage =
+  | { type: 'event'; event: EngineEvent }
+  | { type: 'exit'; code: number };
+
+export function isControlMessage(x: unknown): x is ControlMessage {
+  if (typeof x !== 'object' || x === null) return false;
+  const t = (x as { type?: unknown }).type;
+  return t === 'start' || t === 'stop' || t === 'heartbeat';
+}
+
+export function isChildMessage(x: unknown): x is ChildMessage {
+  if (typeof x !== 'object' || x === null) return false;
+  const t = (x as { type?: unknown }).type;
+  return t === 'event' || t === 'exit';
+}
+
+// ---- text form -------------------------------------------------------------
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+function accuracyLine(acc: Record<string, number>, mean: number): string {
+  const parts = Object.entries(acc).map(([task, a]) => `${task} ${pct(a)}`);
+  return `mean ${pct(mean)}${parts.length > 1 ? ` (${parts.join(', ')})` : ''}`;
+}
+
+/** Lines describing an eval record: accuracy per task, then each diagnostic. */
+export function describeEval(r: EvalMetrics): string[] {
+  const lines = [`eval @ step ${r.step} on ${r.split} (${r.examples} examples): accuracy ${accuracyLine(r.accuracy, r.mean_accuracy)}`];
+  const d = r.diagnostics;
+  if (d.drop_latents) lines.push(`  latents dropped:       accuracy ${accuracyLine(d.drop_latents.accuracy, d.drop_latents.mean_accuracy)}`);
+  if (d.bottleneck_mask) lines.push(`  bottleneck mask:       accuracy ${accuracyLine(d.bottleneck_mask.accuracy, d.bottleneck_mask.mean_accuracy)}`);
+  if (d.answer_latent_attention !== undefined) lines.push(`  answer→latent attention: ${d.answer_latent_attention.toFixed(4)}`);
+  return lines;
+}
+
+/**
+ * The log line(s) for an event, as the CLI prints them and train.log stores
+ * them. Progress events have none: they drive the progress bar only.
+ */
+export function describeEvent(e: EngineEvent): string[] {
+  switch (e.type) {
+    case 'started': {
+      const skipped = e.backend.tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`).join('; ');
+      return [
+        `run ${e.name} (${e.method}) in ${e.runDir}`,
+        `backend ${e.backend.name}${skipped ? ` (skipped ${skipped})` : ''}`,
+        `${e.trainExamples} training examples, ${e.totalEpochs} epochs × ${e.stepsPerEpoch} steps = ${e.totalSteps} steps; ` +
+          `${e.parameters.trainable}/${e.parameters.total} parameters trainable` +
+          (e.resumedFromStep ? `; resuming after step ${e.resumedFromStep}` : ''),
+      ];
+    }
+    case 'progress': return [];
+    case 'metrics': {
+      const r = e.record;
+      const terms = Object.entries(r.terms).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ');
+      return [`step ${r.step} epoch ${r.epoch + 1} [${r.stage}] loss ${r.loss.toFixed(4)}${terms ? ` (${terms})` : ''} lr ${r.lr.toExponential(2)} |g| ${r.grad_norm.toFixed(3)} ${r.examples_per_s.toFixed(1)} ex/s`];
+    }
+    case 'evaluation': return describeEval(e.record);
+    case 'checkpoint': return [`checkpoint (${e.reason}) step ${e.step}: ${e.path}`];
+    case 'log': return [e.level === 'warning' ? `warning: ${e.message}` : e.message];
+    case 'done': return [`${e.status} after ${e.step} steps in ${e.wallSeconds.toFixed(1)} s`];
+    case 'error': return [`error at step ${e.step}: ${e.message}`];
+  }
+}

@@ -1,0 +1,118 @@
+// The run directory: every file name in one place, and readers for the files
+// the extension shows. Pure Node (fs + path), no tfjs.
+//
+//   <run>/config.json            resolved experiment config
+//   <run>/experiment.yaml        copy of the source file as it was at start
+//   <run>/metrics.jsonl          one JSON object per line (train / eval records)
+//   <run>/summary.json           status, backend, best metric, final accuracies
+//   <run>/train.log              every line the CLI printed
+//   <run>/checkpoints/step-N/    checkpoint.json, weights.bin, optimizer.bin, tokenizer.json
+//   <run>/checkpoints/latest     text file: the folder name of the newest checkpoint
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BackendReport, EvalMetrics, MetricsRecord, RunStatus } from './events';
+
+export const RUN_FILES = {
+  config: 'config.json',
+  source: 'experiment.yaml',
+  metrics: 'metrics.jsonl',
+  summary: 'summary.json',
+  log: 'train.log',
+  checkpoints: 'checkpoints',
+  latest: 'latest',
+} as const;
+
+export const CHECKPOINT_FILES = {
+  index: 'checkpoint.json',
+  weights: 'weights.bin',
+  optimizer: 'optimizer.bin',
+  tokenizer: 'tokenizer.json',
+} as const;
+
+export interface RunSummary {
+  name: string;
+  method: string;
+  status: RunStatus;
+  started: string;                 // ISO
+  updated: string;                 // ISO
+  wall_seconds: number;
+  step: number;
+  total_steps: number;
+  backend?: BackendReport;
+  best?: { metric: 'mean_accuracy'; value: number; step: number; split: string };
+  final?: EvalMetrics;
+  latest_checkpoint?: string;      // folder name under checkpoints/
+  error?: string;                  // when status is 'failed'
+}
+
+export function runPaths(runDir: string) {
+  const ckpts = path.join(runDir, RUN_FILES.checkpoints);
+  return {
+    dir: runDir,
+    config: path.join(runDir, RUN_FILES.config),
+    source: path.join(runDir, RUN_FILES.source),
+    metrics: path.join(runDir, RUN_FILES.metrics),
+    summary: path.join(runDir, RUN_FILES.summary),
+    log: path.join(runDir, RUN_FILES.log),
+    checkpoints: ckpts,
+    latest: path.join(ckpts, RUN_FILES.latest),
+    checkpoint: (step: number) => path.join(ckpts, checkpointFolderName(step)),
+  };
+}
+
+export function checkpointFolderName(step: number): string {
+  return `step-${step}`;
+}
+
+/** `runs/<YYYYMMDD-HHMMSS>-<name>` (local time), the default run folder name. */
+export function runFolderName(name: string, when: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${when.getFullYear()}${p(when.getMonth() + 1)}${p(when.getDate())}-${p(when.getHours())}${p(when.getMinutes())}${p(when.getSeconds())}`;
+  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
+  return `${stamp}-${safe}`;
+}
+
+/** Parses metrics.jsonl; a torn last line (a run killed mid-write) is skipped. */
+export function readMetrics(runDir: string): MetricsRecord[] {
+  const file = runPaths(runDir).metrics;
+  if (!fs.existsSync(file)) return [];
+  const out: MetricsRecord[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as MetricsRecord);
+    } catch {
+      // torn line: ignore
+    }
+  }
+  return out;
+}
+
+export function readSummary(runDir: string): RunSummary | undefined {
+  const file = runPaths(runDir).summary;
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as RunSummary;
+}
+
+/** The newest checkpoint folder of a run (absolute), or undefined when there is none. */
+export function latestCheckpoint(runDir: string): string | undefined {
+  const p = runPaths(runDir);
+  if (!fs.existsSync(p.latest)) return undefined;
+  const name = fs.readFileSync(p.latest, 'utf8').trim();
+  return name ? path.join(p.checkpoints, name) : undefined;
+}
+
+/** Is `dir` a run directory (has config.json) rather than a checkpoint folder? */
+export function isRunDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, RUN_FILES.config));
+}
+
+export function isCheckpointDir(dir: string): boolean {
+  return fs.existsSync(path.join(dir, CHECKPOINT_FILES.index));
+}
+
+/** The run directory a checkpoint folder belongs to (`<run>/checkpoints/step-N`). */
+export function runDirOfCheckpoint(ckptDir: string): string {
+  return path.dirname(path.dirname(path.resolve(ckptDir)));
+}
