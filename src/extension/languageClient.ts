@@ -1,0 +1,29 @@
+// Starts dist/server.js over IPC for `latent-experiment` documents.
+
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { ServerSettings } from '../server/protocol';
+
+export const LANGUAGE_ID = 'latent-experiment';
+
+function currentSettings(): ServerSettings {
+  const cfg = vscode.workspace.getConfiguration('latentLab');
+  return { validation: { debounceMs: cfg.get<number>('validation.debounceMs', 200) } };
+}
+
+export async function startLanguageClient(context: vscode.ExtensionContext): Promise<LanguageClient> {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ language: LANGUAGE_ID, scheme: 'file' }, { language: LANGUAGE_ID, scheme: 'untitled' }],
+    initializationOptions: currentSettings(),
+    // Pushes `latentLab.*` settings to the server (didChangeConfiguration) when they change.
+    synchronize: { configurationSection: 'latentLab' },
+  };
+  const client = new LanguageClient('latentLab', 'Latent Lab Experiments', serverOptions, clientOptions);
+  await client.start();
+  return client;
+}
