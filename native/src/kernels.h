@@ -1,0 +1,40 @@
+// The table of compute kernels. One table per instruction-set variant
+// (generic x86-64/SSE2, AVX2+FMA, AVX-512); dispatch.cc picks one at run time.
+// All arrays are row-major float32; no function allocates.
+#pragma once
+
+namespace ll {
+
+struct KernelTable {
+  const char* name;  // "generic" | "avx2" | "avx512"
+  // Built-in sgemm on rows [m0, m1) of C[M, N] = op(A)[M, K] · op(B)[K, N]
+  // (beta = 0). pa / pb are scratch buffers of packAFloats() / packBFloats(N).
+  void (*sgemmRows)(int ta, int tb, int M, int N, int K, const float* A, long lda, const float* B, long ldb,
+                    float* C, long ldc, int m0, int m1, float* pa, float* pb);
+  long (*packAFloats)();
+  long (*packBFloats)(int N);
+  void (*exp)(const float* x, float* y, long n);
+  void (*erf)(const float* x, float* y, long n);
+  // GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  void (*geluTanh)(const float* x, float* y, long n);
+  void (*geluTanhGrad)(const float* dy, const float* x, float* dx, long n);
+  // LayerNorm over rows [r0, r1) of x[R, D]; population variance, as torch.
+  void (*layerNorm)(const float* x, const float* g, const float* b, float* y, long r0, long r1, long D, float eps);
+  // Backward over rows [r0, r1): writes dx, ADDS this range's dg / db into dg / db.
+  void (*layerNormGrad)(const float* dy, const float* x, const float* g, float* dx, float* dg, float* db,
+                        long r0, long r1, long D, float eps);
+  // y[c] = sum_r x[r, c] over rows [0, R), columns [c0, c1)
+  void (*sumLeading)(const float* x, long R, long C, float* y, long c0, long c1);
+  // y[r] = sum_c x[r, c] for rows [r0, r1)
+  void (*sumTrailing)(const float* x, long C, float* y, long r0, long r1);
+  // Adam / AdamW on [0, n): m, v updated in place, out = new parameter value.
+  // out = x (1 - lr wd) - lr (m / bc1) / (sqrt(v / bc2) + eps)
+  void (*adam)(const float* x, const float* g, float* m, float* v, float* out, long n, float lr, float b1, float b2,
+               float eps, float invBc1, float invBc2, float wd);
+};
+
+const KernelTable* genericKernels();
+const KernelTable* avx2Kernels();    // nullptr when the compiler could not build it
+const KernelTable* avx512Kernels();  // nullptr when the compiler could not build it
+
+}  // namespace ll
