@@ -1,0 +1,78 @@
+// `extends: base.experiment.yaml`: read the chain child -> base -> base's base,
+// stop on a missing file or a cycle (naming the chain), and merge: mappings merge
+// key by key (deeply), lists and scalars in the variant replace the base's.
+import * as path from 'node:path';
+import type { Problem } from '../problems';
+import type { ValidatorHost } from './host';
+import { pathKey, type SourceLayer } from './sourceMap';
+import { parseExperimentYaml } from './yamlSource';
+
+export interface ResolvedChain {
+  value?: Record<string, unknown>;   // merged; absent when any file of the chain failed to parse or resolve
+  layers: SourceLayer[];             // child-first
+  files: string[];                   // the file and every base it extends, child-first
+  problems: Problem[];
+}
+
+const MAX_DEPTH = 32;
+
+export function resolveChain(text: string, file: string, host: ValidatorHost): ResolvedChain {
+  return load(text, file, host, [file]);
+}
+
+function load(text: string, file: string, host: ValidatorHost, stack: string[]): ResolvedChain {
+  const parsed = parseExperimentYaml(text, file);
+  const chain: ResolvedChain = { layers: [parsed.layer], files: [file], problems: [...parsed.problems] };
+  if (!parsed.value || parsed.problems.some((p) => p.severity === 'error')) return chain;
+
+  const { extends: ext, ...own } = parsed.value;
+  if (ext === undefined) return { ...chain, value: own };
+
+  const span = parsed.layer.spans.get(pathKey(['extends']));
+  const range = span?.value ?? span?.head ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  const fail = (code: string, message: string): ResolvedChain =>
+    ({ ...chain, problems: [...chain.problems, { file, range, severity: 'error', code, message, path: 'extends' }] });
+
+  if (typeof ext !== 'string' || ext.trim() === '') {
+    return fail('extends.type', '`extends` must be the path of a base experiment file, e.g. `extends: livr.experiment.yaml`');
+  }
+  const basePath = path.resolve(path.dirname(file), ext);
+  const shown = (p: string) => path.relative(path.dirname(stack[0]), p) || path.basename(p);
+  if (stack.includes(basePath)) {
+    const cycle = [...stack.slice(stack.indexOf(basePath)), basePath].map(shown).join(' → ');
+    return fail('extends.cycle', `\`extends\` makes a cycle: ${cycle}; remove the \`extends\` that closes the loop`);
+  }
+  if (stack.length > MAX_DEPTH) return fail('extends.depth', `\`extends\` chain is deeper than ${MAX_DEPTH} files: flatten it`);
+  const baseText = host.fileExists(basePath) ? host.readFile(basePath) : undefined;
+  if (baseText === undefined) {
+    return fail('extends.missing', `\`extends\`: base file '${ext}' not found (looked for ${basePath}); fix the path, which is relative to this file's folder`);
+  }
+
+  const base = load(baseText, basePath, host, [...stack, basePath]);
+  const merged: ResolvedChain = {
+    layers: [...chain.layers, ...base.layers],
+    files: [...chain.files, ...base.files],
+    problems: [...chain.problems, ...base.problems],
+  };
+  const baseErrors = base.problems.filter((p) => p.severity === 'error');
+  if (!base.value || baseErrors.length) {
+    const first = baseErrors[0];
+    const detail = first ? ` (first: ${path.basename(first.file)}:${first.range.start.line + 1}: ${first.message})` : '';
+    merged.problems.push({ file, range, severity: 'error', code: 'extends.base-invalid', path: 'extends',
+      message: `base experiment '${ext}' has ${baseErrors.length || 'unreadable'} error${baseErrors.length === 1 ? '' : 's'}${detail}: fix the base file` });
+    return merged;
+  }
+  return { ...merged, value: deepMerge(base.value, own) as Record<string, unknown> };
+}
+
+/** Mappings merge key by key; anything else in `over` replaces `base`. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

@@ -1,0 +1,65 @@
+// THE experiment validator: YAML text -> resolved, typed ExperimentConfig plus
+// every Problem with its file and exact range. The language server, the
+// extension, the CLI and the engine all call this; it never throws.
+import * as path from 'node:path';
+import type { ExperimentConfig } from './experiment';
+import { hasErrors, InvalidExperimentError, type Problem } from './problems';
+import { checkMergedValue } from './validate/checkConfig';
+import { resolveChain } from './validate/extendsChain';
+import { nodeHost, type ValidatorHost } from './validate/host';
+import { baseDirFromLocator } from './validate/paths';
+import { Locator, originRange } from './validate/sourceMap';
+
+export type { ValidatorHost } from './validate/host';
+export { nodeHost } from './validate/host';
+export { applyOverrides, expandSweep } from './validate/overrides';
+export { experimentSchema, schemaAt, keysAt, type JsonSchema } from './validate/schema';
+export { nearest } from './validate/nearest';
+
+export interface ValidationResult {
+  config?: ExperimentConfig;   // present only when there is no error
+  problems: Problem[];
+  files: string[];             // the file and every base it extends
+}
+
+export function validateExperimentText(text: string, filePath: string, host: ValidatorHost = nodeHost): ValidationResult {
+  const file = path.resolve(filePath);
+  try {
+    const chain = resolveChain(text, file, host);
+    if (!chain.value || hasErrors(chain.problems)) return { problems: sortProblems(chain.problems, chain.files), files: chain.files };
+    const locator = new Locator(chain.layers, file);
+    const checked = checkMergedValue(chain.value, locator, baseDirFromLocator(locator, file), host);
+    const problems = sortProblems([...chain.problems, ...checked.problems], chain.files);
+    return { ...(hasErrors(problems) ? {} : { config: checked.config }), problems, files: chain.files };
+  } catch (err) {
+    // A bug here must not take down the language server: report it as a problem.
+    const detail = err instanceof Error ? err.message : String(err);
+    return { problems: [{ file, range: originRange(), severity: 'error', code: 'internal',
+      message: `internal validator error (${detail}): please report it with this file` }], files: [file] };
+  }
+}
+
+export function validateExperimentFile(filePath: string, host: ValidatorHost = nodeHost): ValidationResult {
+  const file = path.resolve(filePath);
+  const text = host.fileExists(file) ? host.readFile(file) : undefined;
+  if (text === undefined) {
+    const why = host.fileExists(file) ? 'cannot be read (is it a folder?)' : 'does not exist';
+    return { problems: [{ file, range: originRange(), severity: 'error', code: 'file.missing',
+      message: `experiment file ${file} ${why}: check the path` }], files: [file] };
+  }
+  return validateExperimentText(text, file, host);
+}
+
+/** The resolved config, or InvalidExperimentError carrying every problem. */
+export function loadExperiment(filePath: string): ExperimentConfig {
+  const result = validateExperimentFile(filePath);
+  if (!result.config) throw new InvalidExperimentError(result.problems);
+  return result.config;
+}
+
+// Problems in the order a reader meets them: the file itself first, then its bases.
+function sortProblems(problems: Problem[], files: string[]): Problem[] {
+  const rank = (f: string) => { const i = files.indexOf(f); return i < 0 ? files.length : i; };
+  return [...problems].sort((a, b) => rank(a.file) - rank(b.file)
+    || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}
