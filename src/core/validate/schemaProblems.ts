@@ -112,8 +112,8 @@ function errorToProblem(e: ErrorObject, locator: Locator, path: ConfigPath): Pro
       return make(path, 'value', 'schema.items', `${field} must have ${rule} item${n === 1 ? '' : 's'} (got ${Array.isArray(e.data) ? e.data.length : 0})${path[path.length - 1] === 'intensity' ? ': write [low, high]' : ''}`);
     }
     case 'uniqueItems': {
-      const i = params.i as number, j = params.j as number;
-      return make([...path, i], 'value', 'schema.unique', `${field} lists ${describe((e.data as unknown[])[i])} twice (items ${j + 1} and ${i + 1}): remove one`);
+      const first = Math.min(params.i as number, params.j as number), second = Math.max(params.i as number, params.j as number);
+      return make([...path, second], 'value', 'schema.unique', `${field} lists ${describe((e.data as unknown[])[second])} twice (items ${first + 1} and ${second + 1}): remove one`);
     }
     case 'minLength':
       return make(path, 'value', 'schema.empty', `${field} must not be empty: write a value or delete the key`);
