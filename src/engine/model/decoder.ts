@@ -1,0 +1,158 @@
+// Decoder: token embedding V×d (tied with the LM head), latent embedding K×d
+// (unshared) or 1×d (shared), learned positions, n pre-LN blocks with a
+// per-example additive mask, final LayerNorm, logits = x·Eᵀ.
+//
+// Input at position t (segment ids from sequence.ts):
+//   image  (1): the projector's image token for that patch
+//   latent (2): latent_embed[k] for the k-th latent of its run (row 0 when shared)
+//   else      : token_embed[id]
+// plus pos_embed[position].
+import { tf } from '../backend';
+import { block, createBlock, type BlockLora, type BlockParams } from './block';
+import { layerNorm } from './layerNorm';
+import { matMul2d } from './linear';
+import { createLayerNorm, INIT_STD, type LayerNormParams, type ParamStore } from './params';
+import { SEGMENT } from './segments';
+
+export interface DecoderParams {
+  tokenEmbed: tf.Variable;          // decoder.token_embed  [V, d]
+  latentEmbed: tf.Variable | null;  // decoder.latent_embed [K | 1, d]; null when K = 0
+  posEmbed: tf.Variable;            // decoder.pos_embed    [maxSeqLen, d]
+  blocks: BlockParams[];            // decoder.blocks.i.*
+  lnF: LayerNormParams;             // decoder.ln_f
+  heads: number;
+}
+
+export interface DecoderShape {
+  vocab: number; d: number; layers: number; heads: number; mlpRatio: number;
+  maxSeqLen: number; latentRows: number; // K (unshared), 1 (shared) or 0 (no latents)
+}
+
+export function createDecoder(store: ParamStore, s: DecoderShape): DecoderParams {
+  const blocks: BlockParams[] = [];
+  for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `decoder.blocks.${i}`, s.d, s.mlpRatio, s.layers));
+  return {
+    tokenEmbed: store.create('decoder.token_embed', [s.vocab, s.d], { kind: 'normal', std: INIT_STD }),
+    latentEmbed: s.latentRows > 0 ? store.create('decoder.latent_embed', [s.latentRows, s.d], { kind: 'normal', std: INIT_STD }) : null,
+    posEmbed: store.create('decoder.pos_embed', [s.maxSeqLen, s.d], { kind: 'normal', std: INIT_STD }),
+    blocks,
+    lnF: createLayerNorm(store, 'decoder.ln_f', s.d),
+    heads: s.heads,
+  };
+}
+
+export interface DecoderInputs {
+  tokenOneHot: tf.Tensor2D;    // [B·T, V]
+  imageTokens: tf.Tensor;      // [B, P, d]
+  segments: Int32Array;        // [B·T] host
+  positions?: Int32Array;      // [B·T] host; default 0..T−1 in every row
+  mask: tf.Tensor;             // [B, 1, T, T] additive
+  B: number;
+  T: number;
+}
+
+export interface DecoderOptions {
+  captureAttention?: boolean;
+  returnHidden?: boolean;
+  /** Called after every block with x [B, T, d]; returns the x the next block sees (CrystaL's transplant). */
+  afterBlock?: (x: tf.Tensor, layer: number) => tf.Tensor;
+  lora?: BlockLora[];          // per block
+}
+
+/** Host-side placement of image runs and latent rows, from the segment ids. */
+function placement(segments: Int32Array, B: number, T: number, P: number, latentRows: number) {
+  const keepToken = new Float32Array(B * T);                       // 1 where the token embedding is used
+  const latentOneHot = latentRows > 0 ? new Float32Array(B * T * latentRows) : null; // [B·T, K|1]
+  const imageStarts: number[][] = []; // per example, the first position of each image run
+  for (let b = 0; b < B; b++) {
+    const starts: number[] = [];
+    let latentIndex = 0;
+    for (let t = 0; t < T; t++) {
+      const i = b * T + t;
+      const s = segments[i];
+      const prev = t > 0 ? segments[i - 1] : -1;
+      if (s === SEGMENT.image) {
+        if (prev !== SEGMENT.image) starts.push(t);
+      } else if (s === SEGMENT.latent) {
+        latentIndex = prev === SEGMENT.latent ? latentIndex + 1 : 0;
+        if (!latentOneHot) throw new Error(`decoder: example ${b} has latent positions but the model has latents.count: 0`);
+        const row = latentRows === 1 ? 0 : latentIndex;
+        if (row >= latentRows) throw new Error(`decoder: example ${b} has a run of more than latents.count = ${latentRows} latent tokens`);
+        latentOneHot[i * latentRows + row] = 1;
+      } else {
+        keepToken[i] = 1;
+      }
+    }
+    for (const s of starts) {
+      for (let t = s; t < s + P; t++) {
+        if (segments[b * T + t] !== SEGMENT.image) throw new Error(`decoder: example ${b}: image run at ${s} is shorter than P = ${P}`);
+      }
+    }
+    if (b > 0 && starts.length !== imageStarts[0].length) {
+      throw new Error(`decoder: example ${b} has ${starts.length} image runs but example 0 has ${imageStarts[0].length}`);
+    }
+    imageStarts.push(starts);
+  }
+  return { keepToken, latentOneHot, imageStarts };
+}
+
+/** Input embeddings [B, T, d]. */
+function embed(p: DecoderParams, inp: DecoderInputs): tf.Tensor {
+  const { B, T } = inp;
+  const d = p.tokenEmbed.shape[1] as number;
+  const P = inp.imageTokens.shape[1] as number;
+  const latentRows = p.latentEmbed ? p.latentEmbed.shape[0] as number : 0;
+  const place = placement(inp.segments, B, T, P, latentRows);
+  // One-hot matmul instead of tf.gather: gather's gradient needs UnsortedSegmentSum, missing on wasm.
+  const tok = tf.mul(matMul2d(inp.tokenOneHot, p.tokenEmbed as tf.Tensor2D), tf.tensor2d(place.keepToken, [B * T, 1])); // [B·T, d]
+  let x = tf.reshape(tok, [B, T, d]);
+  if (place.latentOneHot && p.latentEmbed) {
+    const lat = matMul2d(tf.tensor2d(place.latentOneHot, [B * T, latentRows]), p.latentEmbed as tf.Tensor2D); // [B·T, d]
+    x = tf.add(x, tf.reshape(lat, [B, T, d]));
+  }
+  const runs = place.imageStarts[0]?.length ?? 0;
+  for (let r = 0; r < runs; r++) {
+    const starts = place.imageStarts.map((st) => st[r]);
+    if (starts.every((s) => s === starts[0])) {
+      x = tf.add(x, tf.pad(inp.imageTokens, [[0, 0], [starts[0], T - starts[0] - P], [0, 0]])); // [B, T, d]
+    } else { // runs at different positions (e.g. image_twice after prompts of different lengths)
+      const rows = starts.map((s, b) => tf.pad(tf.slice(inp.imageTokens, [b, 0, 0], [1, P, d]), [[0, 0], [s, T - s - P], [0, 0]]));
+      x = tf.add(x, tf.concat(rows, 0)); // [B, T, d]
+    }
+  }
+  const maxLen = p.posEmbed.shape[0] as number;
+  if (T > maxLen) throw new Error(`decoder: sequence length ${T} exceeds maxSeqLen ${maxLen}`);
+  if (inp.positions) {
+    const oh = new Float32Array(B * T * maxLen);
+    inp.positions.forEach((pos, i) => { oh[i * maxLen + pos] = 1; });
+    const pos = matMul2d(tf.tensor2d(oh, [B * T, maxLen]), p.posEmbed as tf.Tensor2D); // [B·T, d]
+    return tf.add(x, tf.reshape(pos, [B, T, d]));
+  }
+  return tf.add(x, tf.slice(p.posEmbed, [0, 0], [T, d])); // [T, d] broadcasts over B
+}
+
+export interface DecoderOutput {
+  logits: tf.Tensor3D;        // [B, T, V]
+  attention?: tf.Tensor4D[];  // per layer [B, h, T, T]
+  hidden?: tf.Tensor3D[];     // per layer output [B, T, d] (after afterBlock)
+}
+
+export function decoder(p: DecoderParams, inp: DecoderInputs, opts: DecoderOptions = {}): DecoderOutput {
+  const { B, T } = inp;
+  const [V, d] = p.tokenEmbed.shape as [number, number];
+  let x = embed(p, inp); // [B, T, d]
+  const attention: tf.Tensor4D[] = [];
+  const hidden: tf.Tensor3D[] = [];
+  p.blocks.forEach((bp, l) => {
+    const out = block(x, bp, p.heads, inp.mask, opts.lora?.[l]);
+    x = opts.afterBlock ? opts.afterBlock(out.x, l) : out.x;
+    if (opts.captureAttention) attention.push(out.probs);
+    if (opts.returnHidden) hidden.push(x as tf.Tensor3D);
+  });
+  const h = tf.reshape(layerNorm(x, p.lnF), [B * T, d]) as tf.Tensor2D;             // [B·T, d]
+  const logits = matMul2d(h, tf.transpose(p.tokenEmbed) as tf.Tensor2D);          // [B·T, V], tied head
+  const result: DecoderOutput = { logits: tf.reshape(logits, [B, T, V]) };
+  if (opts.captureAttention) result.attention = attention;
+  if (opts.returnHidden) result.hidden = hidden;
+  return result;
+}

@@ -1,0 +1,19 @@
+// Projector: Linear(d_v → d) · GELU · Linear(d → d): vision features → P image tokens.
+import type { tf } from '../backend';
+import { gelu } from './block';
+import { linear } from './linear';
+import { createLinear, type LinearParams, type ParamStore } from './params';
+
+export interface ProjectorParams {
+  in: LinearParams;   // projector.in  [d_v, d]
+  out: LinearParams;  // projector.out [d, d]
+}
+
+export function createProjector(store: ParamStore, dVision: number, d: number): ProjectorParams {
+  return { in: createLinear(store, 'projector.in', dVision, d), out: createLinear(store, 'projector.out', d, d) };
+}
+
+/** features [B, P, d_v] → image tokens [B, P, d]. */
+export function projector(features: tf.Tensor, p: ProjectorParams): tf.Tensor {
+  return linear(gelu(linear(features, p.in)), p.out);
+}

@@ -1,0 +1,176 @@
+// Sequence layout: Example[] → host arrays → the model's BatchTensors.
+//
+//   after_prompt  (LIVR, CrystaL): <bos> <img>×P prompt… <lat>×K answer… <eos> <pad>…
+//   before_prompt:                 <bos> <img>×P <lat>×K prompt… answer… <eos> <pad>…
+//   interleaved   (VaLR):          <bos> <img>×P prompt… (<latStart> <lat>×K <latEnd> step…)×S <sep> answer… <eos> <pad>…
+//
+// prompt = question words, then `<sep> choice words` for each choice. With
+// `rationale: true` (plain CoT) the answer segment is `step… step… <sep> answer…`.
+// Targets are next-token ids; the loss covers every prediction of an answer-segment
+// token (answer words, <eos>, rationale steps, <latStart>/<latEnd>), never of a latent.
+import type { Example } from '../data/example';
+import type { LatentsConfig } from '../../core/experiment';
+import { tf } from '../backend';
+import { SEGMENT } from './segments';
+import type { BatchTensors } from './tinyVlm';
+
+/** Special token ids, fixed by the tokenizer (src/engine/data/tokenizer.ts). */
+export const SPECIAL = { pad: 0, bos: 1, eos: 2, img: 3, lat: 4, latStart: 5, latEnd: 6, unk: 7, sep: 8 } as const;
+
+/** What this file needs of the tokenizer. */
+export interface TokenizerLike {
+  readonly size: number;
+  encode(text: string): number[];
+}
+
+export interface SequenceLayout {
+  T: number;                               // fixed sequence length (right padding)
+  patchSize: number;                       // p
+  latentCount: number;                     // K (0: no latents)
+  placement: LatentsConfig['placement'];
+  rationale?: boolean;                     // plain CoT: rationale steps before the answer
+  imageTwice?: boolean;                    // LIVR control: a second <img>×P run where the latents would be
+  includeAnswer?: boolean;                 // false: prefix only (generation); default true
+}
+
+export interface EncodedBatch {
+  B: number;
+  T: number;
+  vocabSize: number;
+  ids: string[];             // Example.id per row
+  tokenIds: Int32Array;      // [B·T]
+  segments: Int32Array;      // [B·T] SEGMENT ids
+  targets: Int32Array;       // [B·T] next-token id (pad at the last position)
+  lossMask: Float32Array;    // [B·T] 1 where targets[t] is an answer-segment token
+  answerStart: Int32Array;   // [B] first answer-segment position (= prefix length when includeAnswer is false)
+  length: Int32Array;        // [B] positions used before padding
+  patches: Float32Array;     // [B·P·p·p·3]
+  P: number;
+  patchDim: number;          // p·p·3
+}
+
+/**
+ * image [H, W, 3] row-major → patches [P, p·p·3]: patch n = py·(W/p) + px
+ * (raster order), and inside a patch value (dy·p + dx)·3 + c (row-major, channel last).
+ */
+export function patchify(image: Float32Array, size: number, p: number, out: Float32Array, offset: number): void {
+  const g = size / p;
+  let o = offset;
+  for (let py = 0; py < g; py++) {
+    for (let px = 0; px < g; px++) {
+      for (let dy = 0; dy < p; dy++) {
+        const row = ((py * p + dy) * size + px * p) * 3;
+        for (let k = 0; k < p * 3; k++) out[o++] = image[row + k];
+      }
+    }
+  }
+}
+
+/** One example's tokens and segments, before padding. */
+function layoutOne(ex: Example, tok: TokenizerLike, L: SequenceLayout, P: number): { ids: number[]; segs: number[]; answerStart: number } {
+  const ids: number[] = [];
+  const segs: number[] = [];
+  const push = (xs: number[], seg: number) => { for (const x of xs) { ids.push(x); segs.push(seg); } };
+  const latents = (n: number) => push(new Array<number>(n).fill(SPECIAL.lat), SEGMENT.latent);
+  const image = () => push(new Array<number>(P).fill(SPECIAL.img), SEGMENT.image);
+
+  push([SPECIAL.bos], SEGMENT.text);
+  image();
+  if (L.placement === 'before_prompt') latents(L.latentCount);
+  push(tok.encode(ex.question), SEGMENT.text);
+  for (const c of ex.choices ?? []) push([SPECIAL.sep, ...tok.encode(c)], SEGMENT.text);
+  if (L.placement === 'after_prompt') latents(L.latentCount);
+  if (L.imageTwice) image();
+  const answerStart = ids.length;
+  if (L.includeAnswer === false) return { ids, segs, answerStart };
+  if (L.placement === 'interleaved') {
+    for (const step of ex.rationale) {
+      push([SPECIAL.latStart], SEGMENT.answer);
+      latents(L.latentCount);
+      push([SPECIAL.latEnd, ...tok.encode(step)], SEGMENT.answer);
+    }
+    if (ex.rationale.length > 0) push([SPECIAL.sep], SEGMENT.answer);
+  } else if (L.rationale) {
+    for (const step of ex.rationale) push(tok.encode(step), SEGMENT.answer);
+    if (ex.rationale.length > 0) push([SPECIAL.sep], SEGMENT.answer);
+  }
+  push([...tok.encode(ex.answer), SPECIAL.eos], SEGMENT.answer);
+  return { ids, segs, answerStart };
+}
+
+export function encodeExamples(examples: Example[], tok: TokenizerLike, layout: SequenceLayout): EncodedBatch {
+  if (examples.length === 0) throw new Error('encodeExamples: empty batch');
+  const { T, patchSize: p } = layout;
+  const size = examples[0].imageSize;
+  if (size % p !== 0) throw new Error(`example ${examples[0].id}: image size ${size} is not a multiple of model.patch_size ${p}`);
+  const P = (size / p) ** 2;
+  const patchDim = p * p * 3;
+  const B = examples.length;
+  const enc: EncodedBatch = {
+    B, T, vocabSize: tok.size, ids: examples.map((e) => e.id),
+    tokenIds: new Int32Array(B * T).fill(SPECIAL.pad),
+    segments: new Int32Array(B * T).fill(SEGMENT.pad),
+    targets: new Int32Array(B * T).fill(SPECIAL.pad),
+    lossMask: new Float32Array(B * T),
+    answerStart: new Int32Array(B),
+    length: new Int32Array(B),
+    patches: new Float32Array(B * P * patchDim),
+    P, patchDim,
+  };
+  examples.forEach((ex, b) => {
+    if (ex.imageSize !== size) throw new Error(`example ${ex.id}: image size ${ex.imageSize} differs from ${size} in the same batch; every image of a run has data.image_size`);
+    if (ex.image.length !== size * size * 3) throw new Error(`example ${ex.id}: image has ${ex.image.length} values, expected ${size}·${size}·3`);
+    const { ids, segs, answerStart } = layoutOne(ex, tok, layout, P);
+    if (ids.length > T) {
+      throw new Error(`example ${ex.id}: needs ${ids.length} sequence positions but the model's sequence length is ${T}; raise data.max_text_tokens or shorten the question/answer`);
+    }
+    const o = b * T;
+    enc.tokenIds.set(ids, o);
+    enc.segments.set(segs, o);
+    for (let t = 0; t + 1 < ids.length; t++) {
+      enc.targets[o + t] = ids[t + 1];
+      enc.lossMask[o + t] = segs[t + 1] === SEGMENT.answer ? 1 : 0;
+    }
+    enc.answerStart[b] = answerStart;
+    enc.length[b] = ids.length;
+    patchify(ex.image, size, p, enc.patches, b * P * patchDim);
+  });
+  return enc;
+}
+
+/** Host one-hot [B·T, V] (built on the host: tfjs-wasm's float32 oneHot writes int32 bits). */
+export function oneHot(ids: Int32Array, V: number): Float32Array {
+  const out = new Float32Array(ids.length * V);
+  ids.forEach((id, i) => {
+    if (id < 0 || id >= V) throw new Error(`token id ${id} outside the vocabulary of ${V}`);
+    out[i * V + id] = 1;
+  });
+  return out;
+}
+
+/** Host arrays → tensors the model reads. `mask` is a host mask from masks.ts or a [B,1,T,T] tensor. Dispose with disposeBatch. */
+export function toBatchTensors(enc: EncodedBatch, mask: Float32Array | tf.Tensor4D): BatchTensors {
+  const { B, T } = enc;
+  return {
+    patches: tf.tensor3d(enc.patches, [B, enc.P, enc.patchDim]),
+    tokenOneHot: tf.tensor2d(oneHot(enc.tokenIds, enc.vocabSize), [B * T, enc.vocabSize]),
+    segments: enc.segments,
+    B, T,
+    mask: mask instanceof Float32Array ? tf.tensor4d(mask, [B, 1, T, T]) : mask,
+  };
+}
+
+export function disposeBatch(batch: BatchTensors): void {
+  batch.patches.dispose();
+  batch.tokenOneHot.dispose();
+  batch.mask.dispose();
+}
+
+/**
+ * Sequence length a config needs: <bos> + image run(s) + latents + text budget + <eos>.
+ * interleavedSteps: VaLR's reasoning steps, each with <latStart> <lat>×K <latEnd>, plus the <sep>.
+ */
+export function sequenceLength(o: { patches: number; latentCount: number; maxTextTokens: number; imageTwice?: boolean; interleavedSteps?: number }): number {
+  const latentPositions = o.interleavedSteps !== undefined ? o.interleavedSteps * (o.latentCount + 2) + 1 : o.latentCount;
+  return 1 + o.patches * (o.imageTwice ? 2 : 1) + latentPositions + o.maxTextTokens + 1;
+}

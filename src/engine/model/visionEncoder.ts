@@ -1,0 +1,43 @@
+// Vision encoder: patches → Linear(p·p·3 → d_v) + learned positions (P × d_v)
+// → n_v pre-LN bidirectional blocks → final LayerNorm.
+import { tf } from '../backend';
+import { block, createBlock, type BlockParams } from './block';
+import { layerNorm } from './layerNorm';
+import { linear } from './linear';
+import { createLayerNorm, createLinear, INIT_STD, type LayerNormParams, type LinearParams, type ParamStore } from './params';
+
+export interface VisionEncoderParams {
+  patchEmbed: LinearParams;  // vision.patch_embed  [p·p·3, d_v]
+  posEmbed: tf.Variable;     // vision.pos_embed    [P, d_v]
+  blocks: BlockParams[];     // vision.blocks.i.*
+  lnF: LayerNormParams;      // vision.ln_f
+  heads: number;
+}
+
+export interface VisionEncoderShape {
+  patchDim: number;  // p·p·3
+  patches: number;   // P
+  d: number;         // d_v
+  layers: number;    // n_v
+  heads: number;
+  mlpRatio: number;
+}
+
+export function createVisionEncoder(store: ParamStore, s: VisionEncoderShape): VisionEncoderParams {
+  const blocks: BlockParams[] = [];
+  for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `vision.blocks.${i}`, s.d, s.mlpRatio, s.layers));
+  return {
+    patchEmbed: createLinear(store, 'vision.patch_embed', s.patchDim, s.d),
+    posEmbed: store.create('vision.pos_embed', [s.patches, s.d], { kind: 'normal', std: INIT_STD }),
+    blocks,
+    lnF: createLayerNorm(store, 'vision.ln_f', s.d),
+    heads: s.heads,
+  };
+}
+
+/** patches [B, P, p·p·3] → features [B, P, d_v]. */
+export function visionEncoder(patches: tf.Tensor, p: VisionEncoderParams): tf.Tensor {
+  let x = tf.add(linear(patches, p.patchEmbed), p.posEmbed); // [B, P, d_v]
+  for (const b of p.blocks) x = block(x, b, p.heads, null).x; // bidirectional: no mask
+  return layerNorm(x, p.lnF);
+}
