@@ -1,0 +1,72 @@
+// Finds and loads the optional `latent-lab-native` addon. Never throws: when
+// the package is missing or was not built, `loadNativeAddon()` says why.
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The functions exported by native/src/addon.cc (all buffers Float32Array). */
+export interface NativeAddon {
+  loadBlas(libraryPath: string): boolean;
+  useBuiltinGemm(on: boolean): void;
+  setThreads(threads: number): void;
+  selectKernels(variant: 'auto' | 'generic' | 'avx2' | 'avx512'): boolean;
+  info(): { simd: string; simdSupported: string; gemm: 'blas' | 'builtin'; blasPath: string; blasConfig: string; threads: number };
+  gemm(batch: number, M: number, N: number, K: number, transA: boolean, transB: boolean,
+    A: Float32Array, aOffset: number, aStride: number, B: Float32Array, bOffset: number, bStride: number,
+    C: Float32Array, cOffset: number, cStride: number): void;
+  unary(op: 0 | 1 | 2, x: Float32Array, y: Float32Array): void; // 0 exp, 1 erf, 2 GELU (tanh)
+  geluTanhGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  layerNorm(x: Float32Array, g: Float32Array, b: Float32Array, y: Float32Array, R: number, D: number, eps: number): void;
+  layerNormGrad(dy: Float32Array, x: Float32Array, g: Float32Array, dx: Float32Array, dg: Float32Array, db: Float32Array,
+    R: number, D: number, eps: number): void;
+  sum(x: Float32Array, R: number, C: number, y: Float32Array, mode: 0 | 1): void; // 0: reduce leading, 1: trailing
+  adam(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, lr: number, beta1: number,
+    beta2: number, eps: number, invBiasCorrection1: number, invBiasCorrection2: number, weightDecay: number): void;
+}
+
+export interface NativeAddonLoad {
+  addon: NativeAddon | null;
+  reason?: string;      // why addon is null
+  blasReason?: string;  // which BLAS was opened, or why the built-in sgemm is used
+  addonPath?: string;
+}
+
+interface LoaderModule { load(): NativeAddonLoad }
+
+// The package as installed (optionalDependencies "latent-lab-native": "file:native"),
+// else the native/ folder of this checkout (development, tests, bench), else
+// LATENT_LAB_NATIVE_DIR.
+function findLoader(): { loader: LoaderModule | null; tried: string[] } {
+  const tried: string[] = [];
+  const candidates: string[] = [];
+  if (process.env.LATENT_LAB_NATIVE_DIR) candidates.push(path.resolve(process.env.LATENT_LAB_NATIVE_DIR));
+  candidates.push('latent-lab-native');
+  for (let dir = __dirname, i = 0; i < 6; i++, dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'native', 'package.json');
+    if (fs.existsSync(pkg)) candidates.push(path.join(dir, 'native'));
+  }
+  for (const c of candidates) {
+    tried.push(c);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return { loader: require(c) as LoaderModule, tried };
+    } catch { /* next */ }
+  }
+  return { loader: null, tried };
+}
+
+let cached: NativeAddonLoad | null = null;
+
+export function loadNativeAddon(): NativeAddonLoad {
+  if (cached) return cached;
+  const { loader, tried } = findLoader();
+  if (!loader) {
+    cached = { addon: null, reason: `package latent-lab-native not installed (looked in ${tried.join(', ')})` };
+  } else {
+    try {
+      cached = loader.load();
+    } catch (e) {
+      cached = { addon: null, reason: `latent-lab-native loader failed: ${(e as Error).message}` };
+    }
+  }
+  return cached;
+}
