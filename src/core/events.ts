@@ -189,10 +189,15 @@ export function describeEval(r: EvalMetrics): string[] {
 export function describeEvent(e: EngineEvent): string[] {
   switch (e.type) {
     case 'started': {
-      const skipped = e.backend.tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`).join('; ');
+      const b = e.backend;
+      const bits: string[] = [];
+      if (b.simd !== undefined) bits.push(b.simd ? 'simd' : 'no simd');
+      if (b.threads !== undefined) bits.push(`${b.threads} thread${b.threads === 1 ? '' : 's'}`);
+      if (b.fastBatchMatMul) bits.push('fast batched matmul');
+      const skipped = b.tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`).join('; ');
       return [
         `run ${e.name} (${e.method}) in ${e.runDir}`,
-        `backend ${e.backend.name}${skipped ? ` (skipped ${skipped})` : ''}`,
+        `backend ${b.name}${bits.length ? ` (${bits.join(', ')})` : ''}${skipped ? `; skipped ${skipped}` : ''}`,
         `${e.trainExamples} training examples, ${e.totalEpochs} epochs × ${e.stepsPerEpoch} steps = ${e.totalSteps} steps; ` +
           `${e.parameters.trainable}/${e.parameters.total} parameters trainable` +
           (e.resumedFromStep ? `; resuming after step ${e.resumedFromStep}` : ''),

@@ -1,0 +1,137 @@
+// `latent-lab train | resume | eval`: thin wrappers that parse flags, run the
+// engine in this process, print its events (progress bar + log lines), and
+// turn the outcome into an exit code (0 completed/stopped, 1 failed, 2 usage).
+
+import * as path from 'node:path';
+import type { BackendName } from '../core/experiment';
+import { describeEval } from '../core/events';
+import { formatProblem, InvalidExperimentError } from '../core/problems';
+import { ProgressPrinter } from './progress';
+
+const BACKENDS: BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+const TRAIN_HELP = `usage: latent-lab train FILE [--out DIR] [--backend B] [--max-steps N] [--quiet]
+
+Trains the experiment in FILE (*.experiment.yaml). The file is validated first;
+an invalid file is refused with file:line:col messages and nothing is created.
+
+  --out DIR        run directory (default: <output.runs_dir>/<YYYYMMDD-HHMMSS>-<name>)
+  --backend B      override runtime.backend: ${BACKENDS.join(' | ')}
+  --max-steps N    stop after N optimizer steps (overrides train.max_steps)
+  --quiet          print only evaluations, errors and the result
+
+A sweep (sweep.fields / sweep.seeds) runs its configs one after another in
+sub-folders of the run directory. Ctrl-C finishes the current step, writes a
+checkpoint and exits 0; 'latent-lab resume RUN_DIR' continues it.
+`;
+
+const RESUME_HELP = `usage: latent-lab resume RUN_DIR [--quiet]
+
+Continues a stopped (or crashed) run from RUN_DIR/checkpoints/latest, with the
+run's own config.json, exactly as if it had not been interrupted.
+`;
+
+const EVAL_HELP = `usage: latent-lab eval RUN_DIR|CHECKPOINT [--split val|test] [--max-examples N]
+
+Evaluates the latest checkpoint of RUN_DIR (or the given checkpoints/step-N
+folder): per-task accuracy with greedy generation, plus the diagnostics in the
+run's eval.diagnostics. Appends a 'type: eval' record to RUN_DIR/metrics.jsonl.
+
+  --split S          val or test (default: test)
+  --max-examples N   per task; 0: all (default: the run's eval.max_examples)
+`;
+
+interface Parsed { positional: string[]; flags: Map<string, string | true> }
+
+function parse(args: string[], withValue: string[], bare: string[]): Parsed | string {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--')) { positional.push(a); continue; }
+    const [name, inline] = a.slice(2).split('=', 2);
+    if (bare.includes(name)) { flags.set(name, true); continue; }
+    if (!withValue.includes(name)) return `unknown option --${name}`;
+    const value = inline ?? args[++i];
+    if (value === undefined) return `--${name} needs a value`;
+    flags.set(name, value);
+  }
+  return { positional, flags };
+}
+
+function usageError(message: string, help: string): number {
+  process.stderr.write(`latent-lab: ${message}\n\n${help}`);
+  return 2;
+}
+
+function intFlag(v: string | true | undefined, name: string): number | undefined | string {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v === true || !Number.isInteger(n) || n < 0) return `--${name} needs a whole number ≥ 0, got '${v}'`;
+  return n;
+}
+
+function printInvalid(err: InvalidExperimentError): number {
+  for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
+  const n = err.problems.filter((p) => p.severity === 'error').length;
+  process.stderr.write(`latent-lab: refused to train: ${n} error${n === 1 ? '' : 's'}; fix them and run again (nothing was created)\n`);
+  return 1;
+}
+
+export async function runTrainCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) { process.stdout.write(TRAIN_HELP); return 0; }
+  const parsed = parse(args, ['out', 'backend', 'max-steps'], ['quiet', 'demo']);
+  if (typeof parsed === 'string') return usageError(parsed, TRAIN_HELP);
+  if (parsed.positional.length !== 1) return usageError('train needs exactly one experiment FILE', TRAIN_HELP);
+  const backend = parsed.flags.get('backend');
+  if (backend !== undefined && !BACKENDS.includes(backend as BackendName)) return usageError(`--backend must be one of ${BACKENDS.join(', ')}`, TRAIN_HELP);
+  const maxSteps = intFlag(parsed.flags.get('max-steps'), 'max-steps');
+  if (typeof maxSteps === 'string') return usageError(maxSteps, TRAIN_HELP);
+  const out = parsed.flags.get('out');
+  const printer = new ProgressPrinter({ quiet: parsed.flags.has('quiet') });
+  const { trainExperiment } = await import('../engine/run');
+  try {
+    const results = await trainExperiment(path.resolve(parsed.positional[0]), {
+      outDir: typeof out === 'string' ? out : undefined,
+      backend: backend as BackendName | undefined,
+      maxSteps,
+      onEvent: (e) => printer.handle(e),
+      handleSignals: true,
+    });
+    printer.finish();
+    for (const r of results) printer.line([`run ${r.status}: ${r.runDir}`]);
+    return results.some((r) => r.status === 'failed') ? 1 : 0;
+  } catch (err) {
+    printer.finish();
+    if (err instanceof InvalidExperimentError) return printInvalid(err);
+    throw err;
+  }
+}
+
+export async function runResumeCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) { process.stdout.write(RESUME_HELP); return 0; }
+  const parsed = parse(args, [], ['quiet']);
+  if (typeof parsed === 'string') return usageError(parsed, RESUME_HELP);
+  if (parsed.positional.length !== 1) return usageError('resume needs exactly one RUN_DIR', RESUME_HELP);
+  const printer = new ProgressPrinter({ quiet: parsed.flags.has('quiet') });
+  const { resumeRun } = await import('../engine/run');
+  const r = await resumeRun(path.resolve(parsed.positional[0]), { onEvent: (e) => printer.handle(e), handleSignals: true });
+  printer.finish();
+  printer.line([`run ${r.status}: ${r.runDir}`]);
+  return r.status === 'failed' ? 1 : 0;
+}
+
+export async function runEvalCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) { process.stdout.write(EVAL_HELP); return 0; }
+  const parsed = parse(args, ['split', 'max-examples'], []);
+  if (typeof parsed === 'string') return usageError(parsed, EVAL_HELP);
+  if (parsed.positional.length !== 1) return usageError('eval needs exactly one RUN_DIR or CHECKPOINT folder', EVAL_HELP);
+  const split = parsed.flags.get('split') ?? 'test';
+  if (split !== 'val' && split !== 'test') return usageError(`--split must be val or test, got '${String(split)}'`, EVAL_HELP);
+  const maxExamples = intFlag(parsed.flags.get('max-examples'), 'max-examples');
+  if (typeof maxExamples === 'string') return usageError(maxExamples, EVAL_HELP);
+  const { evaluateTarget } = await import('../engine/run');
+  const record = await evaluateTarget(path.resolve(parsed.positional[0]), { split, maxExamples, log: (m: string) => { process.stderr.write(m + '\n'); } });
+  process.stdout.write(describeEval(record).join('\n') + '\n');
+  return 0;
+}

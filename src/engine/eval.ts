@@ -1,0 +1,140 @@
+// Evaluation: exact-match accuracy per task, and LIVR's latent diagnostics.
+//
+// Greedy generation with exact match is computed in one forward pass per
+// batch: under a causal mask the prediction at an answer position depends only
+// on earlier positions, so greedy decoding reproduces "answer… <eos>" exactly
+// when, with the true answer fed in, the argmax at every answer and <eos>
+// prediction equals the target. At the first wrong argmax the greedy output
+// diverges and the example is wrong either way (stopping at <eos> or at the
+// answer length changes nothing about exact match).
+//
+// Diagnostics (eval.diagnostics; those needing latents are skipped when K = 0):
+//   drop_latents             accuracy when no position may attend to latent columns
+//   bottleneck_mask          accuracy under the stage-1 mask (livr.mask) at test time:
+//                            the image reaches the answer only through the latents
+//   answer_latent_attention  attention mass from answer rows to latent columns,
+//                            averaged over heads, layers and answer positions
+
+import type { EvalDiagnostic } from '../core/experiment';
+import type { EvalMetrics } from '../core/events';
+import { tf } from './backend';
+import type { Example } from './data/example';
+import { bottleneckMask, causalMask, dropLatentsMask } from './model/masks';
+import { SEGMENT } from './model/segments';
+import type { EncodedBatch } from './model/sequence';
+import type { Session } from './session';
+
+export interface EvalOptions {
+  step: number;
+  maxExamples: number;             // per task; 0: all
+  diagnostics: EvalDiagnostic[];
+  batchSize?: number;              // default train.batch_size
+}
+
+type MaskKind = 'causal' | 'drop_latents' | 'bottleneck';
+
+/** Per task: the first `max` examples of the split (all when 0), in split order. */
+export function evalExamples(all: Example[], max: number): Example[] {
+  if (max <= 0) return all;
+  const seen = new Map<string, number>();
+  return all.filter((e) => {
+    const n = seen.get(e.task) ?? 0;
+    seen.set(e.task, n + 1);
+    return n < max;
+  });
+}
+
+function hostMask(session: Session, enc: EncodedBatch, kind: MaskKind): Float32Array {
+  if (kind === 'drop_latents') return dropLatentsMask(enc.segments, enc.B, enc.T);
+  if (kind === 'bottleneck') return bottleneckMask(enc.segments, enc.B, enc.T, session.config.method.livr.mask);
+  return causalMask(enc.segments, enc.B, enc.T);
+}
+
+/** 1 per example whose argmax matches the target at every answer/<eos> prediction. */
+function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Uint8Array {
+  const predicted = tf.tidy(() => tf.argMax(logits, 2).dataSync()) as Int32Array;   // [B·T]
+  const ok = new Uint8Array(enc.B).fill(1);
+  for (let i = 0; i < enc.B * enc.T; i++) {
+    if (enc.lossMask[i] > 0 && predicted[i] !== enc.targets[i]) ok[Math.floor(i / enc.T)] = 0;
+  }
+  return ok;
+}
+
+/** Σ over answer rows of (head- and layer-mean attention mass on latent columns), and the row count. */
+function answerLatentMass(attention: tf.Tensor4D[], enc: EncodedBatch): { sum: number; rows: number } {
+  const { B, T } = enc;
+  const answerRows = new Float32Array(B * T);
+  const latentCols = new Float32Array(B * T);
+  let rows = 0;
+  for (let i = 0; i < B * T; i++) {
+    if (enc.segments[i] === SEGMENT.answer) { answerRows[i] = 1; rows += 1; }
+    if (enc.segments[i] === SEGMENT.latent) latentCols[i] = 1;
+  }
+  const sum = tf.tidy(() => {
+    const cols = tf.tensor3d(latentCols, [B, 1, T]);
+    const rowsT = tf.tensor2d(answerRows, [B, T]);
+    const perLayer = attention.map((a) => {
+      const headMean = tf.mean(a, 1);                               // [B, T, T]
+      const mass = tf.sum(tf.mul(headMean, cols), 2);               // [B, T]: mass on latents per row
+      return tf.sum(tf.mul(mass, rowsT));
+    });
+    return tf.div(tf.addN(perLayer), attention.length).dataSync()[0];
+  });
+  return { sum, rows };
+}
+
+interface Tally { correct: Map<string, number>; total: Map<string, number> }
+
+function accuracy(t: Tally): { accuracy: Record<string, number>; mean_accuracy: number } {
+  const acc: Record<string, number> = {};
+  for (const [task, n] of t.total) acc[task] = (t.correct.get(task) ?? 0) / n;
+  const values = Object.values(acc);
+  return { accuracy: acc, mean_accuracy: values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0 };
+}
+
+/** Evaluates the session's model on a split. All tensors are freed before it returns. */
+export function evaluate(session: Session, split: 'val' | 'test', o: EvalOptions): EvalMetrics {
+  const examples = evalExamples(session.splits[split], o.maxExamples);
+  if (examples.length === 0) throw new Error(`eval: the ${split} split is empty; set data.tasks[].${split} above 0 or choose eval.split`);
+  const hasLatents = session.layout.latentCount > 0;
+  const kinds: MaskKind[] = ['causal'];
+  if (o.diagnostics.includes('drop_latents') && hasLatents) kinds.push('drop_latents');
+  if (o.diagnostics.includes('bottleneck_mask')) kinds.push('bottleneck');
+  const wantAttention = o.diagnostics.includes('answer_latent_attention') && hasLatents;
+  const tallies = new Map<MaskKind, Tally>(kinds.map((k) => [k, { correct: new Map(), total: new Map() }]));
+  let attnSum = 0;
+  let attnRows = 0;
+  const B = o.batchSize ?? session.config.train.batch_size;
+  for (let start = 0; start < examples.length; start += B) {
+    const chunk = examples.slice(start, start + B);
+    const enc = session.encode(chunk);
+    for (const kind of kinds) {
+      const capture = kind === 'causal' && wantAttention;
+      const mask = hostMask(session, enc, kind);
+      // Batch tensors, activations and attention maps all die with this tidy.
+      const r = tf.tidy(() => {
+        const out = session.model.forward(session.tensors(enc, mask), { captureAttention: capture });
+        const ok = exactMatch(out.logits, enc);
+        const m = capture && out.attention ? answerLatentMass(out.attention, enc) : { sum: 0, rows: 0 };
+        return { ok, sum: m.sum, rows: m.rows };
+      });
+      const ok = r.ok as Uint8Array;
+      attnSum += r.sum as number;
+      attnRows += r.rows as number;
+      const t = tallies.get(kind)!;
+      chunk.forEach((ex, i) => {
+        t.total.set(ex.task, (t.total.get(ex.task) ?? 0) + 1);
+        t.correct.set(ex.task, (t.correct.get(ex.task) ?? 0) + ok[i]);
+      });
+    }
+  }
+  const main = accuracy(tallies.get('causal')!);
+  const diagnostics: EvalMetrics['diagnostics'] = {};
+  if (tallies.has('drop_latents')) diagnostics.drop_latents = accuracy(tallies.get('drop_latents')!);
+  if (tallies.has('bottleneck')) diagnostics.bottleneck_mask = accuracy(tallies.get('bottleneck')!);
+  if (wantAttention) diagnostics.answer_latent_attention = attnRows > 0 ? attnSum / attnRows : 0;
+  return {
+    type: 'eval', step: o.step, split, examples: examples.length,
+    accuracy: main.accuracy, mean_accuracy: main.mean_accuracy, diagnostics, time: new Date().toISOString(),
+  };
+}

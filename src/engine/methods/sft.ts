@@ -1,0 +1,59 @@
+// Direct SFT: cross-entropy on the answer tokens and <eos>, under the causal
+// mask, with no latent tokens in the sequence (the K = 0 layout). Also home of
+// the pieces every token-level method shares: the prepared batch and the CE.
+
+import { tf } from '../backend';
+import { causalMask } from '../model/masks';
+import { disposeBatch, oneHot, type EncodedBatch } from '../model/sequence';
+import type { BatchTensors, TinyVlm } from '../model/tinyVlm';
+import type { Example } from '../data/example';
+import type { Session } from '../session';
+import type { MethodLoss, PreparedBatch, TrainingMethod } from './types';
+
+/** A batch for a CE method: model inputs plus targets, all built outside the tape. */
+export interface TokenBatch extends PreparedBatch {
+  enc: EncodedBatch;
+  inputs: BatchTensors;
+  targetOneHot: tf.Tensor2D;   // [B·T, V]
+  lossWeights: tf.Tensor2D;    // [B·T, 1]: 1 on answer and <eos> predictions
+}
+
+export function prepareTokenBatch(session: Session, examples: Example[], mask: (enc: EncodedBatch) => Float32Array): TokenBatch {
+  const enc = session.encode(examples);
+  const inputs = session.tensors(enc, mask(enc));
+  const targetOneHot = tf.tensor2d(oneHot(enc.targets, enc.vocabSize), [enc.B * enc.T, enc.vocabSize]);
+  const lossWeights = tf.tensor2d(enc.lossMask, [enc.B * enc.T, 1]);
+  return {
+    size: enc.B, enc, inputs, targetOneHot, lossWeights,
+    dispose: () => { disposeBatch(inputs); targetOneHot.dispose(); lossWeights.dispose(); },
+  };
+}
+
+/** Mean CE over the weighted positions: −Σ w·log p(target) / Σ w. */
+export function answerCrossEntropy(logits: tf.Tensor3D, b: TokenBatch): tf.Scalar {
+  const [B, T, V] = logits.shape;
+  const logp = tf.logSoftmax(tf.reshape(logits, [B * T, V]));               // [B·T, V]
+  const picked = tf.sum(tf.mul(logp, b.targetOneHot), 1, true);             // [B·T, 1]
+  const total = tf.sum(tf.mul(picked, b.lossWeights));
+  return tf.neg(tf.div(total, tf.maximum(tf.sum(b.lossWeights), 1))) as tf.Scalar;
+}
+
+/** Name → variable of the weights the model marks trainable (finetune mode and freeze flags). */
+export function modelTrainables(model: TinyVlm): Map<string, tf.Variable> {
+  return new Map([...model.variables].filter(([, v]) => v.trainable));
+}
+
+export function createSft(session: Session): TrainingMethod<TinyVlm, TokenBatch> {
+  const epochs = session.config.train.epochs;
+  return {
+    name: 'sft',
+    totalEpochs: epochs,
+    stageOf: () => 'sft',
+    trainableVariables: modelTrainables,
+    prepareBatch: (examples) => prepareTokenBatch(session, examples, (enc) => causalMask(enc.segments, enc.B, enc.T)),
+    loss: (model, batch): MethodLoss => {
+      const ce = answerCrossEntropy(model.forward(batch.inputs).logits, batch);
+      return { loss: ce, terms: { ce } };
+    },
+  };
+}

@@ -1,0 +1,145 @@
+// Everything built from a resolved config before training or evaluation can
+// start: data splits, tokenizer, sequence layout, model and method. Shared by
+// run.ts (train, resume) and the eval command, so both see the same model.
+
+import type { ExperimentConfig } from '../core/experiment';
+import { tf } from './backend';
+import { loadCheckpoint, type HostTensor } from './checkpoint';
+import type { Example } from './data/example';
+import { Rng } from './data/rng';
+import { generateSplits, type LoadedSplits } from './data/splits';
+import { Tokenizer, type TokenizerJson } from './data/tokenizer';
+import { causalMask } from './model/masks';
+import { encodeExamples, sequenceLength, toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
+import { createTinyVlm, type BatchTensors, type TinyVlm } from './model/tinyVlm';
+import { createLivr } from './methods/livr';
+import { createSft } from './methods/sft';
+import type { PreparedBatch, TrainingMethod } from './methods/types';
+
+export interface Session {
+  config: ExperimentConfig;
+  splits: LoadedSplits;
+  tokenizer: Tokenizer;
+  layout: SequenceLayout;
+  model: TinyVlm;
+  method: TrainingMethod<TinyVlm, PreparedBatch>;
+  encode(examples: Example[]): EncodedBatch;
+  /** Tensors for an encoded batch under a host mask (the caller disposes them with disposeBatch). */
+  tensors(enc: EncodedBatch, mask: Float32Array): BatchTensors;
+  /** Shuffled training order of an epoch: a pure function of (seed, epoch). */
+  epochOrder(epoch: number): number[];
+  hostWeights(): Map<string, HostTensor>;
+  /** Assigns weights by name; strict: every model weight must be present with its shape. */
+  loadWeights(weights: Map<string, HostTensor>, strict: boolean): { missing: string[]; unexpected: string[] };
+  rngStates(): Record<string, unknown>;
+  dispose(): void;
+}
+
+/** Refuses, before anything is created, what this engine cannot train. */
+export function checkSupported(cfg: ExperimentConfig): void {
+  const kind = cfg.method.kind;
+  if (kind !== 'sft' && kind !== 'livr') {
+    throw new Error(`method.kind: ${kind} is not implemented by this engine yet (sft and livr are); choose method.kind: sft or livr`);
+  }
+  if (kind === 'livr' && cfg.method.livr.image_twice) {
+    throw new Error('method.livr.image_twice: the "input image twice" control is not implemented yet (the decoder needs image runs at fixed positions); set it to false');
+  }
+  if (cfg.latents.placement === 'interleaved') {
+    throw new Error('latents.placement: interleaved is VaLR\'s layout and needs method.kind: valr, which this engine does not run yet; use after_prompt or before_prompt');
+  }
+  if (cfg.latents.feedback !== 'embedding') {
+    throw new Error('latents.feedback: hidden_state (continuous feedback) is not implemented yet; use embedding');
+  }
+}
+
+/** Latent count and placement a method trains with (sft and mask_only: none). */
+export function methodLayout(cfg: ExperimentConfig): { latentCount: number; placement: SequenceLayout['placement'] } {
+  const livr = cfg.method.livr;
+  if (cfg.method.kind === 'sft' || (cfg.method.kind === 'livr' && livr.control === 'mask_only')) return { latentCount: 0, placement: 'after_prompt' };
+  if (cfg.method.kind === 'livr' && livr.control === 'prompt_tuning') return { latentCount: cfg.latents.count, placement: 'before_prompt' };
+  return { latentCount: cfg.latents.count, placement: cfg.latents.placement };
+}
+
+export interface SessionOptions {
+  tokenizerJson?: unknown;       // from a checkpoint (resume, eval)
+  log?: (message: string) => void;
+}
+
+export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions = {}): Promise<Session> {
+  const log = opts.log ?? (() => undefined);
+  const splits = await generateSplits(cfg.data, cfg.seed)   // paths are absolute after validation;
+  for (const p of splits.problems) log(`data: ${p}`);
+  if (splits.train.length === 0) throw new Error('data: the training split is empty; add examples (data.tasks[].train or data.jsonl.train)');
+
+  // Tokenizer: the checkpoint's (resume/eval), else the base model's (init_from), else built from the training split.
+  let tokenizer: Tokenizer;
+  let base: ReturnType<typeof loadBase> | undefined;
+  if (opts.tokenizerJson !== undefined) tokenizer = Tokenizer.fromJSON(opts.tokenizerJson as TokenizerJson);
+  else if (cfg.model.init_from) {
+    base = loadBase(cfg.model.init_from);
+    tokenizer = Tokenizer.fromJSON(base.tokenizer as TokenizerJson);
+  } else tokenizer = Tokenizer.fromExamples(splits.train);
+
+  const { latentCount, placement } = methodLayout(cfg);
+  const patches = (cfg.data.image_size / cfg.model.patch_size) ** 2;
+  const T = sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens });
+  const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement };
+  const model = createTinyVlm(cfg.model, { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size);
+
+  const session: Session = {
+    config: cfg, splits, tokenizer, layout, model,
+    method: undefined as unknown as Session['method'],
+    encode: (examples) => encodeExamples(examples, tokenizer, layout),
+    tensors: (enc, mask) => toBatchTensors(enc, mask),
+    epochOrder: (epoch) => Rng.fromSeed(cfg.seed, 'shuffle', String(epoch)).shuffle(splits.train.map((_, i) => i)),
+    hostWeights: () => {
+      const out = new Map<string, HostTensor>();
+      for (const [name, v] of model.variables) out.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+      return out;
+    },
+    loadWeights: (weights, strict) => assignWeights(model.variables, weights, strict),
+    // Shuffling is derived from (seed, epoch) and no method draws random numbers
+    // during training yet; the stream is saved so methods that do (CrystaL's
+    // corruption) resume exactly.
+    rngStates: () => ({ train: trainRng.getState() }),
+    dispose: () => model.dispose(),
+  };
+  const trainRng = Rng.fromSeed(cfg.seed, 'train');
+  session.method = cfg.method.kind === 'sft' ? createSft(session) : createLivr(session);
+
+  if (base) {
+    const { missing, unexpected } = session.loadWeights(base.weights, false);
+    log(`init_from ${cfg.model.init_from}: loaded ${model.variables.size - missing.length} weights` +
+      (missing.length ? `; not in the base (kept at init): ${missing.join(', ')}` : '') +
+      (unexpected.length ? `; in the base but not in this model (ignored): ${unexpected.join(', ')}` : ''));
+  }
+  return session;
+}
+
+/** The causal-mask batch of some examples: what evaluation and the plain methods feed the model. */
+export function causalBatch(session: Session, examples: Example[]): { enc: EncodedBatch; batch: BatchTensors } {
+  const enc = session.encode(examples);
+  return { enc, batch: session.tensors(enc, causalMask(enc.segments, enc.B, enc.T)) };
+}
+
+function loadBase(folder: string): { weights: Map<string, HostTensor>; tokenizer: unknown } {
+  const c = loadCheckpoint(folder);
+  return { weights: c.weights, tokenizer: c.tokenizer };
+}
+
+function assignWeights(vars: Map<string, tf.Variable>, weights: Map<string, HostTensor>, strict: boolean): { missing: string[]; unexpected: string[] } {
+  const missing: string[] = [];
+  const unexpected = [...weights.keys()].filter((n) => !vars.has(n));
+  for (const [name, v] of vars) {
+    const w = weights.get(name);
+    if (!w) { missing.push(name); continue; }
+    if (w.shape.join(',') !== v.shape.join(',')) {
+      throw new Error(`weight '${name}' has shape [${w.shape}] in the checkpoint but [${v.shape}] in this model: the model section of the config differs from the one the checkpoint was trained with`);
+    }
+    tf.tidy(() => v.assign(tf.tensor(w.data, w.shape, 'float32')));
+  }
+  if (strict && (missing.length || unexpected.length)) {
+    throw new Error(`checkpoint does not match the model: missing ${missing.join(', ') || 'none'}; unexpected ${unexpected.join(', ') || 'none'}`);
+  }
+  return { missing, unexpected };
+}
