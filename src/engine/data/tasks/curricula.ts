@@ -1,0 +1,151 @@
+// Pretraining curricula: easy perception questions that teach the encoder colours, shapes and
+// positions before the harder tasks. One generator each: colour, shape, position, presence,
+// comparison, caption.
+
+import { Canvas, cellsFor, ColourName, gridSlots, OBJECT_COLOURS, PALETTE, ShapeName, SHAPES, squareGrid } from '../canvas';
+import { Rng } from '../rng';
+import { buildExample, checkSize, QUADRANTS, TaskGenerator, withArticle } from './common';
+
+interface SingleObject { canvas: Canvas; colour: ColourName; shape: ShapeName; quadrant: string }
+
+/** One object of random colour, shape and size, fully inside a random quadrant. */
+function singleObject(rng: Rng, size: number): SingleObject {
+  const colour = rng.pick(OBJECT_COLOURS), shape = rng.pick(SHAPES);
+  const q = rng.int(4);
+  const half = size / 2;
+  const r = Math.max(1.5, half * rng.uniform(0.2, 0.35));
+  const margin = r + 0.5;
+  const cx = (q % 2) * half + rng.uniform(margin, half - margin);
+  const cy = Math.floor(q / 2) * half + rng.uniform(margin, half - margin);
+  const canvas = new Canvas(size);
+  canvas.shape(shape, cx, cy, r, PALETTE[colour]);
+  return { canvas, colour, shape, quadrant: QUADRANTS[q] };
+}
+
+const ALL_CAPTIONS: string[] = [];
+for (const c of OBJECT_COLOURS) for (const s of SHAPES) for (const q of QUADRANTS) ALL_CAPTIONS.push(`${withArticle(`${c} ${s}`)} at the ${q}`);
+
+export const colour: TaskGenerator = {
+  name: 'colour',
+  minImageSize: 8,
+  generate(rng, size, format) {
+    checkSize(this.name, size, this.minImageSize);
+    const o = singleObject(rng, size);
+    return buildExample(rng, {
+      task: this.name, canvas: o.canvas, format,
+      question: 'what colour is the object?',
+      answer: o.colour,
+      answerSpace: OBJECT_COLOURS,
+      rationale: [`i see one object at the ${o.quadrant}.`, `it is ${withArticle(`${o.colour} ${o.shape}`)}.`],
+    });
+  },
+};
+
+export const shape: TaskGenerator = {
+  name: 'shape',
+  minImageSize: 8,
+  generate(rng, size, format) {
+    checkSize(this.name, size, this.minImageSize);
+    const o = singleObject(rng, size);
+    return buildExample(rng, {
+      task: this.name, canvas: o.canvas, format,
+      question: 'what shape is the object?',
+      answer: o.shape,
+      answerSpace: SHAPES,
+      rationale: [`i see ${withArticle(o.colour)} object.`, `its outline is a ${o.shape}.`],
+    });
+  },
+};
+
+export const position: TaskGenerator = {
+  name: 'position',
+  minImageSize: 8,
+  generate(rng, size, format) {
+    checkSize(this.name, size, this.minImageSize);
+    const o = singleObject(rng, size);
+    return buildExample(rng, {
+      task: this.name, canvas: o.canvas, format,
+      question: 'where is the object?',
+      answer: o.quadrant,
+      answerSpace: QUADRANTS,
+      rationale: [`i see ${withArticle(`${o.colour} ${o.shape}`)}.`, `it is in the ${o.quadrant} quarter.`],
+    });
+  },
+};
+
+export const presence: TaskGenerator = {
+  name: 'presence',
+  minImageSize: 16,
+  generate(rng, size, format) {
+    checkSize(this.name, size, this.minImageSize);
+    const cells = cellsFor(size, 2, 4);
+    const colour = rng.pick(OBJECT_COLOURS), shape = rng.pick(SHAPES);
+    const present = rng.chance(0.5);
+    const slots = gridSlots(rng, rng.range(1, Math.min(4, cells * cells)), squareGrid(size, cells));
+    const canvas = new Canvas(size);
+    slots.forEach((slot, i) => {
+      if (present && i === 0) return canvas.shape(shape, slot.cx, slot.cy, slot.r, PALETTE[colour]);
+      // Others are near misses half the time (same colour or same shape), never the asked object.
+      let c = rng.pick(OBJECT_COLOURS), s = rng.pick(SHAPES);
+      if (rng.chance(0.5)) (rng.chance(0.5) ? (c = colour) : (s = shape));
+      if (c === colour && s === shape) s = SHAPES[(SHAPES.indexOf(shape) + 1 + rng.int(SHAPES.length - 1)) % SHAPES.length];
+      canvas.shape(s, slot.cx, slot.cy, slot.r, PALETTE[c]);
+    });
+    const answer = present ? 'yes' : 'no';
+    return buildExample(rng, {
+      task: this.name, canvas, format,
+      question: `is there ${withArticle(`${colour} ${shape}`)}?`,
+      answer,
+      answerSpace: ['yes', 'no'],
+      rationale: [`i look for ${withArticle(`${colour} ${shape}`)}.`, present ? 'i find one.' : 'i do not find one.', `so the answer is ${answer}.`],
+    });
+  },
+};
+
+export const comparison: TaskGenerator = {
+  name: 'comparison',
+  minImageSize: 16,
+  generate(rng, size, format) {
+    checkSize(this.name, size, this.minImageSize);
+    const cells = cellsFor(size, 3, 5);
+    const most = Math.min(5, Math.floor((cells * cells - 1) / 2));
+    // Two different counts in [1, most]; which colour gets the larger is a fair coin.
+    const small = rng.range(1, most - 1);
+    const large = rng.range(small + 1, most);
+    const redWins = rng.chance(0.5);
+    const reds = redWins ? large : small, blues = redWins ? small : large;
+    const distractors = rng.range(0, Math.min(2, cells * cells - reds - blues));
+    const slots = gridSlots(rng, reds + blues + distractors, squareGrid(size, cells));
+    const canvas = new Canvas(size);
+    const others = OBJECT_COLOURS.filter((c) => c !== 'red' && c !== 'blue');
+    slots.forEach((slot, i) => {
+      const c: ColourName = i < reds ? 'red' : i < reds + blues ? 'blue' : rng.pick(others);
+      canvas.shape(rng.pick(SHAPES), slot.cx, slot.cy, slot.r, PALETTE[c]);
+    });
+    const answer = redWins ? 'red' : 'blue';
+    return buildExample(rng, {
+      task: this.name, canvas, format,
+      question: 'are there more red or blue objects?',
+      answer,
+      answerSpace: ['red', 'blue'],
+      rationale: [`i count ${reds} red objects.`, `i count ${blues} blue objects.`, `so there are more ${answer}.`],
+    });
+  },
+};
+
+export const caption: TaskGenerator = {
+  name: 'caption',
+  minImageSize: 8,
+  generate(rng, size, format) {
+    checkSize(this.name, size, this.minImageSize);
+    const o = singleObject(rng, size);
+    const answer = `${withArticle(`${o.colour} ${o.shape}`)} at the ${o.quadrant}`;
+    return buildExample(rng, {
+      task: this.name, canvas: o.canvas, format,
+      question: 'describe the image.',
+      answer,
+      answerSpace: ALL_CAPTIONS,
+      rationale: [`the object is ${o.colour}.`, `it is ${withArticle(o.shape)}.`, `it is at the ${o.quadrant}.`],
+    });
+  },
+};
