@@ -1,0 +1,103 @@
+import * as assert from 'node:assert/strict';
+import { selectBackend, tf } from '../../src/engine/backend';
+import { bottleneckMask, causalMask, combineMasks, dropLatentsMask, MASK_BLOCKED } from '../../src/engine/model/masks';
+import { SEGMENT } from '../../src/engine/model/segments';
+import { disposeBatch, encodeExamples, toBatchTensors, type EncodedBatch, type SequenceLayout } from '../../src/engine/model/sequence';
+import { createTinyVlm, type TinyVlm } from '../../src/engine/model/tinyVlm';
+import { examples, IMAGE_SIZE, randomImage, smallLatents, smallModel, T, tokenizer } from './modelFixtures';
+
+const { text: X, image: I, latent: L, answer: A, pad: _ } = SEGMENT;
+// <bos> img img prompt prompt lat lat ans ans pad
+const seg = Int32Array.from([X, I, I, X, X, L, L, A, A, _]);
+const N = seg.length;
+const sees = (m: Float32Array, i: number, j: number) => m[i * N + j] === 0;
+const cols = (m: Float32Array, i: number) => Array.from({ length: N }, (_, j) => j).filter((j) => sees(m, i, j));
+
+describe('attention masks', () => {
+  it('causal: image block bidirectional, text causal, pad blocked except self', () => {
+    const m = causalMask(seg, 1, N);
+    assert.deepEqual(cols(m, 1), [0, 1, 2]);           // image row sees <bos> and the whole image
+    assert.deepEqual(cols(m, 0), [0]);                 // <bos> does not see the image ahead of it
+    assert.deepEqual(cols(m, 4), [0, 1, 2, 3, 4]);
+    assert.deepEqual(cols(m, 8), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(cols(m, 9), [9]);                 // pad row: itself only
+    assert.ok(!sees(m, 8, 9));
+    assert.equal(m[0 * N + 5], MASK_BLOCKED);
+  });
+
+  it('bottleneck variants block exactly the documented rows/columns', () => {
+    const a = bottleneckMask(seg, 1, N, 'answer_only');
+    assert.deepEqual(cols(a, 7), [0, 3, 4, 5, 6, 7]);  // answer: no image
+    assert.deepEqual(cols(a, 4), [0, 1, 2, 3, 4]);     // prompt still sees the image
+    assert.deepEqual(cols(a, 5), [0, 1, 2, 3, 4, 5]);  // latents see everything before them
+    const ap = bottleneckMask(seg, 1, N, 'answer_and_prompt');
+    assert.deepEqual(cols(ap, 4), [0, 3, 4]);
+    assert.deepEqual(cols(ap, 6), [0, 1, 2, 3, 4, 5, 6]);
+    const apl = bottleneckMask(seg, 1, N, 'answer_prompt_latent_to_prompt');
+    assert.deepEqual(cols(apl, 6), [1, 2, 5, 6]);      // latents: image and latents only
+    assert.deepEqual(cols(apl, 8), [0, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('drop latents: no row sees a latent column but its own', () => {
+    const m = dropLatentsMask(seg, 1, N);
+    for (let i = 0; i < N; i++) for (const j of [5, 6]) assert.equal(sees(m, i, j), i === j, `${i},${j}`);
+    assert.deepEqual(cols(m, 8), [0, 1, 2, 3, 4, 7, 8]);
+  });
+
+  it('builds one mask per example from its own segments', () => {
+    const two = Int32Array.from([...seg, X, I, I, X, L, L, A, A, A, _]);
+    const m = causalMask(two, 2, N);
+    assert.deepEqual(m.subarray(0, N * N), causalMask(seg, 1, N));
+    const second = m.subarray(N * N);
+    assert.ok(second[9 * N + 9] === 0 && second[8 * N + 8] === 0 && second[8 * N + 7] === 0);
+    assert.throws(() => causalMask(seg, 2, N), /expected B·T = 20/);
+  });
+});
+
+describe('masks in the model', () => {
+  const layout: SequenceLayout = { T, patchSize: 4, latentCount: 4, placement: 'after_prompt' };
+  let model: TinyVlm;
+  before(async () => {
+    await selectBackend('wasm', { threads: 1 });
+    model = createTinyVlm(smallModel(), smallLatents(), tokenizer.size, T, 3, IMAGE_SIZE);
+  });
+  after(() => model.dispose());
+
+  /** Largest change of any answer-row logit when every image is replaced. */
+  function answerChange(mask: (e: EncodedBatch) => Float32Array): number {
+    const ex = examples(4);
+    const enc = encodeExamples(ex, tokenizer, layout);
+    const other = encodeExamples(ex.map((e, i) => ({ ...e, image: randomImage(999 + i) })), tokenizer, layout);
+    const run = (e: EncodedBatch) => {
+      const batch = toBatchTensors(e, mask(e));
+      const out = tf.tidy(() => model.forward(batch).logits.dataSync());
+      disposeBatch(batch);
+      return out;
+    };
+    const a = run(enc), b = run(other);
+    let max = 0;
+    const V = tokenizer.size;
+    for (let t = 0; t < 4 * T; t++) {
+      if (enc.segments[t] !== SEGMENT.answer) continue;
+      for (let v = 0; v < V; v++) max = Math.max(max, Math.abs(a[t * V + v] - b[t * V + v]));
+    }
+    return max;
+  }
+
+  it('answer logits ignore the image under the bottleneck mask with latents dropped, not without it', () => {
+    const blind = answerChange((e) => combineMasks(bottleneckMask(e.segments, e.B, e.T, 'answer_and_prompt'), dropLatentsMask(e.segments, e.B, e.T)));
+    const causal = answerChange((e) => causalMask(e.segments, e.B, e.T));
+    assert.equal(blind, 0);
+    assert.ok(causal > 1e-4, `causal change ${causal}`);
+    // answer_only leaves the prompt rows free to read the image: it leaks through them.
+    const leak = answerChange((e) => combineMasks(bottleneckMask(e.segments, e.B, e.T, 'answer_only'), dropLatentsMask(e.segments, e.B, e.T)));
+    assert.ok(leak > 1e-4, `answer_only leak ${leak}`);
+  });
+
+  it('under the bottleneck alone the image reaches the answer only through the latents (and, for answer_only, the prompt)', () => {
+    for (const v of ['answer_only', 'answer_and_prompt', 'answer_prompt_latent_to_prompt'] as const) {
+      const change = answerChange((e) => bottleneckMask(e.segments, e.B, e.T, v));
+      assert.ok(change > 1e-4, `${v}: ${change}`);
+    }
+  });
+});
