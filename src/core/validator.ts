@@ -8,7 +8,7 @@ import { checkMergedValue } from './validate/checkConfig';
 import { resolveChain } from './validate/extendsChain';
 import { nodeHost, type ValidatorHost } from './validate/host';
 import { baseDirFromLocator } from './validate/paths';
-import { Locator, originRange } from './validate/sourceMap';
+import { Locator, originRange, pathKey, type SourceLayer } from './validate/sourceMap';
 
 export type { ValidatorHost } from './validate/host';
 export { nodeHost } from './validate/host';
@@ -26,10 +26,12 @@ export function validateExperimentText(text: string, filePath: string, host: Val
   const file = path.resolve(filePath);
   try {
     const chain = resolveChain(text, file, host);
-    if (!chain.value || hasErrors(chain.problems)) return { problems: sortProblems(chain.problems, chain.files), files: chain.files };
+    if (!chain.value || hasErrors(chain.problems)) {
+      return { problems: sortProblems(withBasePointer(chain.problems, chain.layers[0], file), chain.files), files: chain.files };
+    }
     const locator = new Locator(chain.layers, file);
     const checked = checkMergedValue(chain.value, locator, baseDirFromLocator(locator, file), host);
-    const problems = sortProblems([...chain.problems, ...checked.problems], chain.files);
+    const problems = sortProblems(withBasePointer([...chain.problems, ...checked.problems], chain.layers[0], file), chain.files);
     return { ...(hasErrors(problems) ? {} : { config: checked.config }), problems, files: chain.files };
   } catch (err) {
     // A bug here must not take down the language server: report it as a problem.
@@ -55,6 +57,18 @@ export function loadExperiment(filePath: string): ExperimentConfig {
   const result = validateExperimentFile(filePath);
   if (!result.config) throw new InvalidExperimentError(result.problems);
   return result.config;
+}
+
+// An editor shows the open file's problems only: when errors sit in a base file,
+// say so on this file's `extends` line, with the first of them.
+function withBasePointer(problems: Problem[], own: SourceLayer, file: string): Problem[] {
+  const elsewhere = problems.filter((p) => p.severity === 'error' && p.file !== file);
+  const span = own.spans.get(pathKey(['extends']));
+  if (elsewhere.length === 0 || !span) return problems;
+  const first = elsewhere[0];
+  const base = path.relative(path.dirname(file), first.file);
+  return [...problems, { file, range: span.value, severity: 'error', code: 'extends.base-invalid', path: 'extends',
+    message: `base experiment has ${elsewhere.length} error${elsewhere.length === 1 ? '' : 's'} (first: ${base}:${first.range.start.line + 1}: ${first.message}): fix the base file` }];
 }
 
 // Problems in the order a reader meets them: the file itself first, then its bases.

@@ -54,14 +54,7 @@ function load(text: string, file: string, host: ValidatorHost, stack: string[]):
     files: [...chain.files, ...base.files],
     problems: [...chain.problems, ...base.problems],
   };
-  const baseErrors = base.problems.filter((p) => p.severity === 'error');
-  if (!base.value || baseErrors.length) {
-    const first = baseErrors[0];
-    const detail = first ? ` (first: ${path.basename(first.file)}:${first.range.start.line + 1}: ${first.message})` : '';
-    merged.problems.push({ file, range, severity: 'error', code: 'extends.base-invalid', path: 'extends',
-      message: `base experiment '${ext}' has ${baseErrors.length || 'unreadable'} error${baseErrors.length === 1 ? '' : 's'}${detail}: fix the base file` });
-    return merged;
-  }
+  if (!base.value) return merged;   // validator.ts points the variant's `extends` at the base's errors
   return { ...merged, value: deepMerge(base.value, own) as Record<string, unknown> };
 }
 

@@ -29,7 +29,9 @@ export function parseExperimentYaml(text: string, file: string): ParsedSource {
   }
 
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // uniqueKeys: false because the yaml package's own check is quadratic in a mapping's size;
+  // the walk below finds duplicates with one Set per mapping.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   const toRange = (start: number, end: number): Range => {
     const a = lines.linePos(start), b = lines.linePos(Math.max(start, end));
     return { start: { line: a.line - 1, character: a.col - 1 }, end: { line: b.line - 1, character: b.col - 1 } };
@@ -60,10 +62,18 @@ export function parseExperimentYaml(text: string, file: string): ParsedSource {
     const kind: NodeSpan['kind'] = isMap(node) ? 'map' : isSeq(node) ? 'seq' : 'scalar';
     layer.spans.set(pathKey(path), { kind, key, value, head: key ?? firstLineOf(value, text, lines) });
     if (isMap(node)) {
+      const seen = new Map<string, Range>();
       for (const pair of node.items) {
         const k = pair.key as YamlNode | null;
         const name = isScalar(k) ? String(k.value) : String(k);
         const keyRange = k?.range ? toRange(k.range[0], k.range[1]) : value;
+        const first = seen.get(name);
+        if (first) {
+          problems.push({ file, range: keyRange, severity: 'error', code: 'yaml.duplicate-key',
+            message: `duplicate key '${name}' (first on line ${first.start.line + 1}): a key may appear once per mapping; delete one of them or merge their values` });
+          continue;
+        }
+        seen.set(name, keyRange);
         const after = k?.range ? k.range[1] : (node.range?.[0] ?? 0);
         walk(pair.value as YamlNode | null, [...path, name], keyRange, after);
       }
@@ -74,6 +84,7 @@ export function parseExperimentYaml(text: string, file: string): ParsedSource {
     }
   };
   walk(root, [], undefined, 0);
+  if (problems.some((p) => p.severity === 'error')) return { layer, problems };
   const rootSpan = layer.spans.get('')!;
   const firstKey = root.items[0]?.key as YamlNode | undefined;
   rootSpan.head = firstKey?.range ? firstLineOf(toRange(firstKey.range[0], firstKey.range[1]), text, lines) : firstLineOf(rootRange, text, lines);
