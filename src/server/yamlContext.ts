@@ -99,7 +99,7 @@ export function cursorContext(lines: string[], lineNo: number, character: number
     while (start < line.length && line[start] === ' ') start++;
     return { kind: 'value', path: [...parentPathOfLine(lines, lineNo, s), s.key], start, end: valueEnd(line, start), item: false };
   }
-  if (s.dashCols.length && s.key === undefined && line.slice(s.contentCol).trim() !== '' && !/^\s*-\s*$/.test(line)) {
+  if (s.dashCols.length && s.key === undefined) {
     // `- blu` : a scalar item, unless the user is starting a key of an object item (decided by the caller's schema).
     const owner = enclosingPath(lines, lineNo, s.dashCols[0], true);
     return { kind: 'value', path: owner, start: s.contentCol, end: valueEnd(line, s.contentCol), item: true };
