@@ -43,7 +43,8 @@ const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tf
 /** Folder holding the .wasm binaries: beside the bundle (dist/), else the npm package. */
 export function wasmBinaryFolder(): string {
   if (WASM_FILES.every((f) => fs.existsSync(path.join(__dirname, f)))) return __dirname + path.sep;
-  const pkg = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  const manifest = '@tensorflow/tfjs-backend-wasm/package.json'; // not a literal: bundlers leave the resolve to run time
+  const pkg = path.dirname(require.resolve(manifest));
   return path.join(pkg, 'dist') + path.sep;
 }
 
