@@ -115,6 +115,12 @@ describe('validator: semantic checks', () => {
     assert.match(value.message, /sweep value for `latents.count`/);
     assert.deepEqual(rangeOf(value), [4, 23, 4, 25]);
   });
+
+  it('sweep values valid alone but clashing with the config are underlined', () => {
+    const p = only(check('name: x\nsweep:\n  fields:\n    model.heads: [4, 3]\n').problems, 'sweep.combination');
+    assert.match(p.message, /sweep combination model.heads=3 is invalid: `model.heads` \(3\) must divide `model.d_model` \(64\)/);
+    assert.deepEqual(rangeOf(p), [3, 21, 3, 22]);
+  });
 });
 
 describe('validator: overrides and sweeps', () => {

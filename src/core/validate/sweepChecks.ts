@@ -5,9 +5,11 @@ import type { Problem } from '../problems';
 import { nearest } from './nearest';
 import { keysAt, schemaAt, validatorAt } from './schema';
 import { ajvErrorsToProblems } from './schemaProblems';
-import type { ConfigPath, Locator } from './sourceMap';
+import { semanticProblems } from './semantic';
+import { Locator, type ConfigPath } from './sourceMap';
 
 const NOT_SWEEPABLE = new Set(['sweep', 'extends']);
+const MAX_COMBINATIONS_CHECKED = 256;
 
 export function sweepProblems(config: ExperimentConfig, locator: Locator): Problem[] {
   const problems: Problem[] = [];
@@ -36,7 +38,53 @@ export function sweepProblems(config: ExperimentConfig, locator: Locator): Probl
       problems.push(...ajvErrorsToProblems(validate.errors ?? [], locator, `sweep value for \`${field}\`: `, [...at, i]));
     });
   }
+  if (problems.length === 0) problems.push(...combinationProblems(config, locator));
   return problems;
+}
+
+// Values valid one by one can still clash (sweeping heads: [3, 4] with d_model 64):
+// run the semantic checks on each combination and underline the value that breaks it.
+function combinationProblems(config: ExperimentConfig, locator: Locator): Problem[] {
+  const fields = Object.entries(config.sweep?.fields ?? {});
+  const count = fields.reduce((n, [, values]) => n * values.length, 1);
+  if (fields.length === 0 || count > MAX_COMBINATIONS_CHECKED) return [];
+  const base = structuredClone(config);
+  delete base.sweep;
+  const problems: Problem[] = [];
+  const reported = new Set<string>();
+  for (let c = 0; c < count; c++) {
+    const candidate = structuredClone(base);
+    const chosen: [string, number][] = [];
+    let rest = c;
+    for (const [field, values] of fields) {
+      const i = rest % values.length;
+      rest = Math.floor(rest / values.length);
+      chosen.push([field, i]);
+      setPath(candidate as unknown as Record<string, unknown>, field.split('.'), structuredClone(values[i]));
+    }
+    for (const inner of semanticProblems(candidate, new Locator([], locator.fallbackFile))) {
+      if (inner.severity !== 'error') continue;
+      const culprit = chosen.find(([field]) => field === inner.path) ?? chosen[0];
+      const at: ConfigPath = ['sweep', 'fields', culprit[0], culprit[1]];
+      const label = chosen.map(([field, i]) => `${field}=${JSON.stringify(config.sweep!.fields[field][i])}`).join(', ');
+      const key = `${at.join('.')}|${inner.code}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const { file, range } = locator.locate(at, 'value');
+      problems.push({ file, range, severity: 'error', code: 'sweep.combination', path: `sweep.fields.${culprit[0]}`,
+        message: `sweep combination ${label} is invalid: ${inner.message}` });
+    }
+  }
+  return problems;
+}
+
+function setPath(root: Record<string, unknown>, segments: string[], value: unknown): void {
+  let node = root;
+  for (const segment of segments.slice(0, -1)) {
+    if (node[segment] === null || typeof node[segment] !== 'object') node[segment] = {};
+    node = node[segment] as Record<string, unknown>;
+  }
+  node[segments[segments.length - 1]] = value;
 }
 
 // Replace the first segment the schema does not know by its nearest valid key.
