@@ -4,6 +4,7 @@ import { causalMask } from '../../src/engine/model/masks';
 import { disposeBatch, encodeExamples, patchify, SPECIAL, toBatchTensors, type SequenceLayout } from '../../src/engine/model/sequence';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { createTinyVlm } from '../../src/engine/model/tinyVlm';
+import { Tokenizer } from '../../src/engine/data/tokenizer';
 import { answerLoss, examples, IMAGE_SIZE, smallLatents, smallModel, T, tokenizer } from './modelFixtures';
 
 const layout: SequenceLayout = { T, patchSize: 4, latentCount: 4, placement: 'after_prompt' };
@@ -183,6 +184,18 @@ describe('tiny-vlm model', () => {
     const prefix = encodeExamples(ex, tokenizer, { ...layout, includeAnswer: false });
     assert.equal(prefix.length[1], prefix.answerStart[1]);
     assert.equal(prefix.lossMask.reduce((s, w) => s + w, 0), 0);
+  });
+
+  it('works with the real word tokenizer, whose special ids are the layout\'s', () => {
+    assert.deepEqual(Tokenizer.SPECIAL.map((_, i) => i), Object.values(SPECIAL).sort((a, b) => a - b));
+    assert.equal(Tokenizer.SPECIAL[SPECIAL.latStart], '<latent>');
+    const ex = examples(2);
+    const tok = Tokenizer.fromExamples(ex);
+    const enc = encodeExamples(ex, tok, layout);
+    assert.equal(enc.vocabSize, tok.size);
+    const row1 = enc.tokenIds.subarray(T, 2 * T); // positions within a row; rows are T apart
+    assert.equal(tok.decode([...row1.subarray(enc.answerStart[1], enc.length[1] - 1)]), ex[1].answer);
+    assert.equal(row1[enc.length[1] - 1], SPECIAL.eos);
   });
 
   it('interleaved placement puts <latStart> <lat>×K <latEnd> before every rationale step', () => {

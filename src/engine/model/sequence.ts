@@ -9,15 +9,19 @@
 // Targets are next-token ids; the loss covers every prediction of an answer-segment
 // token (answer words, <eos>, rationale steps, <latStart>/<latEnd>), never of a latent.
 import type { Example } from '../data/example';
+import { Tokenizer } from '../data/tokenizer';
 import type { LatentsConfig } from '../../core/experiment';
 import { tf } from '../backend';
 import { SEGMENT } from './segments';
 import type { BatchTensors } from './tinyVlm';
 
-/** Special token ids, fixed by the tokenizer (src/engine/data/tokenizer.ts). */
-export const SPECIAL = { pad: 0, bos: 1, eos: 2, img: 3, lat: 4, latStart: 5, latEnd: 6, unk: 7, sep: 8 } as const;
+/** Special token ids, owned by the tokenizer (pad 0, bos 1, eos 2, img 3, lat 4, latStart 5, latEnd 6, unk 7, sep 8). */
+export const SPECIAL = {
+  pad: Tokenizer.PAD, bos: Tokenizer.BOS, eos: Tokenizer.EOS, img: Tokenizer.IMG, lat: Tokenizer.LAT,
+  latStart: Tokenizer.LAT_START, latEnd: Tokenizer.LAT_END, unk: Tokenizer.UNK, sep: Tokenizer.SEP,
+} as const;
 
-/** What this file needs of the tokenizer. */
+/** What this file needs of the tokenizer (src/engine/data/tokenizer.ts's Tokenizer, or a test double). */
 export interface TokenizerLike {
   readonly size: number;
   encode(text: string): number[];
