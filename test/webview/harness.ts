@@ -71,7 +71,7 @@ export async function openPanel(browser: Browser, panel: PanelName, theme: 'dark
   const vars = Object.entries(THEMES[theme]).map(([k, v]) => `${k}: ${v};`).join(' ');
   const html = `<!DOCTYPE html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="file://${ROOT}/media/panels.css">
-<link rel="stylesheet" href="file://${ROOT}/media/${panel}.css">
+<link rel="stylesheet" href="file://${ROOT}/media/${panel === 'compare' ? 'dashboard' : panel}.css">
 <style>html { ${vars} }</style></head>
 <body class="vscode-${theme}"><div id="app"></div>
 <script src="file://${BUNDLES}/${panel}.js"></script></body></html>`;
@@ -88,9 +88,9 @@ export async function openPanel(browser: Browser, panel: PanelName, theme: 'dark
   return page;
 }
 
-/** Sends a host → webview message. */
+/** Sends a host → webview message (as a JSON string across the wire: Playwright's object serialisation is slow for big messages). */
 export async function post(page: Page, message: unknown): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), message);
+  await page.evaluate((json) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(message));
 }
 
 /** Messages the webview posted to the host so far. */
