@@ -62,3 +62,24 @@ describe('LoRA and freezing', () => {
     model.dispose();
   });
 });
+
+describe('loading weights by name', () => {
+  before(async () => { await selectBackend('wasm', { threads: 1 }); });
+
+  it('starts a LoRA model from a full model\'s weights: adapters may be missing, shapes must match', async () => {
+    const { loadWeights, readWeights } = await import('../../src/engine/model/weights');
+    const full = createTinyVlm(smallModel(), smallLatents(), tokenizer.size, T, 1, IMAGE_SIZE);
+    const lora = createTinyVlm(loraModel(), smallLatents(), tokenizer.size, T, 2, IMAGE_SIZE);
+    const src = readWeights(full.variables);
+    assert.throws(() => loadWeights(lora.variables, src, 'ckpt'), /ckpt: missing weights decoder\.blocks\.0\.attn\.q\.lora_a/);
+    const r = loadWeights(lora.variables, src, 'ckpt', (n) => n.includes('.lora_'));
+    assert.equal(r.loaded.length, full.variables.size);
+    assert.equal(r.missing.length, 2 * 6 * 2);
+    assert.deepEqual(lora.variables.get('decoder.token_embed')!.dataSync(), full.variables.get('decoder.token_embed')!.dataSync());
+    const bigger = createTinyVlm(smallModel(), smallLatents({ count: 6 }), tokenizer.size, T, 1, IMAGE_SIZE);
+    const before = bigger.variables.get('decoder.token_embed')!.dataSync().slice();
+    assert.throws(() => loadWeights(bigger.variables, src, 'ckpt'), /ckpt: weight decoder\.latent_embed has shape \[4,32\] but the model expects \[6,32\]/);
+    assert.deepEqual(bigger.variables.get('decoder.token_embed')!.dataSync(), before, 'a failed load changes nothing');
+    full.dispose(); lora.dispose(); bigger.dispose();
+  });
+});

@@ -3,7 +3,7 @@ import type { LatentsConfig, ModelConfig } from '../../core/experiment';
 import { tf } from '../backend';
 import type { BlockLora } from './block';
 import { createDecoder, decoder, type DecoderParams } from './decoder';
-import { createDecoderLora, isTrainable } from './lora';
+import { createDecoderLora, isTrainable, trainableOf } from './lora';
 import { ParamStore } from './params';
 import { createProjector, projector, type ProjectorParams } from './projector';
 import { SEGMENT } from './segments';
@@ -119,7 +119,7 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
   return {
     variables: store.variables,
     shape,
-    trainableVariables: () => [...store.variables].filter(([name]) => isTrainable(name, model.finetune)).map(([, v]) => v),
+    trainableVariables: () => trainableOf(store.variables, model.finetune),
     forward,
     numParameters: () => [...store.variables.values()].reduce((s, v) => s + v.size, 0),
     dispose: () => store.dispose(),

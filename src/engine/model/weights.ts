@@ -1,0 +1,48 @@
+// Copying named weights into a model (init_from, resume), with errors that say what differs.
+import { tf } from '../backend';
+
+export interface NamedWeight { shape: number[]; data: Float32Array }
+
+export interface LoadReport {
+  loaded: string[];      // copied
+  missing: string[];     // in the model, not in the source (kept at their initial values)
+  unexpected: string[];  // in the source, not in the model (ignored)
+}
+
+/**
+ * Assigns every weight of `source` whose name the model has. A shape mismatch
+ * is an error naming the weight, both shapes and `what` (e.g. the checkpoint
+ * path). `mayBeMissing(name)` lists the model weights the source may lack
+ * (e.g. LoRA adapters when starting LoRA from a full checkpoint); any other
+ * missing weight is an error.
+ */
+export function loadWeights(variables: Map<string, tf.Variable>, source: Map<string, NamedWeight>, what: string,
+  mayBeMissing: (name: string) => boolean = () => false): LoadReport {
+  const report: LoadReport = { loaded: [], missing: [], unexpected: [] };
+  for (const [name, v] of variables) {
+    const w = source.get(name);
+    if (!w) { report.missing.push(name); continue; }
+    if (w.shape.length !== v.shape.length || w.shape.some((n, i) => n !== v.shape[i])) {
+      throw new Error(`${what}: weight ${name} has shape [${w.shape}] but the model expects [${v.shape}]; the checkpoint was trained with a different model/latents config or vocabulary`);
+    }
+    if (w.data.length !== v.size) throw new Error(`${what}: weight ${name} holds ${w.data.length} values, its shape [${w.shape}] needs ${v.size}`);
+    report.loaded.push(name);
+  }
+  const notAllowed = report.missing.filter((n) => !mayBeMissing(n));
+  if (notAllowed.length > 0) {
+    throw new Error(`${what}: missing weights ${notAllowed.slice(0, 5).join(', ')}${notAllowed.length > 5 ? ` and ${notAllowed.length - 5} more` : ''}; is it a tiny-vlm checkpoint of the same model config?`);
+  }
+  // Validate everything before assigning anything: a failed load leaves the model untouched.
+  for (const name of report.loaded) {
+    const w = source.get(name)!;
+    const v = variables.get(name)!;
+    tf.tidy(() => v.assign(tf.tensor(w.data, v.shape, 'float32')));
+  }
+  report.unexpected = [...source.keys()].filter((n) => !variables.has(n));
+  return report;
+}
+
+/** Host copies of every weight (for checkpoints and export). */
+export function readWeights(variables: Map<string, tf.Variable>): Map<string, NamedWeight> {
+  return new Map([...variables].map(([name, v]) => [name, { shape: [...v.shape], data: v.dataSync() as Float32Array }]));
+}
