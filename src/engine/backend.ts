@@ -13,7 +13,7 @@ import * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName } from '../core/experiment';
-import { installFastBatchMatMul } from './model/fastBatchMatMul';
+import { installFastBatchMatMul, uninstallFastBatchMatMul } from './model/fastBatchMatMul';
 
 export { tf };
 
@@ -64,6 +64,7 @@ async function tryWasm(opts: BackendOptions): Promise<{ simd: boolean; threads: 
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const fast = opts.fastBatchMatMul !== false;
   if (fast) installFastBatchMatMul(tf);
+  else uninstallFastBatchMatMul(tf);
   return { simd, threads: tfWasm.getThreadsCount(), fast };
 }
 

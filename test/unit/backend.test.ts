@@ -21,6 +21,14 @@ describe('backend selection', () => {
     await assert.rejects(selectBackend('tensorflow-gpu', { threads: 1 }), /tfjs-node-gpu/);
   });
 
+  it('the fast batched matmul can be turned off', async () => {
+    const r = await selectBackend('wasm', { threads: 1, fastBatchMatMul: false });
+    assert.equal(r.fastBatchMatMul, false);
+    assert.ok(!fastBatchMatMulInstalled());
+    assert.ok((await selectBackend('wasm', { threads: 1 })).fastBatchMatMul);
+    assert.ok(fastBatchMatMulInstalled());
+  });
+
   it('cpu can be forced, and wasm again afterwards', async () => {
     assert.equal((await selectBackend('cpu', { threads: 1 })).name, 'cpu');
     assert.equal(tf.getBackend(), 'cpu');
