@@ -31,10 +31,13 @@ export class Optimizer {
     private readonly params: Map<string, tf.Variable>,   // name → trainable variable
   ) {
     if (cfg.kind === 'sgd') return;
-    for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false, `opt/m/${name}`));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false, `opt/v/${name}`));
-    }
+    // tf.variable keeps its initial tensor alive unless that tensor dies with a tidy.
+    tf.tidy(() => {
+      for (const [name, p] of params) {
+        this.m.set(name, tf.variable(tf.zerosLike(p), false, `opt/m/${name}`));
+        this.v.set(name, tf.variable(tf.zerosLike(p), false, `opt/v/${name}`));
+      }
+    });
   }
 
   /** Global L2 norm over all gradients, a scalar tensor (the caller disposes it). */

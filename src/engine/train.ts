@@ -91,6 +91,9 @@ export async function runTrainingLoop<M extends TrainableModel, B extends Prepar
     state.positionInEpoch += batchSize;
     advanceEpochIfDone();
     await o.hooks.afterStep(report, state);
+    // Let the event loop run (a macrotask, not just a microtask), so a signal or
+    // an IPC stop message that arrived during the step is seen before the next one.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (o.hooks.shouldStop() && state.step < o.totalSteps) return 'stopped';
   }
   return 'completed';
