@@ -26,7 +26,7 @@ export const THEMES: Record<'dark' | 'light', Record<string, string>> = {
     '--vscode-font-size': '13px', '--vscode-errorForeground': '#f48771', '--vscode-badge-background': '#4d4d4d',
     '--vscode-badge-foreground': '#ffffff', '--vscode-charts-blue': '#3794ff', '--vscode-charts-red': '#f14c4c',
     '--vscode-charts-green': '#89d185', '--vscode-charts-yellow': '#cca700', '--vscode-charts-orange': '#d18616',
-    '--vscode-charts-purple': '#b180d7', '--vscode-editorHoverWidget-background': '#252526',
+    '--vscode-charts-purple': '#b180d7', '--vscode-editorHoverWidget-background': '#252526', '--vscode-textLink-foreground': '#3794ff',
   },
   light: {
     '--vscode-foreground': '#616161', '--vscode-descriptionForeground': '#717171', '--vscode-editor-background': '#ffffff',
@@ -34,7 +34,7 @@ export const THEMES: Record<'dark' | 'light', Record<string, string>> = {
     '--vscode-font-size': '13px', '--vscode-errorForeground': '#a1260d', '--vscode-badge-background': '#c4c4c4',
     '--vscode-badge-foreground': '#333333', '--vscode-charts-blue': '#1a85ff', '--vscode-charts-red': '#e51400',
     '--vscode-charts-green': '#388a34', '--vscode-charts-yellow': '#bf8803', '--vscode-charts-orange': '#d18616',
-    '--vscode-charts-purple': '#652d90', '--vscode-editorHoverWidget-background': '#f3f3f3',
+    '--vscode-charts-purple': '#652d90', '--vscode-editorHoverWidget-background': '#f3f3f3', '--vscode-textLink-foreground': '#006ab1',
   },
 };
 

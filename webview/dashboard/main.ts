@@ -27,8 +27,8 @@ const PAGE = `
   </header>
   <div id="status-message" class="message" hidden></div>
   <h2>Training</h2><div id="train-charts" class="chart-grid"></div>
-  <h2>Evaluation accuracy <span id="eval-split" class="muted"></span></h2><div id="eval-chart" class="chart-grid"></div>
-  <h2>Latent diagnostics</h2><div id="diagnostics"></div>
+  <h2>Evaluation accuracy <span id="eval-split" class="muted"></span></h2><p id="eval-empty" class="muted">No evaluation yet: accuracy appears after the first eval (eval.every_steps).</p><div id="eval-chart" class="chart-grid"></div>
+  <h2>Latent diagnostics</h2><div id="diagnostics"><p class="muted">No diagnostics yet: they come with each evaluation (eval.diagnostics in the experiment).</p></div>
   <h2>Configuration</h2><table id="config" class="kv"></table>
 </div>`;
 
@@ -56,6 +56,7 @@ export class Dashboard {
     this.trainCharts.clear();
     this.evalChart?.destroy();
     this.evalChart = null;
+    $('eval-empty').hidden = false;
     this.store = new MetricStore();
     $('message').hidden = true;
     $('content').hidden = false;
@@ -108,6 +109,7 @@ export class Dashboard {
       this.evalChart?.destroy();
       this.evalChart = new LineChart({ title: 'accuracy per task', series: tasks, width: this.chartWidth(1), height: 220, yRange: [0, 1], dashed: ['mean'] }, $('eval-chart'));
     }
+    $('eval-empty').hidden = true;
     $('eval-split').textContent = this.store.chartSplit ? `(${this.store.chartSplit} split)` : '';
     this.evalChart.setData(this.store.evalSteps.slice(), tasks.map((t) => this.store.accuracy.get(t)!.slice()));
   }

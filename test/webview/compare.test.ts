@@ -1,0 +1,40 @@
+// Rendering test of the run comparison panel in headless Chromium.
+import * as assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import type { MetricRecord } from '../../webview/dashboard/metrics';
+import { launchChromium, openPanel, post, posted, screenshot } from './harness';
+
+function run(label: string, seed: number, acc: number): { name: string; label: string; seed: number; status: string; metrics: MetricRecord[] } {
+  const metrics: MetricRecord[] = [];
+  for (let step = 1; step <= 200; step++) metrics.push({ type: 'train', step, loss: 2 * Math.exp(-step / (60 + 20 * seed)) + (1 - acc), terms: {} });
+  for (const step of [50, 100, 150, 200]) metrics.push({ type: 'eval', step, split: 'val', accuracy: { color: acc * step / 200 }, mean_accuracy: acc * step / 200 });
+  return { name: `${label}-s${seed}`, label, seed, status: 'completed', metrics };
+}
+
+describe('compare runs (headless Chromium)', function () {
+  this.timeout(60000);
+  let browser: Browser;
+  before(async function () { browser = await launchChromium(this); });
+  after(async () => { await browser?.close(); });
+
+  it('shows mean ± std across seeds per configuration and overlays the curves', async () => {
+    const page = await openPanel(browser, 'compare');
+    const runs = [run('crystal', 1, 0.6), run('crystal', 2, 0.7), run('crystal', 3, 0.8), run('sft', 1, 0.5), run('sft', 2, 0.5)];
+    await post(page, { type: 'init', runs });
+    await page.waitForSelector('#groups-table');
+    const rows = await page.locator('#groups-table tbody tr').allInnerTexts();
+    assert.equal(rows.length, 2);
+    // crystal: mean 0.7, sample std 0.1 over three seeds; sft: 0.5 ± 0.
+    assert.match(rows[0], /^crystal\s+3\s+0\.700 ± 0\.100 \(n=3\)/);
+    assert.match(rows[1], /^sft\s+2\s+0\.500 ± 0\.000 \(n=2\)/);
+    assert.equal(await page.locator('#groups-table td.best').first().innerText(), '0.700 ± 0.100 (n=3)');
+    assert.equal(await page.locator('#runs-table tbody tr').count(), 5);
+    assert.equal(await page.locator('#curves .uplot').count(), 2, 'accuracy and loss charts');
+    const series = await page.evaluate(() => document.querySelectorAll('#curves .uplot')[0].querySelectorAll('.u-series').length);
+    assert.equal(series, 1 + 5, 'x plus one series per run');
+    await page.click('#runs-table a[data-run="sft-s2"]');
+    assert.deepEqual((await posted(page)).at(-1), { type: 'openRun', name: 'sft-s2' });
+    await screenshot(page, 'compare-runs.png');
+    await page.close();
+  });
+});

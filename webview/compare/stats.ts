@@ -1,0 +1,74 @@
+// Final metrics of several runs and their mean ± std across seeds, grouped by
+// configuration label. Pure, Node-tested.
+
+import { flattenNumbers, type MetricRecord } from '../dashboard/metrics';
+
+export interface CompareRun {
+  name: string;
+  label: string;                         // configuration label: runs sharing it are seeds of one config
+  seed?: number;
+  status?: string;
+  final?: Record<string, number>;        // e.g. from summary.json; else derived from metrics
+  metrics?: MetricRecord[];              // the run's metrics.jsonl records
+}
+
+export interface MeanStd { mean: number; std: number; n: number }
+
+/** Mean and sample standard deviation (n − 1); std is NaN for a single value. */
+export function meanStd(values: number[]): MeanStd {
+  const n = values.length;
+  if (n === 0) return { mean: NaN, std: NaN, n };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+  return { mean, std, n };
+}
+
+/** A run's final metrics: `final` if given, else the last eval (accuracy, diagnostics) and the last train loss. */
+export function finalMetrics(run: CompareRun): Record<string, number> {
+  if (run.final) return run.final;
+  const out: Record<string, number> = {};
+  const records = run.metrics ?? [];
+  const lastEval = [...records].reverse().find((r) => r.type === 'eval' && (r.split ?? 'val') === 'val')
+    ?? [...records].reverse().find((r) => r.type === 'eval');
+  const lastTrain = [...records].reverse().find((r) => r.type === 'train');
+  if (lastEval?.type === 'eval') {
+    if (typeof lastEval.mean_accuracy === 'number') out.mean_accuracy = lastEval.mean_accuracy;
+    for (const [task, v] of Object.entries(lastEval.accuracy ?? {})) out[`accuracy.${task}`] = v;
+    Object.assign(out, flattenNumbers(lastEval.diagnostics ?? {}, 'diagnostics'));
+  }
+  if (lastTrain?.type === 'train') out.loss = lastTrain.loss;
+  return out;
+}
+
+export interface GroupRow { label: string; runs: string[]; stats: Record<string, MeanStd> }
+
+/** One row per label, in first-seen order; each metric's mean ± std over the runs that report it. */
+export function groupByLabel(runs: CompareRun[]): { metrics: string[]; groups: GroupRow[] } {
+  const finals = runs.map(finalMetrics);
+  const metrics = [...new Set(finals.flatMap((f) => Object.keys(f)))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const labels = [...new Set(runs.map((r) => r.label))];
+  const groups = labels.map((label) => {
+    const members = runs.map((r, i) => ({ r, f: finals[i] })).filter((x) => x.r.label === label);
+    const stats: Record<string, MeanStd> = {};
+    for (const m of metrics) {
+      const vals = members.map((x) => x.f[m]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+      if (vals.length > 0) stats[m] = meanStd(vals);
+    }
+    return { label, runs: members.map((x) => x.r.name), stats };
+  });
+  return { metrics, groups };
+}
+
+/** mean_accuracy first, then accuracies, loss, diagnostics. */
+function rank(metric: string): number {
+  if (metric === 'mean_accuracy') return 0;
+  if (metric.startsWith('accuracy.')) return 1;
+  if (metric === 'loss') return 2;
+  return 3;
+}
+
+export function formatMeanStd(s: MeanStd | undefined): string {
+  if (!s) return '';
+  const f = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
+  return Number.isNaN(s.std) ? `${f(s.mean)} (n=1)` : `${f(s.mean)} ± ${f(s.std)} (n=${s.n})`;
+}
