@@ -16,7 +16,7 @@ const nodeEntries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', external: engineExternals, banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/engine/child.ts'], outfile: 'dist/engine-child.js', external: engineExternals },
 ];
-const webEntries = ['webview/dashboard/main.ts', 'webview/attention/main.ts'];
+const webEntries = ['webview/dashboard/main.ts', 'webview/attention/main.ts', 'webview/compare/main.ts'];
 
 mkdirSync('dist/webview', { recursive: true });
 await Promise.all([
