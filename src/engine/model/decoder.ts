@@ -49,6 +49,8 @@ export interface DecoderInputs {
   mask: tf.Tensor;             // [B, 1, T, T] additive
   B: number;
   T: number;
+  /** Continuous feedback (VaLR hidden_state): input at latent positions, zero elsewhere; replaces latent_embed. */
+  latentInput?: tf.Tensor;     // [B, T, d]
 }
 
 export interface DecoderOptions {
@@ -106,7 +108,9 @@ function embed(p: DecoderParams, inp: DecoderInputs): tf.Tensor {
   // One-hot matmul instead of tf.gather: gather's gradient needs UnsortedSegmentSum, missing on wasm.
   const tok = tf.mul(matMul2d(inp.tokenOneHot, p.tokenEmbed as tf.Tensor2D), tf.tensor2d(place.keepToken, [B * T, 1])); // [B·T, d]
   let x = tf.reshape(tok, [B, T, d]);
-  if (place.latentOneHot && p.latentEmbed) {
+  if (inp.latentInput) {
+    x = tf.add(x, inp.latentInput); // [B, T, d]: the caller zeroes every non-latent position
+  } else if (place.latentOneHot && p.latentEmbed) {
     const lat = matMul2d(tf.tensor2d(place.latentOneHot, [B * T, latentRows]), p.latentEmbed as tf.Tensor2D); // [B·T, d]
     x = tf.add(x, tf.reshape(lat, [B, T, d]));
   }

@@ -17,6 +17,7 @@ export interface BatchTensors {
   B: number;
   T: number;
   mask: tf.Tensor4D;         // [B, 1, T, T] additive (0 / −1e9), built outside the tape
+  latentInput?: tf.Tensor3D; // [B, T, d] continuous feedback at latent positions (continuousFeedback.ts)
 }
 
 export interface ForwardOptions {
@@ -112,7 +113,7 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
       };
     }
     return decoder(dec, {
-      tokenOneHot: batch.tokenOneHot, imageTokens, segments: batch.segments, positions: batch.positions, mask: batch.mask, B, T,
+      tokenOneHot: batch.tokenOneHot, imageTokens, segments: batch.segments, positions: batch.positions, mask: batch.mask, B, T, latentInput: batch.latentInput,
     }, { captureAttention: opts.captureAttention, returnHidden: opts.returnHidden, afterBlock, lora });
   }
 
