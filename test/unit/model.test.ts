@@ -73,7 +73,7 @@ describe('tiny-vlm model', () => {
       const m2 = tf.tensor4d(selfOnly, [1, 1, T, T]);
       const noPos = model.variables.get('decoder.pos_embed')!;
       const saved = noPos.clone();
-      noPos.assign(tf.zerosLike(noPos));
+      tf.tidy(() => noPos.assign(tf.zerosLike(noPos)));
       const logits = tf.tidy(() => model.forward({ ...batch, mask: m2 }).logits.arraySync()[0]);
       noPos.assign(saved);
       saved.dispose(); m2.dispose(); disposeBatch(batch);

@@ -32,7 +32,8 @@ describe('paired latent transplant (CrystaL)', () => {
   }
 
   it('after every layer the corrupted rows hold the intact rows\' latent states, whatever the corrupted image', () => {
-    const { enc } = pairedBatch(500);
+    const { enc, batch: unused } = pairedBatch(500);
+    disposeBatch(unused);
     const runs = [hiddenStates(500), hiddenStates(900)];
     let latentChecked = 0, otherDiffers = 0;
     for (const h of runs) {
