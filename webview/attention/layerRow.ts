@@ -30,6 +30,7 @@ export class LayerRow {
   private panels: PanelData[] = [];
   private hover: { row: number; col: number } | null = null;
   dirty = true;
+  private cellsStale = true;
 
   constructor(
     readonly layerIndex: number,           // position along L
@@ -58,25 +59,30 @@ export class LayerRow {
     this.dirty = true;
   }
 
-  /** New values: repaints the per-cell images (not the visible canvas: see draw). */
+  /** New values. The per-cell images are repainted lazily, when the row is next drawn (visible rows only). */
   setPanels(panels: PanelData[]): void {
     const resize = panels.length !== this.panels.length;
     this.panels = panels;
-    while (this.cells.length < panels.length) {
+    this.cellsStale = true;
+    if (resize) this.resize();
+    this.dirty = true;
+  }
+
+  private paintCells(): void {
+    while (this.cells.length < this.panels.length) {
       const c = document.createElement('canvas');
       c.width = this.cols;
       c.height = this.rows;
       this.cells.push(c);
     }
-    panels.forEach((p, i) => {
+    this.panels.forEach((p, i) => {
       const ctx = this.cells[i].getContext('2d')!;
       const img = ctx.createImageData(this.cols, this.rows);
       if (p.kind === 'difference') paintDiverging(p.values, p.maxAbs ?? 0, img.data);
       else paintSequential(p.values, img.data);
       ctx.putImageData(img, 0, 0);
     });
-    if (resize) this.resize();
-    this.dirty = true;
+    this.cellsStale = false;
   }
 
   setHover(h: { row: number; col: number } | null): void {
@@ -102,6 +108,7 @@ export class LayerRow {
   }
 
   draw(): void {
+    if (this.cellsStale) this.paintCells();
     const ctx = this.canvas.getContext('2d')!;
     const theme = themeColors();
     const { cellW, cellH, headerH, labelW, footerH } = this.layout;

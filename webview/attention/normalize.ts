@@ -25,15 +25,22 @@ export function maxOf(map: Float32Array): number {
 
 /** Scales every map of a view (all layers, all paths) the same way. */
 export function scaleMaps(maps: Float32Array[], cols: number, mode: Normalisation): Scaled {
-  if (mode === 'raw') {
-    return { maps: maps.map((m) => Float32Array.from(m, (v) => Math.min(Math.max(v, 0), 1))), domain: [0, 1], unit: 'attention' };
-  }
+  if (mode === 'raw') return { maps: maps.map((m) => scaled(m, 1, 0, 1)), domain: [0, 1], unit: 'attention' };
   if (mode === 'global') {
     const g = Math.max(0, ...maps.map(maxOf));
-    const inv = g > 0 ? 1 / g : 0;
-    return { maps: maps.map((m) => Float32Array.from(m, (v) => v * inv)), domain: [0, g], unit: 'attention' };
+    return { maps: maps.map((m) => scaled(m, g > 0 ? 1 / g : 0, -Infinity, Infinity)), domain: [0, g], unit: 'attention' };
   }
   return { maps: maps.map((m) => rowNormalised(m, cols)), domain: [0, 1], unit: 'fraction of row max' };
+}
+
+/** m * k clamped to [lo, hi] (NaN stays NaN), in a plain loop: this runs for every layer on every change. */
+function scaled(m: Float32Array, k: number, lo: number, hi: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let j = 0; j < m.length; j++) {
+    const v = m[j] * k;
+    out[j] = v < lo ? lo : v > hi ? hi : v;
+  }
+  return out;
 }
 
 export function rowNormalised(map: Float32Array, cols: number): Float32Array {

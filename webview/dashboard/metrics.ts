@@ -50,7 +50,7 @@ export class MetricStore {
   trainCount = 0;
   lastTrain: TrainRecord | null = null;
 
-  constructor(private maxBuckets = 1000) {}
+  constructor(private maxBuckets = 400) {}   // ≈ a chart's plot width in pixels: more points than pixels draw nothing new
 
   /** Adds records; returns which chart groups changed. */
   add(records: MetricRecord[]): { train: Set<string>; eval: boolean; newSeries: boolean } {
