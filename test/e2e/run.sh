@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# End-to-end tests of the extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3,
+# headless Debian Chromium), offline after the first install:
+#   (a) test/e2e/suite inside the extension host (the @vscode/test-electron run() contract)
+#   (b) test/e2e/ui.ts: the user's path through the workbench UI, with screenshots
+# Installs what it needs: apt chromium libkrb5-dev ripgrep (as root), code-server into .e2e/.
+# Prints `N passed, M failed` and exits non-zero on any failure or when no test ran.
+# usage: bash test/e2e/run.sh        (env: E2E_DIR cache folder, E2E_PORT, CHROMIUM)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+E2E=${E2E_DIR:-$ROOT/.e2e}
+ART=$ROOT/test/e2e/artifacts
+CS_VERSION=4.100.3
+SECONDS=0
+step() { echo "[e2e $(printf '%4d' "$SECONDS")s] $*"; }
+LOGS=$ART/logs
+# Other suites also leave pictures in artifacts/: remove only what this script writes.
+mkdir -p "$E2E" "$ART" && rm -rf "$LOGS" && mkdir -p "$LOGS"
+rm -f "$ART"/typo-squiggle-hover.png "$ART"/quick-fix-menu.png "$ART"/suggest-method-kind.png "$ART"/ui-failure-*.png "$ART"/host-tests-timeout.png
+
+# --- system packages -------------------------------------------------------------------
+missing=()
+command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1 || missing+=(chromium)
+command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+  step "apt-get install ${missing[*]}"
+  if [ "$(id -u)" != 0 ]; then echo "e2e: need ${missing[*]}: run as root, or apt-get install -y ${missing[*]}"; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "${missing[@]}" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
+fi
+
+# --- code-server, cached in .e2e/code-server ----------------------------------------------
+CS_DIR=$E2E/code-server
+CSBIN=$CS_DIR/node_modules/.bin/code-server
+if [ ! -x "$CSBIN" ] || ! "$CSBIN" --version 2>/dev/null | grep -q "^$CS_VERSION"; then
+  step "npm install code-server@$CS_VERSION into $CS_DIR"
+  rm -rf "$CS_DIR" && mkdir -p "$CS_DIR/tmp"
+  echo '{ "name": "latent-lab-e2e-code-server", "private": true }' > "$CS_DIR/package.json"
+  # @vscode/ripgrep's postinstall downloads rg from GitHub; seed its cache with Debian's rg instead.
+  mkdir -p "$CS_DIR/tmp/vscode-ripgrep-cache-1.15.11" "$CS_DIR/rg" && cp "$(command -v rg)" "$CS_DIR/rg/rg"
+  tar czf "$CS_DIR/tmp/vscode-ripgrep-cache-1.15.11/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz" -C "$CS_DIR/rg" rg
+  (cd "$CS_DIR" && TMPDIR=$CS_DIR/tmp npm_config_unsafe_perm=true npm_config_yes=true \
+    npm install --no-audit --no-fund --loglevel=error "code-server@$CS_VERSION" > "$LOGS/code-server-install.log" 2>&1) \
+    || { tail -40 "$LOGS/code-server-install.log"; exit 1; }
+fi
+[ -d node_modules/playwright-core ] && [ -d node_modules/mocha ] || { echo "e2e: run npm ci first (playwright-core, mocha, esbuild, @vscode/vsce are devDependencies)"; exit 1; }
+
+# --- build, package, install the VSIX ----------------------------------------------------------
+step "build extension, server, e2e bundles"
+node scripts/build.mjs
+node test/e2e/build.mjs
+step "package VSIX"
+npx vsce package --no-dependencies --allow-missing-repository --skip-license -o "$E2E/latent-lab.vsix" < /dev/null > "$LOGS/vsce.log" 2>&1 \
+  || { cat "$LOGS/vsce.log"; exit 1; }
+rm -rf "$E2E/user" "$E2E/extensions" "$E2E/ws-host" "$E2E/ws-ui"
+COMMON=(--user-data-dir "$E2E/user" --extensions-dir "$E2E/extensions")
+step "install VSIX into code-server"
+"$CSBIN" "${COMMON[@]}" --install-extension "$E2E/latent-lab.vsix" > "$LOGS/install-extension.log" 2>&1 || { cat "$LOGS/install-extension.log"; exit 1; }
+EXT_DIR=$(ls -d "$E2E"/extensions/latent-lab.latent-lab-* | head -1)
+# No welcome page to steal focus from the editor; fast hovers.
+mkdir -p "$E2E/user/User"
+cat > "$E2E/user/User/settings.json" <<'JSON'
+{ "workbench.startupEditor": "none", "workbench.tips.enabled": false, "telemetry.telemetryLevel": "off",
+  "security.workspace.trust.enabled": false, "editor.hover.delay": 300, "files.autoSave": "off",
+  "git.openRepositoryInParentFolders": "never" }
+JSON
+# Two workspaces, so the UI run cannot meet editor state left by the in-host run.
+for ws in ws-host ws-ui; do mkdir -p "$E2E/$ws" && cp examples/*.experiment.yaml "$E2E/$ws/"; done
+
+# --- start code-server in its own process group ---------------------------------------------
+PORT=${E2E_PORT:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
+URL=http://127.0.0.1:$PORT
+step "start code-server on $URL"
+setsid "$CSBIN" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry --disable-update-check \
+  --disable-workspace-trust "${COMMON[@]}" "$E2E/ws-ui" > "$LOGS/code-server.log" 2>&1 &
+CS_PID=$!
+trap 'kill -- -$CS_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 150); do
+  node -e "fetch('$URL/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" && break
+  kill -0 "$CS_PID" 2>/dev/null || { cat "$LOGS/code-server.log"; exit 1; }
+  sleep 0.2
+done
+
+# --- (a) the suite inside the extension host, (b) the UI -------------------------------------
+export E2E_ARTIFACTS=$ART
+step "(a) in-editor suite (extension host, packaged extension from the VSIX)"
+rc_host=0
+node dist/test/hostTests.js "$URL" "$E2E/ws-host" "$EXT_DIR" "$ROOT/dist/test/suite/index.js" > "$LOGS/host-tests.log" 2>&1 || rc_host=$?
+grep -E '✔|✘|^\[ext [a-z]+\] +[0-9]+\) |passing|failing|AssertionError|Error:|finished|passed, ' "$LOGS/host-tests.log" || tail -30 "$LOGS/host-tests.log"
+step "(b) UI in Chromium (screenshots in test/e2e/artifacts/)"
+rc_ui=0
+node dist/test/ui.js "$URL" "$E2E/ws-ui" "$ART" > "$LOGS/ui.log" 2>&1 || rc_ui=$?
+grep -vE '^\[' "$LOGS/ui.log" || true
+
+# --- one summary ------------------------------------------------------------------------
+count() { grep -E '^(\[ext [a-z]+\] )?[0-9]+ passed, [0-9]+ failed$' "$1" | tail -1 | sed -E 's/^\[ext [a-z]+\] //'; }
+read -r p1 _ f1 _ <<< "$(count "$LOGS/host-tests.log" || echo '0 passed, 1 failed')"
+read -r p2 _ f2 _ <<< "$(count "$LOGS/ui.log" || echo '0 passed, 1 failed')"
+passed=$(( ${p1:-0} + ${p2:-0} )); failed=$(( ${f1:-1} + ${f2:-1} ))
+[ "$rc_host" = 0 ] || [ "$failed" -gt 0 ] || failed=1
+[ "$rc_ui" = 0 ] || [ "$failed" -gt 0 ] || failed=1
+step "done"
+echo "e2e total (in-editor suite + UI):"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
