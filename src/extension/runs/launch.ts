@@ -1,0 +1,36 @@
+// How the engine child process is started: which Node runs dist/engine-child.js,
+// with which flags. Pure: the settings come in as plain values.
+
+import type { ForkOptions } from 'node:child_process';
+
+export interface EngineSettings {
+  nodePath: string;          // latentLab.engine.nodePath; '' = the editor's own runtime
+  memoryLimitMb: number;     // latentLab.engine.memoryLimitMb; 0 = Node's default
+}
+
+export interface LaunchSpec { modulePath: string; options: ForkOptions }
+
+/**
+ * The extension host's own executable runs Node code only with ELECTRON_RUN_AS_NODE=1
+ * (in code-server it is Node already, and the variable is harmless). A configured
+ * nodePath is a plain Node: the variable is not set.
+ */
+export function engineLaunch(modulePath: string, s: EngineSettings, baseEnv: NodeJS.ProcessEnv = process.env, execPath = process.execPath): LaunchSpec {
+  const execArgv: string[] = [];
+  if (s.memoryLimitMb > 0) execArgv.push(`--max-old-space-size=${Math.floor(s.memoryLimitMb)}`);
+  const env: NodeJS.ProcessEnv = { ...baseEnv };
+  const custom = s.nodePath.trim();
+  if (custom) delete env.ELECTRON_RUN_AS_NODE;
+  else env.ELECTRON_RUN_AS_NODE = '1';
+  return {
+    modulePath,
+    options: {
+      execPath: custom || execPath,
+      execArgv,
+      env,
+      // stdout/stderr piped to the output channel; the IPC channel carries the events.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// What the extension reads and writes in a run directory, beyond the engine's own
+// files (src/core/runLayout.ts): the engine's pid (so a reloaded window can tell a
+// live run from a dead one), the last log lines, and marking a run failed when its
+// engine process died without saying so. Pure Node: unit-tested without VS Code.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readSummary, runPaths, type RunSummary } from '../../core/runLayout';
+
+/** `<run>/engine.pid`: written by the run manager once the engine has created the run directory. */
+export const PID_FILE = 'engine.pid';
+
+export interface PidRecord { pid: number; started: string }
+
+export function writePidFile(runDir: string, pid: number): void {
+  fs.writeFileSync(path.join(runDir, PID_FILE), JSON.stringify({ pid, started: new Date().toISOString() } satisfies PidRecord) + '\n');
+}
+
+export function readPidFile(runDir: string): PidRecord | undefined {
+  try {
+    const rec = JSON.parse(fs.readFileSync(path.join(runDir, PID_FILE), 'utf8')) as Partial<PidRecord>;
+    return typeof rec.pid === 'number' && rec.pid > 0 ? { pid: rec.pid, started: String(rec.started ?? '') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Is a process with this pid alive? (signal 0 checks without sending anything) */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';   // exists, owned by someone else
+  }
+}
+
+/** The last `n` non-empty lines of the run's train.log. */
+export function lastLogLines(runDir: string, n = 20): string[] {
+  try {
+    const text = fs.readFileSync(runPaths(runDir).log, 'utf8');
+    return text.split('\n').filter((l) => l.trim()).slice(-n);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Marks a run failed in summary.json (keeping everything else, and the directory),
+ * with the reason and the last log lines, and appends the reason to train.log.
+ * A run whose summary already says completed/stopped/failed is left alone: the
+ * engine had the last word. Returns whether it wrote.
+ */
+export function markRunFailed(runDir: string, reason: string, extraLines: string[] = []): boolean {
+  const p = runPaths(runDir);
+  if (!fs.existsSync(runDir)) return false;
+  let summary: RunSummary | undefined;
+  try { summary = readSummary(runDir); } catch { summary = undefined; }   // torn summary: rewrite it
+  if (summary && summary.status !== 'running') return false;
+  const lines = [...lastLogLines(runDir, 20), ...extraLines].slice(-20);
+  const now = new Date().toISOString();
+  const next: RunSummary = {
+    ...(summary ?? { name: path.basename(runDir), method: 'unknown', started: now, wall_seconds: 0, step: 0, total_steps: 0 }),
+    status: 'failed',
+    updated: now,
+    error: lines.length ? `${reason}\nlast lines:\n${lines.join('\n')}` : reason,
+  };
+  const tmp = `${p.summary}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n');
+  fs.renameSync(tmp, p.summary);
+  fs.appendFileSync(p.log, `failed: ${reason}\n`);
+  return true;
+}
+
+/** Run directories under `root`: direct runs and the runs of sweep folders (one level down). */
+export function findRunDirs(root: string): string[] {
+  const out: string[] = [];
+  let entries: fs.Dirent[];
+  try { entries = fs.readdirSync(root, { withFileTypes: true }); } catch { return out; }
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const dir = path.join(root, e.name);
+    if (fs.existsSync(runPaths(dir).summary) || fs.existsSync(runPaths(dir).config)) { out.push(dir); continue; }
+    for (const sub of safeReaddir(dir)) {
+      const subDir = path.join(dir, sub);
+      if (fs.existsSync(runPaths(subDir).summary)) out.push(subDir);
+    }
+  }
+  return out.sort();
+}
+
+function safeReaddir(dir: string): string[] {
+  try { return fs.readdirSync(dir); } catch { return []; }
+}
+
+export type ReattachDecision =
+  | { kind: 'alive'; runDir: string; pid: number }
+  | { kind: 'dead'; runDir: string };
+
+/**
+ * After a window reload: the runs under `roots` whose summary says running and that
+ * this extension started (they have engine.pid). A live pid is watched; a dead one
+ * is marked failed. Runs without engine.pid (a terminal CLI run) are not ours: left alone.
+ */
+export function reattachDecisions(roots: string[], alive: (pid: number) => boolean = isProcessAlive): ReattachDecision[] {
+  const out: ReattachDecision[] = [];
+  for (const root of roots) {
+    for (const runDir of findRunDirs(root)) {
+      let s: RunSummary | undefined;
+      try { s = readSummary(runDir); } catch { continue; }
+      if (s?.status !== 'running') continue;
+      const rec = readPidFile(runDir);
+      if (!rec) continue;
+      out.push(alive(rec.pid) ? { kind: 'alive', runDir, pid: rec.pid } : { kind: 'dead', runDir });
+    }
+  }
+  return out;
+}
+
+export const ENDED_WHILE_CLOSED = 'engine process ended while the window was closed';
