@@ -12,6 +12,7 @@ import { Tokenizer, type TokenizerJson } from './data/tokenizer';
 import { causalMask } from './model/masks';
 import { encodeExamples, sequenceLength, toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
 import { createTinyVlm, type BatchTensors, type TinyVlm } from './model/tinyVlm';
+import { createCrystal } from './methods/crystal';
 import { createLivr } from './methods/livr';
 import { createSft } from './methods/sft';
 import type { PreparedBatch, TrainingMethod } from './methods/types';
@@ -38,8 +39,8 @@ export interface Session {
 /** Refuses, before anything is created, what this engine cannot train. */
 export function checkSupported(cfg: ExperimentConfig): void {
   const kind = cfg.method.kind;
-  if (kind !== 'sft' && kind !== 'livr') {
-    throw new Error(`method.kind: ${kind} is not implemented by this engine yet (sft and livr are); choose method.kind: sft or livr`);
+  if (kind !== 'sft' && kind !== 'livr' && kind !== 'crystal') {
+    throw new Error(`method.kind: ${kind} is not implemented by this engine yet (sft, livr and crystal are); choose method.kind: sft, livr or crystal`);
   }
   if (kind === 'livr' && cfg.method.livr.image_twice) {
     throw new Error('method.livr.image_twice: the "input image twice" control is not implemented yet (the decoder needs image runs at fixed positions); set it to false');
@@ -105,7 +106,9 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
     dispose: () => model.dispose(),
   };
   const trainRng = Rng.fromSeed(cfg.seed, 'train');
-  session.method = cfg.method.kind === 'sft' ? createSft(session) : createLivr(session);
+  session.method = cfg.method.kind === 'sft' ? createSft(session)
+    : cfg.method.kind === 'crystal' ? createCrystal(session)
+    : createLivr(session);
 
   if (base) {
     const { missing, unexpected } = session.loadWeights(base.weights, false);
