@@ -56,6 +56,8 @@ export type LoraTarget = 'attn_q' | 'attn_k' | 'attn_v' | 'attn_o' | 'mlp_in' | 
 
 export interface ModelConfig {
   patch_size: number;       // p
+  pixel_norm: 'none' | 'center';  // center: (x − 0.5) / 0.25 before the patch embedding
+  patch_init_std: number;   // init std of vision.patch_embed.weight
   d_vision: number;         // d_v
   vision_layers: number;    // n_v
   vision_heads: number;

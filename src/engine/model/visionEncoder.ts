@@ -12,6 +12,7 @@ export interface VisionEncoderParams {
   blocks: BlockParams[];     // vision.blocks.i.*
   lnF: LayerNormParams;      // vision.ln_f
   heads: number;
+  pixelNorm: 'none' | 'center';
 }
 
 export interface VisionEncoderShape {
@@ -21,23 +22,29 @@ export interface VisionEncoderShape {
   layers: number;    // n_v
   heads: number;
   mlpRatio: number;
+  pixelNorm: 'none' | 'center';  // center: (x − 0.5) / 0.25 before the patch embedding
+  patchInitStd: number;          // init std of vision.patch_embed.weight
 }
 
 export function createVisionEncoder(store: ParamStore, s: VisionEncoderShape): VisionEncoderParams {
   const blocks: BlockParams[] = [];
   for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `vision.blocks.${i}`, s.d, s.mlpRatio, s.layers));
   return {
-    patchEmbed: createLinear(store, 'vision.patch_embed', s.patchDim, s.d),
+    patchEmbed: createLinear(store, 'vision.patch_embed', s.patchDim, s.d, s.patchInitStd),
     posEmbed: store.create('vision.pos_embed', [s.patches, s.d], { kind: 'normal', std: INIT_STD }),
     blocks,
     lnF: createLayerNorm(store, 'vision.ln_f', s.d),
     heads: s.heads,
+    pixelNorm: s.pixelNorm,
   };
 }
 
 /** patches [B, P, p·p·3] → features [B, P, d_v]. */
 export function visionEncoder(patches: tf.Tensor, p: VisionEncoderParams): tf.Tensor {
-  let x = tf.add(linear(patches, p.patchEmbed), p.posEmbed); // [B, P, d_v]
+  // Centred pixels keep the patch embedding's input zero-mean; raw [0, 1] pixels
+  // put a large common offset into every image token.
+  const pixels = p.pixelNorm === 'center' ? tf.mul(tf.sub(patches, 0.5), 4) : patches; // [B, P, p·p·3]
+  let x = tf.add(linear(pixels, p.patchEmbed), p.posEmbed); // [B, P, d_v]
   for (const b of p.blocks) x = block(x, b, p.heads, null).x; // bidirectional: no mask
   return layerNorm(x, p.lnF);
 }
