@@ -81,8 +81,8 @@ function makeData() {
   return { patches, tokOneHot, target, maskA: mask(false), maskB: mask(true) };
 }
 
-// Per-kernel wall time: wraps every wasm kernel (after the native ones are installed).
-function installProfiler(): () => string[] {
+// Per-kernel wall time per step: wraps every wasm kernel (after the native ones are installed).
+function installProfiler(): { reset(): void; report(steps: number): string[] } {
   const acc = new Map<string, { ms: number; calls: number }>();
   for (const k of tf.getKernelsForBackend('wasm')) {
     const inner = k.kernelFunc;
@@ -96,7 +96,11 @@ function installProfiler(): () => string[] {
       return r;
     } });
   }
-  return () => [...acc.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12).map(([n, e]) => `${n} ${e.ms.toFixed(0)}ms/${e.calls}`);
+  return {
+    reset: () => acc.clear(),
+    report: (steps) => [...acc.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)
+      .map(([n, e]) => `${n} ${(e.ms / steps).toFixed(1)}ms/${Math.round(e.calls / steps)}`),
+  };
 }
 
 async function child(): Promise<void> {
@@ -123,6 +127,7 @@ async function child(): Promise<void> {
   const opt = report.native.includes('Adam') ? createNativeAdam(tf, { learningRate: 1e-3 }) : tf.train.adam(1e-3);
   const times: number[] = [], losses: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
+    if (i === warmup) profile?.reset();
     const t0 = process.hrtime.bigint();
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(lossFn, Object.values(p));
@@ -136,7 +141,7 @@ async function child(): Promise<void> {
   console.log('RESULT ' + JSON.stringify({
     variant, mode, stepMsMedian: +median(times).toFixed(1), stepMsMin: +Math.min(...times).toFixed(1),
     losses: [+losses[0].toFixed(4), +losses[losses.length - 1].toFixed(4)], numTensors: tf.memory().numTensors,
-    native: report.summary, profile: profile ? profile() : undefined, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    native: report.summary, profile: profile ? profile.report(steps) : undefined, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   }));
   process.exit(0);
 }
