@@ -83,6 +83,8 @@ export interface EvalDiagnostics {
   drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };
   bottleneck_mask?: { accuracy: Record<string, number>; mean_accuracy: number };
   answer_latent_attention?: number;        // mean attention mass, answer rows → latent columns
+  corrupted_images?: { accuracy: Record<string, number>; mean_accuracy: number };               // SIC-corrupted images, with latents
+  corrupted_images_drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };  // corrupted images, latents dropped
 }
 
 export type MetricsRecord = TrainMetrics | EvalMetrics;
@@ -179,6 +181,8 @@ export function describeEval(r: EvalMetrics): string[] {
   if (d.drop_latents) lines.push(`  latents dropped:       accuracy ${accuracyLine(d.drop_latents.accuracy, d.drop_latents.mean_accuracy)}`);
   if (d.bottleneck_mask) lines.push(`  bottleneck mask:       accuracy ${accuracyLine(d.bottleneck_mask.accuracy, d.bottleneck_mask.mean_accuracy)}`);
   if (d.answer_latent_attention !== undefined) lines.push(`  answer→latent attention: ${d.answer_latent_attention.toFixed(4)}`);
+  if (d.corrupted_images) lines.push(`  corrupted images:      accuracy ${accuracyLine(d.corrupted_images.accuracy, d.corrupted_images.mean_accuracy)}`);
+  if (d.corrupted_images_drop_latents) lines.push(`  corrupted, no latents: accuracy ${accuracyLine(d.corrupted_images_drop_latents.accuracy, d.corrupted_images_drop_latents.mean_accuracy)}`);
   return lines;
 }
 

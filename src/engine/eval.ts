@@ -14,6 +14,12 @@
 //                            the image reaches the answer only through the latents
 //   answer_latent_attention  attention mass from answer rows to latent columns,
 //                            averaged over heads, layers and answer positions
+//   corrupted_images         accuracy on SIC-corrupted test images (CrystaL's corruption
+//                            config, the 'eval' stream: the same corruption every time),
+//                            with latents and, when K > 0, with latents dropped
+//
+// With `captureRunDir`, the evaluation also writes the attention capture file
+// <runDir>/captures/step-<N>.llcap (captureWriter.ts, eval.capture).
 
 import type { EvalDiagnostic } from '../core/experiment';
 import type { EvalMetrics } from '../core/events';
@@ -23,15 +29,21 @@ import { bottleneckMask, causalMask, dropLatentsMask } from './model/masks';
 import { SEGMENT } from './model/segments';
 import type { EncodedBatch } from './model/sequence';
 import type { Session } from './session';
+import { writeEvalCapture } from './captureWriter';
+import { corruptExamples } from './methods/crystal';
 
 export interface EvalOptions {
   step: number;
   maxExamples: number;             // per task; 0: all
   diagnostics: EvalDiagnostic[];
   batchSize?: number;              // default train.batch_size
+  captureRunDir?: string;          // write the eval.capture file into this run directory
+  onCapture?: (file: string) => void;
 }
 
 type MaskKind = 'causal' | 'drop_latents' | 'bottleneck';
+/** A forward pass the evaluation tallies: a mask over the intact or the corrupted images. */
+type Variant = MaskKind | 'corrupted' | 'corrupted_drop_latents';
 
 /** Per task: the first `max` examples of the split (all when 0), in split order. */
 export function evalExamples(all: Example[], max: number): Example[] {
@@ -97,31 +109,41 @@ export function evaluate(session: Session, split: 'val' | 'test', o: EvalOptions
   const examples = evalExamples(session.splits[split], o.maxExamples);
   if (examples.length === 0) throw new Error(`eval: the ${split} split is empty; set data.tasks[].${split} above 0 or choose eval.split`);
   const hasLatents = session.layout.latentCount > 0;
-  const kinds: MaskKind[] = ['causal'];
+  const kinds: Variant[] = ['causal'];
   if (o.diagnostics.includes('drop_latents') && hasLatents) kinds.push('drop_latents');
   if (o.diagnostics.includes('bottleneck_mask')) kinds.push('bottleneck');
+  if (o.diagnostics.includes('corrupted_images')) {
+    kinds.push('corrupted');
+    if (hasLatents) kinds.push('corrupted_drop_latents');
+  }
   const wantAttention = o.diagnostics.includes('answer_latent_attention') && hasLatents;
-  const tallies = new Map<MaskKind, Tally>(kinds.map((k) => [k, { correct: new Map(), total: new Map() }]));
+  const tallies = new Map<Variant, Tally>(kinds.map((k) => [k, { correct: new Map(), total: new Map() }]));
   let attnSum = 0;
   let attnRows = 0;
   const B = o.batchSize ?? session.config.train.batch_size;
   for (let start = 0; start < examples.length; start += B) {
     const chunk = examples.slice(start, start + B);
     const enc = session.encode(chunk);
-    for (const kind of kinds) {
-      const capture = kind === 'causal' && wantAttention;
-      const mask = hostMask(session, enc, kind);
+    const needCorrupted = kinds.includes('corrupted');
+    const corruptedEnc = needCorrupted ? session.encode(corruptExamples(chunk, session.config.method.crystal.corruption,
+      session.config.seed, 'eval', session.config.model.patch_size).examples) : undefined;
+    for (const variant of kinds) {
+      const capture = variant === 'causal' && wantAttention;
+      const onCorrupted = variant === 'corrupted' || variant === 'corrupted_drop_latents';
+      const kind: MaskKind = variant === 'corrupted' ? 'causal' : variant === 'corrupted_drop_latents' ? 'drop_latents' : variant;
+      const e = onCorrupted ? corruptedEnc! : enc;
+      const mask = hostMask(session, e, kind);
       // Batch tensors, activations and attention maps all die with this tidy.
       const r = tf.tidy(() => {
-        const out = session.model.forward(session.tensors(enc, mask), { captureAttention: capture });
-        const ok = exactMatch(out.logits, enc);
+        const out = session.model.forward(session.tensors(e, mask), { captureAttention: capture });
+        const ok = exactMatch(out.logits, e);
         const m = capture && out.attention ? answerLatentMass(out.attention, enc) : { sum: 0, rows: 0 };
         return { ok, sum: m.sum, rows: m.rows };
       });
       const ok = r.ok as Uint8Array;
       attnSum += r.sum as number;
       attnRows += r.rows as number;
-      const t = tallies.get(kind)!;
+      const t = tallies.get(variant)!;
       chunk.forEach((ex, i) => {
         t.total.set(ex.task, (t.total.get(ex.task) ?? 0) + 1);
         t.correct.set(ex.task, (t.correct.get(ex.task) ?? 0) + ok[i]);
@@ -133,6 +155,12 @@ export function evaluate(session: Session, split: 'val' | 'test', o: EvalOptions
   if (tallies.has('drop_latents')) diagnostics.drop_latents = accuracy(tallies.get('drop_latents')!);
   if (tallies.has('bottleneck')) diagnostics.bottleneck_mask = accuracy(tallies.get('bottleneck')!);
   if (wantAttention) diagnostics.answer_latent_attention = attnRows > 0 ? attnSum / attnRows : 0;
+  if (tallies.has('corrupted')) diagnostics.corrupted_images = accuracy(tallies.get('corrupted')!);
+  if (tallies.has('corrupted_drop_latents')) diagnostics.corrupted_images_drop_latents = accuracy(tallies.get('corrupted_drop_latents')!);
+  if (o.captureRunDir !== undefined) {
+    const file = writeEvalCapture(session, o.captureRunDir, split, o.step);
+    if (file) o.onCapture?.(file);
+  }
   return {
     type: 'eval', step: o.step, split, examples: examples.length,
     accuracy: main.accuracy, mean_accuracy: main.mean_accuracy, diagnostics, time: new Date().toISOString(),

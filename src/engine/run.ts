@@ -154,7 +154,10 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
       emit({ type: 'checkpoint', runDir, time: now(), step: state.step, path: folder, reason });
     };
     const runEval = (): EvalMetrics => {
-      const record = evaluate(session!, cfg.eval.split, { step: state.step, maxExamples: cfg.eval.max_examples, diagnostics: cfg.eval.diagnostics });
+      const record = evaluate(session!, cfg.eval.split, {
+        step: state.step, maxExamples: cfg.eval.max_examples, diagnostics: cfg.eval.diagnostics, captureRunDir: runDir,
+        onCapture: (file) => emit({ type: 'log', runDir, time: now(), level: 'info', message: `attention capture: ${file}` }),
+      });
       fs.appendFileSync(p.metrics, JSON.stringify(record) + '\n');
       if (!summary.best || record.mean_accuracy > summary.best.value) {
         summary.best = { metric: 'mean_accuracy', value: record.mean_accuracy, step: record.step, split: record.split };
@@ -278,7 +281,10 @@ export async function evaluateTarget(target: string, o: EvalTargetOptions): Prom
   const session = await buildSession(cfg, { tokenizerJson: ckpt.tokenizer, log: o.log });
   try {
     session.loadWeights(ckpt.weights, true);
-    const record = evaluate(session, o.split, { step: ckpt.step, maxExamples: o.maxExamples ?? cfg.eval.max_examples, diagnostics: cfg.eval.diagnostics });
+    const record = evaluate(session, o.split, {
+      step: ckpt.step, maxExamples: o.maxExamples ?? cfg.eval.max_examples, diagnostics: cfg.eval.diagnostics,
+      captureRunDir: runDir, onCapture: (file) => o.log?.(`attention capture: ${file}`),
+    });
     fs.appendFileSync(p.metrics, JSON.stringify(record) + '\n');
     return record;
   } finally {
