@@ -34,6 +34,7 @@ describe('compare runs (headless Chromium)', function () {
     assert.equal(series, 1 + 5, 'x plus one series per run');
     await page.click('#runs-table a[data-run="sft-s2"]');
     assert.deepEqual((await posted(page)).at(-1), { type: 'openRun', name: 'sft-s2' });
+    assert.deepEqual((page as typeof page & { llErrors?: string[] }).llErrors, [], 'no script errors or CSP violations');
     await screenshot(page, 'compare-runs.png');
     await page.close();
   });

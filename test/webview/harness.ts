@@ -69,18 +69,21 @@ export async function launchChromium(ctx: Mocha.Context): Promise<Browser> {
 export async function openPanel(browser: Browser, panel: PanelName, theme: 'dark' | 'light' = 'dark', viewport = { width: 1280, height: 900 }): Promise<Page> {
   await buildBundle(panel);
   const vars = Object.entries(THEMES[theme]).map(([k, v]) => `${k}: ${v};`).join(' ');
+  // The CSP docs/panels.md tells the host to set (file: stands in for webview.cspSource).
   const html = `<!DOCTYPE html><html><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src file: data:; style-src file: 'unsafe-inline'; font-src file:; script-src 'nonce-test'">
 <link rel="stylesheet" href="file://${ROOT}/media/panels.css">
 <link rel="stylesheet" href="file://${ROOT}/media/${panel === 'compare' ? 'dashboard' : panel}.css">
 <style>html { ${vars} }</style></head>
 <body class="vscode-${theme}"><div id="app"></div>
-<script src="file://${BUNDLES}/${panel}.js"></script></body></html>`;
+<script nonce="test" src="file://${BUNDLES}/${panel}.js"></script></body></html>`;
   mkdirSync(BUNDLES, { recursive: true });
   const file = path.join(BUNDLES, `${panel}-${theme}.html`);
   writeFileSync(file, html);
   const page = await browser.newPage({ viewport });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(`file://${file}`);
   await page.waitForFunction(() => ((window as unknown as { __latentLabPosted?: { type: string }[] }).__latentLabPosted ?? []).some((m) => m.type === 'ready'), undefined, { timeout: 10000 })
     .catch(() => { throw new Error(`${panel} never posted 'ready'; page errors: ${errors.join('; ') || 'none'}`); });

@@ -101,3 +101,14 @@ describe('webview math (Node)', () => {
     assert.equal(groups[1].stats.loss, undefined);
   });
 });
+
+describe('base64 capture bytes (Node)', () => {
+  it('decodes like Buffer for every padding length and refuses bad characters', async () => {
+    const { decodeBase64 } = await import('../../webview/shared/bytes');
+    for (const n of [0, 1, 2, 3, 4, 5, 255, 1000]) {
+      const src = Uint8Array.from({ length: n }, (_, i) => (i * 37 + 11) & 255);
+      assert.deepEqual(decodeBase64(Buffer.from(src).toString('base64')), src, `${n} bytes`);
+    }
+    assert.throws(() => decodeBase64('AB$D'), /invalid base64 character at position 2/);
+  });
+});
