@@ -3,7 +3,8 @@
 # headless Debian Chromium), offline after the first install:
 #   (a) test/e2e/suite inside the extension host (the @vscode/test-electron run() contract)
 #   (b) test/e2e/ui.ts: the user's path through the workbench UI, with screenshots
-# Installs what it needs: apt chromium libkrb5-dev ripgrep (as root), code-server into .e2e/.
+# Installs what it needs: apt chromium libkrb5-dev ripgrep (as root), code-server into .e2e/
+# (through scripts/code-server.sh --ensure-only).
 # Prints `N passed, M failed` and exits non-zero on any failure or when no test ran.
 # usage: bash test/e2e/run.sh        (env: E2E_DIR cache folder, E2E_PORT, CHROMIUM)
 set -euo pipefail
@@ -11,7 +12,6 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 E2E=${E2E_DIR:-$ROOT/.e2e}
 ART=$ROOT/test/e2e/artifacts
-CS_VERSION=4.100.3
 SECONDS=0
 step() { echo "[e2e $(printf '%4d' "$SECONDS")s] $*"; }
 LOGS=$ART/logs
@@ -19,32 +19,17 @@ LOGS=$ART/logs
 mkdir -p "$E2E" "$ART" && rm -rf "$LOGS" && mkdir -p "$LOGS"
 rm -f "$ART"/typo-squiggle-hover.png "$ART"/quick-fix-menu.png "$ART"/suggest-method-kind.png "$ART"/ui-failure-*.png "$ART"/host-tests-timeout.png
 
-# --- system packages -------------------------------------------------------------------
-missing=()
-command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1 || missing+=(chromium)
-command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
-dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
-if [ ${#missing[@]} -gt 0 ]; then
-  step "apt-get install ${missing[*]}"
-  if [ "$(id -u)" != 0 ]; then echo "e2e: need ${missing[*]}: run as root, or apt-get install -y ${missing[*]}"; exit 1; fi
+# --- system packages (Chromium for the tests; code-server's own are installed below) -------------
+if ! command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then
+  step "apt-get install chromium"
+  if [ "$(id -u)" != 0 ]; then echo "e2e: need chromium: run as root, or apt-get install -y chromium"; exit 1; fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q "${missing[@]}" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
+  apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
 fi
 
-# --- code-server, cached in .e2e/code-server ----------------------------------------------
-CS_DIR=$E2E/code-server
-CSBIN=$CS_DIR/node_modules/.bin/code-server
-if [ ! -x "$CSBIN" ] || ! "$CSBIN" --version 2>/dev/null | grep -q "^$CS_VERSION"; then
-  step "npm install code-server@$CS_VERSION into $CS_DIR"
-  rm -rf "$CS_DIR" && mkdir -p "$CS_DIR/tmp"
-  echo '{ "name": "latent-lab-e2e-code-server", "private": true }' > "$CS_DIR/package.json"
-  # @vscode/ripgrep's postinstall downloads rg from GitHub; seed its cache with Debian's rg instead.
-  mkdir -p "$CS_DIR/tmp/vscode-ripgrep-cache-1.15.11" "$CS_DIR/rg" && cp "$(command -v rg)" "$CS_DIR/rg/rg"
-  tar czf "$CS_DIR/tmp/vscode-ripgrep-cache-1.15.11/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz" -C "$CS_DIR/rg" rg
-  (cd "$CS_DIR" && TMPDIR=$CS_DIR/tmp npm_config_unsafe_perm=true npm_config_yes=true \
-    npm install --no-audit --no-fund --loglevel=error "code-server@$CS_VERSION" > "$LOGS/code-server-install.log" 2>&1) \
-    || { tail -40 "$LOGS/code-server-install.log"; exit 1; }
-fi
+# --- code-server 4.100.3 (+ apt libkrb5-dev ripgrep), cached in .e2e/code-server -----------
+step "code-server (installs once into ${E2E_DIR:-.e2e}/code-server)"
+CSBIN=$(E2E_DIR=$E2E bash scripts/code-server.sh --ensure-only 2> >(tee "$LOGS/code-server-install.log" >&2) | tail -1)
 [ -d node_modules/playwright-core ] && [ -d node_modules/mocha ] || { echo "e2e: run npm ci first (playwright-core, mocha, esbuild, @vscode/vsce are devDependencies)"; exit 1; }
 
 # --- build, package, install the VSIX ----------------------------------------------------------
