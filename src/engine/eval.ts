@@ -29,6 +29,7 @@ import { bottleneckMask, causalMask, dropLatentsMask } from './model/masks';
 import { SEGMENT } from './model/segments';
 import type { EncodedBatch } from './model/sequence';
 import type { Session } from './session';
+import { defaultLatentsPerStep, evaluateValr } from './valrGenerate';
 import { writeEvalCapture } from './captureWriter';
 import { corruptExamples } from './methods/crystal';
 
@@ -106,6 +107,8 @@ function accuracy(t: Tally): { accuracy: Record<string, number>; mean_accuracy: 
 
 /** Evaluates the session's model on a split. All tensors are freed before it returns. */
 export function evaluate(session: Session, split: 'val' | 'test', o: EvalOptions): EvalMetrics {
+  // VaLR: real greedy generation with latent blocks (valrGenerate.ts), not the one-pass check.
+  if (session.config.method.kind === 'valr') return evaluateValr(session, split, o.step, o.maxExamples, defaultLatentsPerStep(session));
   const examples = evalExamples(session.splits[split], o.maxExamples);
   if (examples.length === 0) throw new Error(`eval: the ${split} split is empty; set data.tasks[].${split} above 0 or choose eval.split`);
   const hasLatents = session.layout.latentCount > 0;

@@ -16,6 +16,7 @@ import { Optimizer } from './optimizer';
 import { NonFiniteLossError, runTrainingLoop, stepsPerEpoch, type LoopState, type StepReport } from './train';
 import { buildSession, checkSupported, type Session } from './session';
 import { evaluate } from './eval';
+import { writeTestTimeScaling } from './testTimeScaling';
 
 export interface RunOptions {
   /** Exact run directory (the CLI's --out). Default: <runs_dir>/<YYYYMMDD-HHMMSS>-<name>. */
@@ -213,6 +214,10 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
     } else {
       const final = runEval();
       summary.final = final;
+      if (cfg.method.kind === 'valr') {   // accuracy vs latents per step at inference (testTimeScaling.ts)
+        const tts = writeTestTimeScaling(session, runDir, state.step);
+        log(`test-time scaling: ${tts.rows.map((r) => `K'=${r.latents_per_step} ${r.mean_accuracy === null ? 'skipped' : r.mean_accuracy.toFixed(3)}`).join(', ')}`);
+      }
       checkpoint('final');
       summary.status = 'completed';
     }

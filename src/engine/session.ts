@@ -12,6 +12,8 @@ import { Tokenizer, type TokenizerJson } from './data/tokenizer';
 import { causalMask } from './model/masks';
 import { encodeExamples, sequenceLength, toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
 import { createTinyVlm, type BatchTensors, type TinyVlm } from './model/tinyVlm';
+import { encodeValr } from './model/interleaved';
+import { checkValr, createValr, valrModelLatents, valrSequenceLengthOf } from './methods/valr';
 import { createCrystal } from './methods/crystal';
 import { createLivr } from './methods/livr';
 import { createSft } from './methods/sft';
@@ -39,6 +41,7 @@ export interface Session {
 /** Refuses, before anything is created, what this engine cannot train. */
 export function checkSupported(cfg: ExperimentConfig): void {
   const kind = cfg.method.kind;
+  if (kind === 'valr') { checkValr(cfg); return; }
   if (kind !== 'sft' && kind !== 'livr' && kind !== 'crystal') {
     throw new Error(`method.kind: ${kind} is not implemented by this engine yet (sft, livr and crystal are); choose method.kind: sft, livr or crystal`);
   }
@@ -83,14 +86,14 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
 
   const { latentCount, placement } = methodLayout(cfg);
   const patches = (cfg.data.image_size / cfg.model.patch_size) ** 2;
-  const T = sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens });
+  const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens });
   const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement };
-  const model = createTinyVlm(cfg.model, { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size);
+  const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size);
 
   const session: Session = {
     config: cfg, splits, tokenizer, layout, model,
     method: undefined as unknown as Session['method'],
-    encode: (examples) => encodeExamples(examples, tokenizer, layout),
+    encode: (examples) => cfg.method.kind === 'valr' ? encodeValr(examples, tokenizer, layout, cfg.method.valr.max_steps) : encodeExamples(examples, tokenizer, layout),
     tensors: (enc, mask) => toBatchTensors(enc, mask),
     epochOrder: (epoch) => Rng.fromSeed(cfg.seed, 'shuffle', String(epoch)).shuffle(splits.train.map((_, i) => i)),
     hostWeights: () => {
@@ -109,6 +112,7 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
   session.method = cfg.method.kind === 'sft' ? createSft(session)
     : cfg.method.kind === 'crystal' ? createCrystal(session)
     : createLivr(session);
+  if (cfg.method.kind === 'valr') session.method = await createValr(session);
 
   if (base) {
     const { missing, unexpected } = session.loadWeights(base.weights, false);

@@ -1,0 +1,144 @@
+// VaLR greedy generation and its exact-match evaluation.
+//
+// The engine writes the prompt; the model then generates greedily, one token per
+// forward pass over the fixed-length sequence (no KV cache; positions after the
+// cursor are padding, so the causal mask hides them):
+//   - when the model emits <latent> (and the row has fewer than valr.max_steps
+//     blocks), the engine writes <latent>, K' latent positions and </latent>;
+//     with feedback: embedding the latents take latent_embed rows (the first K')
+//     at once; with hidden_state each latent is filled by one more pass with the
+//     previous position's last-layer hidden state (model/continuousFeedback.ts);
+//   - after max_steps blocks (or with K' = null, plain CoT) <latent> is never chosen;
+//   - a row ends at <eos> or when the sequence is full.
+// The evaluated answer is the text after the last <sep> the model wrote (or after
+// the last latent block when it wrote none), up to <eos>; exact match on token ids
+// against the encoded answer.
+import type { EvalMetrics } from '../core/events';
+import { tf } from './backend';
+import type { Example } from './data/example';
+import { feedbackState } from './model/continuousFeedback';
+import { withMaxSteps } from './model/interleaved';
+import { causalMask } from './model/masks';
+import { SEGMENT } from './model/segments';
+import { encodeExamples, SPECIAL, toBatchTensors } from './model/sequence';
+import type { Session } from './session';
+import { evalExamples } from './eval';
+
+export interface GenerateOptions {
+  latentsPerStep: number | null;   // K' per block; null: plain CoT (no blocks)
+  maxSteps: number;
+  feedback: 'embedding' | 'hidden_state';
+}
+
+export interface Generation { correct: boolean; tokens: number[]; answer: number[] }
+
+/** Greedy generation for a batch of examples (every tensor freed before return). */
+export function generateBatch(session: Session, examples: Example[], o: GenerateOptions): Generation[] {
+  const { tokenizer, model } = session;
+  const T = session.layout.T;
+  const enc = encodeExamples(withMaxSteps(examples, o.maxSteps), tokenizer, {
+    T, patchSize: session.layout.patchSize, latentCount: 0, placement: 'after_prompt', includeAnswer: false,
+  });
+  const { B } = enc;
+  const d = model.shape.d;
+  const ids = Int32Array.from(enc.tokenIds);
+  const segs = Int32Array.from(enc.segments);
+  const cursor = Array.from(enc.length);            // next position to write
+  const blocks = new Array<number>(B).fill(0);
+  const pending = new Array<number>(B).fill(0);     // hidden_state latents still to fill in the open block
+  const done = new Array<boolean>(B).fill(false);
+  const tokens: number[][] = examples.map(() => []);
+  const answer: number[][] = examples.map(() => []);
+  const latentInput = o.feedback === 'hidden_state' ? new Float32Array(B * T * d) : null;
+  const K = o.latentsPerStep;
+  const write = (b: number, id: number, seg: number) => {
+    if (cursor[b] >= T) { done[b] = true; return; }
+    ids[b * T + cursor[b]] = id;
+    segs[b * T + cursor[b]] = seg;
+    cursor[b] += 1;
+  };
+  while (done.some((x) => !x)) {
+    const read = new Float32Array(B * T);           // [B, T]: the position each row reads (cursor − 1)
+    for (let b = 0; b < B; b++) if (!done[b]) read[b * T + cursor[b] - 1] = 1;
+    const got: { logits: Float32Array; hidden: Float32Array | null } = { logits: new Float32Array(0), hidden: null };
+    tf.tidy(() => {
+      const batch = toBatchTensors({ ...enc, tokenIds: ids, segments: segs }, causalMask(segs, B, T));
+      if (latentInput) batch.latentInput = tf.tensor3d(latentInput, [B, T, d]);
+      const out = model.forward(batch, { returnHidden: latentInput !== null });
+      const r = tf.tensor3d(read, [B, T, 1]);
+      const pick = (x: tf.Tensor) => tf.sum(tf.mul(x, r), 1);   // [B, ·]
+      got.logits = pick(out.logits).dataSync() as Float32Array;           // [B·V] at each row's read position
+      if (latentInput) got.hidden = pick(feedbackState(out)).dataSync() as Float32Array; // [B·d] fed-back state there
+    });
+    const { logits, hidden } = got;
+    const V = logits.length / B;
+    for (let b = 0; b < B; b++) {
+      if (done[b]) continue;
+      if (pending[b] > 0 && latentInput && hidden) {          // fill one fed-back latent
+        latentInput.set(hidden.subarray(b * d, (b + 1) * d), (b * T + cursor[b]) * d);
+        write(b, SPECIAL.lat, SEGMENT.latent);
+        pending[b] -= 1;
+        if (pending[b] === 0) write(b, SPECIAL.latEnd, SEGMENT.answer);
+        continue;
+      }
+      const allowLatent = K !== null && blocks[b] < o.maxSteps;
+      const id = argmax(logits.subarray(b * V, (b + 1) * V), allowLatent ? -1 : SPECIAL.latStart);
+      tokens[b].push(id);
+      if (id === SPECIAL.eos) { done[b] = true; continue; }
+      if (id === SPECIAL.latStart && K !== null) {
+        blocks[b] += 1;
+        answer[b] = [];
+        write(b, SPECIAL.latStart, SEGMENT.answer);
+        if (latentInput) pending[b] = K;
+        else for (let k = 0; k < K; k++) write(b, SPECIAL.lat, SEGMENT.latent);
+        if (!latentInput || K === 0) write(b, SPECIAL.latEnd, SEGMENT.answer);
+        continue;
+      }
+      if (id === SPECIAL.sep) answer[b] = [];
+      else answer[b].push(id);
+      write(b, id, SEGMENT.answer);
+    }
+  }
+  return examples.map((ex, b) => {
+    const want = tokenizer.encode(ex.answer);
+    const got = answer[b];
+    const ended = tokens[b][tokens[b].length - 1] === SPECIAL.eos;
+    return { correct: ended && got.length === want.length && got.every((x, i) => x === want[i]), tokens: tokens[b], answer: got };
+  });
+}
+
+function argmax(row: Float32Array, skip: number): number {
+  let best = -1;
+  for (let i = 0; i < row.length; i++) if (i !== skip && (best < 0 || row[i] > row[best])) best = i;
+  return best;
+}
+
+/** Exact-match accuracy per task of greedy generation with K' latents per step. */
+export function evaluateValr(session: Session, split: 'val' | 'test', step: number, maxExamples: number, latentsPerStep: number | null): EvalMetrics {
+  const cfg = session.config;
+  const examples = evalExamples(session.splits[split], maxExamples);
+  if (examples.length === 0) throw new Error(`eval: the ${split} split is empty; set data.tasks[].${split} above 0 or choose eval.split`);
+  const correct = new Map<string, number>();
+  const total = new Map<string, number>();
+  const B = cfg.train.batch_size;
+  for (let start = 0; start < examples.length; start += B) {
+    const chunk = examples.slice(start, start + B);
+    const gen = generateBatch(session, chunk, { latentsPerStep, maxSteps: cfg.method.valr.max_steps, feedback: cfg.latents.feedback });
+    chunk.forEach((ex, i) => {
+      total.set(ex.task, (total.get(ex.task) ?? 0) + 1);
+      correct.set(ex.task, (correct.get(ex.task) ?? 0) + (gen[i].correct ? 1 : 0));
+    });
+  }
+  const accuracy: Record<string, number> = {};
+  for (const [task, n] of total) accuracy[task] = (correct.get(task) ?? 0) / n;
+  const values = Object.values(accuracy);
+  return {
+    type: 'eval', step, split, examples: examples.length, accuracy,
+    mean_accuracy: values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0, diagnostics: {}, time: new Date().toISOString(),
+  };
+}
+
+/** K' the engine uses by default: the configured K once stage 2 exists, else plain CoT. */
+export function defaultLatentsPerStep(session: Session): number | null {
+  return session.config.method.valr.stage2_epochs > 0 ? session.config.latents.count : null;
+}
