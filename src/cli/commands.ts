@@ -23,4 +23,12 @@ export const commandTable: Record<string, CliCommand> = {
     summary: 'evaluate a run or checkpoint: per-task accuracy and latent diagnostics',
     run: async (args) => (await import('./trainCommand')).runEvalCommand(args),
   },
+  inspect: {
+    summary: 'run a checkpoint on your examples; dump every attention map and loss term to a capture file',
+    run: async (args) => (await import('./inspectCommand')).runInspectCommand(args),
+  },
+  export: {
+    summary: 'write a checkpoint\'s weights as safetensors (tensor names of docs/model.md)',
+    run: async (args) => (await import('./exportCommand')).runExportCommand(args),
+  },
 };
