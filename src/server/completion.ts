@@ -33,7 +33,7 @@ function keyItems(parent: ConfigPath, siblings: string[], line: number, start: n
   });
 }
 
-function valueItems(key: string, node: SchemaNode, values: unknown[], line: number, start: number, end: number): CompletionItem[] {
+function valueItems(key: string, node: SchemaNode, values: unknown[], line: number, start: number, end: number, space: boolean): CompletionItem[] {
   return values.map((v, i) => ({
     label: formatValue(v),
     kind: typeof v === 'boolean' ? CompletionItemKind.Keyword : CompletionItemKind.EnumMember,
@@ -41,19 +41,23 @@ function valueItems(key: string, node: SchemaNode, values: unknown[], line: numb
     detail: node.default !== undefined && formatValue(node.default) === formatValue(v) ? 'default' : undefined,
     preselect: node.default !== undefined && formatValue(node.default) === formatValue(v),
     sortText: String(i).padStart(3, '0'),
-    textEdit: { range: range(line, start, end), newText: formatValue(v) },
+    filterText: formatValue(v),
+    textEdit: { range: range(line, start, end), newText: (space ? ' ' : '') + formatValue(v) },
   }));
 }
 
-export function completionsAt(text: string, position: Position): CompletionItem[] {
+/** `triggerCharacter`: a space only asks for values (after `key: ` or `- `), never while indenting. */
+export function completionsAt(text: string, position: Position, triggerCharacter?: string): CompletionItem[] {
   const lines = text.split(/\r?\n/);
+  const before = (lines[position.line] ?? '').slice(0, position.character);
+  if (triggerCharacter === ' ' && !/(:|^\s*-) $/.test(before)) return [];
   const ctx = cursorContext(lines, position.line, position.character);
   if (!ctx) return [];
   if (ctx.kind === 'key') return keyItems(ctx.parent, ctx.siblings, position.line, ctx.start, ctx.end);
   const node = schemaAt(ctx.path);
   if (!node) return [];
   const key = String([...ctx.path].reverse().find((s) => typeof s === 'string') ?? '');
-  if (!ctx.item) return valueItems(key, node, allowedValues(node), position.line, ctx.start, ctx.end);
+  if (!ctx.item) return valueItems(key, node, allowedValues(node), position.line, ctx.start, ctx.end, ctx.needsSpace);
   // `- x`: an item of a list; object items get keys, scalar items get values.
   const itemNode = schemaAt([...ctx.path, -1]);
   if (itemNode && isObjectNode(itemNode)) {
@@ -61,5 +65,5 @@ export function completionsAt(text: string, position: Position): CompletionItem[
     const end = Math.max(ctx.start, position.character);
     return keyItems([...ctx.path, -1], siblingKeys(lines, position.line, col, true), position.line, ctx.start, end);
   }
-  return valueItems(key, node, allowedItemValues(node), position.line, ctx.start, ctx.end);
+  return valueItems(key, node, allowedItemValues(node), position.line, ctx.start, ctx.end, ctx.needsSpace);
 }

@@ -30,7 +30,7 @@ connection.onInitialize((params): InitializeResult => {
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
-      completionProvider: { triggerCharacters: [':', ' ', '-'] },
+      completionProvider: { triggerCharacters: [' '] },
       hoverProvider: true,
       documentSymbolProvider: true,
       codeActionProvider: { codeActionKinds: ['quickfix'] },
@@ -50,7 +50,7 @@ documents.onDidClose(guarded('didClose', log, undefined, (e) => diagnostics.forg
 
 connection.onCompletion(guarded('completion', log, [], (p) => {
   const doc = documents.get(p.textDocument.uri);
-  return doc ? completionsAt(doc.getText(), p.position) : [];
+  return doc ? completionsAt(doc.getText(), p.position, p.context?.triggerCharacter) : [];
 }));
 connection.onHover(guarded('hover', log, null, (p) => {
   const doc = documents.get(p.textDocument.uri);

@@ -82,7 +82,7 @@ export type CursorContext =
   /** Typing a key: `parent` is the mapping, `start`..`end` the partial key to replace. */
   | { kind: 'key'; parent: ConfigPath; start: number; end: number; siblings: string[] }
   /** Typing the value of `path` (after `key:`), or an item of the sequence at `path` (after `- `). */
-  | { kind: 'value'; path: ConfigPath; start: number; end: number; item: boolean };
+  | { kind: 'value'; path: ConfigPath; start: number; end: number; item: boolean; needsSpace: boolean };
 
 function valueEnd(line: string, from: number): number {
   const hash = line.indexOf(' #', from);
@@ -97,12 +97,13 @@ export function cursorContext(lines: string[], lineNo: number, character: number
   if (s.key !== undefined && s.colonCol >= 0 && character > s.colonCol) {
     let start = s.colonCol + 1;
     while (start < line.length && line[start] === ' ') start++;
-    return { kind: 'value', path: [...parentPathOfLine(lines, lineNo, s), s.key], start, end: valueEnd(line, start), item: false };
+    const needsSpace = start === s.colonCol + 1;   // `kind:|` — a value must be separated by a space
+    return { kind: 'value', path: [...parentPathOfLine(lines, lineNo, s), s.key], start, end: valueEnd(line, start), item: false, needsSpace };
   }
   if (s.dashCols.length && s.key === undefined) {
     // `- blu` : a scalar item, unless the user is starting a key of an object item (decided by the caller's schema).
     const owner = enclosingPath(lines, lineNo, s.dashCols[0], true);
-    return { kind: 'value', path: owner, start: s.contentCol, end: valueEnd(line, s.contentCol), item: true };
+    return { kind: 'value', path: owner, start: s.contentCol, end: valueEnd(line, s.contentCol), item: true, needsSpace: line[s.contentCol - 1] !== ' ' };
   }
   const col = s.blank ? Math.min(character, line.length) : s.contentCol;
   const shape = s.blank ? { ...s, contentCol: col } : s;

@@ -95,6 +95,12 @@ describe('language server (own process, LSP over IPC)', function () {
     const items = await lsp.completion(uri, 9, 8);
     assert.deepEqual(items.map((i) => i.label).sort(), ['crystal', 'livr', 'sft', 'valr']);
     assert.match((items[0].documentation as MarkupContent).value, /CrystaL/);
+    // Typing the space after `kind:` asks for the values too.
+    assert.equal((await lsp.completion(uri, 9, 8, ' ')).length, 4);
+    // Right after the colon, the value is inserted with its separating space.
+    await lsp.change(uri, CRYSTAL.replace('kind: crystal', 'kind:'));
+    const glued = await lsp.completion(uri, 9, 7);
+    assert.deepEqual(glued.find((i) => i.label === 'livr')?.textEdit, { range: { start: { line: 9, character: 7 }, end: { line: 9, character: 7 } }, newText: ' livr' });
   });
 
   it('completes keys under model: with schema docs, leaving out keys already present', async () => {
@@ -106,6 +112,8 @@ describe('language server (own process, LSP over IPC)', function () {
     for (const k of ['patch_size', 'd_vision', 'mlp_ratio', 'init_from', 'finetune']) assert.ok(labels.includes(k), `${k} missing: ${labels}`);
     for (const k of ['d_model', 'heads', 'layers']) assert.ok(!labels.includes(k), `${k} is already present`);
     assert.ok(!labels.includes('method'), 'top-level key offered inside model:');
+    // Spaces typed while indenting do not pop up the list.
+    assert.deepEqual(await lsp.completion(uri, 5, 2, ' '), []);
     const patch = items.find((i) => i.label === 'patch_size')!;
     assert.match((patch.documentation as MarkupContent).value, /divisible/);
     // A partial key on a list item: keys of a task.

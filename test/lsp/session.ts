@@ -90,8 +90,9 @@ export class LspSession {
     }
   }
 
-  async completion(uri: string, line: number, character: number): Promise<CompletionItem[]> {
-    const r = await this.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } });
+  async completion(uri: string, line: number, character: number, triggerCharacter?: string): Promise<CompletionItem[]> {
+    const context = triggerCharacter ? { triggerKind: 2 as const, triggerCharacter } : { triggerKind: 1 as const };
+    const r = await this.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character }, context });
     return r === null ? [] : Array.isArray(r) ? r : (r as CompletionList).items;
   }
 
