@@ -1,0 +1,53 @@
+// Compare runs: their final metrics side by side (mean ± std over seeds, computed
+// in the webview) and their curves overlaid. Runs are grouped by configuration
+// label: a sweep's sub-run folder name without its seed part.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { readMetrics, runPaths } from '../../core/runLayout';
+import { safeSummary } from '../runs/workspaceRuns';
+import { DashboardPanel } from './dashboardPanel';
+import { panelHtml, webviewOptions } from './html';
+import { parseCompareMessage } from './messages';
+
+export interface CompareRunMessage {
+  name: string; label: string; seed?: number; status?: string; final?: Record<string, number>; metrics: unknown[];
+}
+
+/** What the compare webview gets for one run directory. */
+export function compareRun(dir: string): CompareRunMessage {
+  const s = safeSummary(dir);
+  let seed: number | undefined;
+  try { seed = (JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')) as { seed?: number }).seed; } catch { seed = undefined; }
+  const base = path.basename(dir);
+  const parent = path.basename(path.dirname(dir));
+  // `00-lr=0.001,seed=1` in sweep `<stamp>-<name>` → label `<name> lr=0.001`
+  const inSweep = /^\d+-/.test(base) && !/^\d{8}-\d{6}-/.test(base);
+  const params = inSweep ? base.replace(/^\d+-/, '').split(',').filter((p) => !/^seed=/.test(p)).join(',') : '';
+  const label = `${s?.name ?? (inSweep ? parent : base)}${params ? ` ${params}` : ''}`;
+  return { name: inSweep ? `${parent}/${base}` : base, label, seed, status: s?.status, metrics: readMetrics(dir) };
+}
+
+export class ComparePanel {
+  static readonly viewType = 'latentLab.compare';
+
+  static show(extensionUri: vscode.Uri, runDirs: string[]): ComparePanel {
+    const panel = vscode.window.createWebviewPanel(ComparePanel.viewType, `Compare ${runDirs.length} runs`, vscode.ViewColumn.Active, webviewOptions(extensionUri));
+    return new ComparePanel(panel, extensionUri, runDirs);
+  }
+
+  constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, readonly runDirs: string[]) {
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = panelHtml(panel.webview, extensionUri, 'compare', panel.title);
+    const runs = () => runDirs.filter((d) => fs.existsSync(d)).map(compareRun);
+    panel.webview.onDidReceiveMessage((raw: unknown) => {
+      const m = parseCompareMessage(raw);
+      if (m?.type === 'ready') void panel.webview.postMessage({ type: 'init', runs: runs() });
+      if (m?.type === 'openRun') {
+        const dir = runDirs.find((d) => compareRun(d).name === m.name);
+        if (dir) DashboardPanel.show(extensionUri, dir);
+      }
+    });
+  }
+}

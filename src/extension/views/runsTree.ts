@@ -1,0 +1,89 @@
+// The Runs view: the workspace's experiments, and under each its runs with status,
+// backend, best metric and age. Refreshes on run-manager changes and when any
+// summary.json under the workspace changes.
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunSummary } from '../../core/runLayout';
+import { runsOf, workspaceExperiments, type WorkspaceExperiment } from '../runs/workspaceRuns';
+
+export type RunsNode =
+  | { kind: 'experiment'; exp: WorkspaceExperiment }
+  | { kind: 'run'; dir: string; summary?: RunSummary; exp: WorkspaceExperiment };
+
+const STATUS_ICON: Record<string, string> = { running: 'sync~spin', completed: 'pass', stopped: 'debug-pause', failed: 'error' };
+
+export function age(iso: string | undefined, now = Date.now()): string {
+  const t = iso ? Date.parse(iso) : NaN;
+  if (!Number.isFinite(t)) return '';
+  const s = Math.max(0, (now - t) / 1000);
+  if (s < 60) return `${Math.round(s)}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+export function runDescription(s: RunSummary | undefined, now = Date.now()): string {
+  if (!s) return 'no summary yet';
+  const parts: string[] = [s.status === 'running' && s.total_steps ? `running ${s.step}/${s.total_steps}` : s.status];
+  if (s.backend?.name) parts.push(s.backend.name);
+  if (s.best) parts.push(`best ${(100 * s.best.value).toFixed(1)}%`);
+  const a = age(s.updated ?? s.started, now);
+  if (a) parts.push(a);
+  return parts.join(' · ');
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly watcher = vscode.workspace.createFileSystemWatcher('**/{summary.json,*.experiment.yaml,*.experiment.yml}');
+  private pending: NodeJS.Timeout | undefined;
+
+  constructor(onRunsChanged: vscode.Event<void>) {
+    const later = () => this.refreshSoon();
+    this.watcher.onDidChange(later); this.watcher.onDidCreate(later); this.watcher.onDidDelete(later);
+    onRunsChanged(later);
+  }
+
+  refresh(): void { this.emitter.fire(undefined); }
+
+  private refreshSoon(): void {
+    if (this.pending) return;
+    this.pending = setTimeout(() => { this.pending = undefined; this.refresh(); }, 300);
+  }
+
+  async getChildren(node?: RunsNode): Promise<RunsNode[]> {
+    if (!node) return (await workspaceExperiments()).map((exp) => ({ kind: 'experiment', exp }));
+    if (node.kind === 'experiment') return runsOf(node.exp).map((r) => ({ kind: 'run', dir: r.dir, summary: r.summary, exp: node.exp }));
+    return [];
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    if (node.kind === 'experiment') {
+      const item = new vscode.TreeItem(node.exp.name, vscode.TreeItemCollapsibleState.Expanded);
+      item.description = `${vscode.workspace.asRelativePath(node.exp.uri)}${node.exp.valid ? '' : ' · invalid'}`;
+      item.resourceUri = node.exp.uri;
+      item.iconPath = new vscode.ThemeIcon(node.exp.valid ? 'beaker' : 'warning');
+      item.contextValue = 'latentLab.experiment';
+      item.command = { command: 'vscode.open', title: 'Open', arguments: [node.exp.uri] };
+      return item;
+    }
+    const s = node.summary;
+    const rel = path.relative(node.exp.runsRoot, node.dir);
+    const item = new vscode.TreeItem(rel, vscode.TreeItemCollapsibleState.None);
+    item.id = node.dir;
+    item.description = runDescription(s);
+    item.tooltip = new vscode.MarkdownString(`**${rel}**\n\n${node.dir}\n\n${runDescription(s)}${s?.error ? `\n\n\`\`\`\n${s.error}\n\`\`\`` : ''}`);
+    item.iconPath = new vscode.ThemeIcon(STATUS_ICON[s?.status ?? ''] ?? 'circle-outline');
+    item.contextValue = `latentLab.run.${s?.status ?? 'unknown'}`;
+    item.resourceUri = vscode.Uri.file(node.dir);
+    item.command = { command: 'latentLab.openDashboard', title: 'Open Dashboard', arguments: [node] };
+    return item;
+  }
+
+  dispose(): void {
+    this.watcher.dispose();
+    this.emitter.dispose();
+    if (this.pending) clearTimeout(this.pending);
+  }
+}
