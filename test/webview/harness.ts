@@ -35,6 +35,11 @@ export const THEMES: Record<'dark' | 'light', Record<string, string>> = {
     '--vscode-badge-foreground': '#333333', '--vscode-charts-blue': '#1a85ff', '--vscode-charts-red': '#e51400',
     '--vscode-charts-green': '#388a34', '--vscode-charts-yellow': '#bf8803', '--vscode-charts-orange': '#d18616',
     '--vscode-charts-purple': '#652d90', '--vscode-editorHoverWidget-background': '#f3f3f3', '--vscode-textLink-foreground': '#006ab1',
+    '--vscode-dropdown-background': '#ffffff', '--vscode-dropdown-foreground': '#616161', '--vscode-dropdown-border': '#cecece',
+    '--vscode-settings-dropdownBackground': '#ffffff', '--vscode-settings-dropdownForeground': '#616161', '--vscode-settings-dropdownBorder': '#cecece',
+    '--vscode-list-activeSelectionBackground': '#0060c0', '--vscode-list-activeSelectionForeground': '#ffffff', '--vscode-list-hoverBackground': '#e8e8e8',
+    '--vscode-button-background': '#007acc', '--vscode-button-foreground': '#ffffff',
+    '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#000000',
   },
 };
 
