@@ -19,6 +19,7 @@ an invalid file is refused with file:line:col messages and nothing is created.
   --backend B      override runtime.backend: ${BACKENDS.join(' | ')}
   --max-steps N    stop after N optimizer steps (overrides train.max_steps)
   --quiet          print only evaluations, errors and the result
+  --demo           accepted for \`npm run demo\`; trains exactly as without it
 
 A sweep (sweep.fields / sweep.seeds) runs its configs one after another in
 sub-folders of the run directory. Ctrl-C finishes the current step, writes a
@@ -43,7 +44,7 @@ run's eval.diagnostics. Appends a 'type: eval' record to RUN_DIR/metrics.jsonl.
 
 interface Parsed { positional: string[]; flags: Map<string, string | true> }
 
-function parse(args: string[], withValue: string[], bare: string[]): Parsed | string {
+export function parse(args: string[], withValue: string[], bare: string[]): Parsed | string {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < args.length; i++) {
@@ -59,19 +60,19 @@ function parse(args: string[], withValue: string[], bare: string[]): Parsed | st
   return { positional, flags };
 }
 
-function usageError(message: string, help: string): number {
+export function usageError(message: string, help: string): number {
   process.stderr.write(`latent-lab: ${message}\n\n${help}`);
   return 2;
 }
 
-function intFlag(v: string | true | undefined, name: string): number | undefined | string {
+export function intFlag(v: string | true | undefined, name: string): number | undefined | string {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (v === true || !Number.isInteger(n) || n < 0) return `--${name} needs a whole number ≥ 0, got '${v}'`;
   return n;
 }
 
-function printInvalid(err: InvalidExperimentError): number {
+export function printInvalid(err: InvalidExperimentError): number {
   for (const p of err.problems) process.stderr.write(formatProblem(p) + '\n');
   const n = err.problems.filter((p) => p.severity === 'error').length;
   process.stderr.write(`latent-lab: refused to train: ${n} error${n === 1 ? '' : 's'}; fix them and run again (nothing was created)\n`);

@@ -40,6 +40,7 @@ export interface RunSummary {
   step: number;
   total_steps: number;
   backend?: BackendReport;
+  native_kernels?: string;         // which tfjs kernels ran natively (one line)
   best?: { metric: 'mean_accuracy'; value: number; step: number; split: string };
   final?: EvalMetrics;
   latest_checkpoint?: string;      // folder name under checkpoints/

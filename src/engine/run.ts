@@ -10,7 +10,8 @@ import type { BackendName, ExperimentConfig } from '../core/experiment';
 import { describeEvent, type EngineEvent, type EvalMetrics, type RunStatus, type TrainMetrics } from '../core/events';
 import { isCheckpointDir, isRunDir, latestCheckpoint, readMetrics, runDirOfCheckpoint, runFolderName, runPaths, type RunSummary } from '../core/runLayout';
 import { expandSweep, loadExperiment } from '../core/validator';
-import { selectBackend } from './backend';
+import { selectBackend, tf, type BackendReport } from './backend';
+import { installNativeKernels } from './kernels';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint';
 import { Optimizer } from './optimizer';
 import { NonFiniteLossError, runTrainingLoop, stepsPerEpoch, type LoopState, type StepReport } from './train';
@@ -115,8 +116,10 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
   let optimizer: Optimizer | undefined;
   const state: LoopState = { step: 0, epoch: 0, positionInEpoch: 0 };
   try {
-    const backend = await selectBackend(cfg.runtime.backend, { threads: cfg.runtime.threads });
+    const { backend, native } = await startBackend(cfg);
     summary.backend = backend;
+    summary.native_kernels = native;
+    emit({ type: 'log', runDir, time: now(), level: 'info', message: native });
     const ckpt = resumeFrom ? loadCheckpoint(resumeFrom) : undefined;
     session = await buildSession(cfg, { tokenizerJson: ckpt?.tokenizer, log: (m) => emit({ type: 'log', runDir, time: now(), level: 'info', message: m }) });
     const { model, method, splits } = session;
@@ -237,6 +240,13 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
   return { runDir, status: summary.status, summary };
 }
 
+/** Selects the backend, then the native kernels of runtime.native_kernels (wasm only; 'auto' falls back to stock). */
+async function startBackend(cfg: ExperimentConfig): Promise<{ backend: BackendReport; native: string }> {
+  const backend = await selectBackend(cfg.runtime.backend, { threads: cfg.runtime.threads });
+  if (backend.name !== 'wasm' && cfg.runtime.native_kernels !== 'on') return { backend, native: `native kernels: none (backend ${backend.name})` };
+  return { backend, native: installNativeKernels(tf, { mode: cfg.runtime.native_kernels, threads: cfg.runtime.threads }).summary };
+}
+
 function readSummaryIfAny(file: string): RunSummary | undefined {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as RunSummary;
@@ -280,8 +290,8 @@ export async function evaluateTarget(target: string, o: EvalTargetOptions): Prom
   const p = runPaths(runDir);
   if (!fs.existsSync(p.config)) throw new Error(`${ckptDir} is not inside a run directory (no ${p.config}); eval needs the run's config.json`);
   const cfg = JSON.parse(fs.readFileSync(p.config, 'utf8')) as ExperimentConfig;
-  const backend = await selectBackend(cfg.runtime.backend, { threads: cfg.runtime.threads });
-  o.log?.(`backend ${backend.name}; checkpoint ${ckptDir}`);
+  const { backend, native } = await startBackend(cfg);
+  o.log?.(`backend ${backend.name}; ${native}; checkpoint ${ckptDir}`);
   const ckpt = loadCheckpoint(ckptDir);
   const session = await buildSession(cfg, { tokenizerJson: ckpt.tokenizer, log: o.log });
   try {
