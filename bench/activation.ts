@@ -28,7 +28,7 @@ const load = (Module as unknown as { _load: (req: string, parent: unknown, isMai
 (Module as unknown as { _load: typeof load })._load = (req, parent, isMain) => (req === 'vscode' ? vscodeStub : load(req, parent, isMain));
 
 async function main(): Promise<void> {
-  const root = path.resolve(__dirname, '..');
+  const root = path.resolve(process.argv[2] ?? '.');   // the repository root (run from it)
   const t0 = performance.now();
   const ext = require(path.join(root, 'dist/extension.js')) as { activate: (ctx: unknown) => Promise<unknown> };
   const t1 = performance.now();
