@@ -15,8 +15,12 @@ ART=$ROOT/test/e2e/artifacts
 SECONDS=0
 step() { echo "[e2e $(printf '%4d' "$SECONDS")s] $*"; }
 LOGS=$ART/logs
+mkdir -p "$E2E" "$ART"
+# One run at a time per checkout: a second run waits instead of wiping the first one's folders.
+exec 9> "$E2E/run.lock"
+flock 9 || true
 # Other suites also leave pictures in artifacts/: remove only what this script writes.
-mkdir -p "$E2E" "$ART" && rm -rf "$LOGS" && mkdir -p "$LOGS"
+rm -rf "$LOGS" && mkdir -p "$LOGS"
 rm -f "$ART"/typo-squiggle-hover.png "$ART"/quick-fix-menu.png "$ART"/suggest-method-kind.png "$ART"/ui-failure-*.png "$ART"/host-tests-timeout.png
 
 # --- system packages (Chromium for the tests; code-server's own are installed below) -------------

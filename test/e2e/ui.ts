@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { launchBrowser, summaryLine } from './browser';
 
 const [server, folder, artifacts] = process.argv.slice(2);
@@ -34,6 +34,25 @@ async function goToLine(page: Page, line: number): Promise<void> {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
+/**
+ * Hovers `target` with the mouse until a hover containing `text` shows. The mouse hover is
+ * what the user does, but a headless page sometimes misses the first move; after two tries
+ * fall back to the keyboard hover (Ctrl+K Ctrl+I) at the cursor, which sits on the same word.
+ */
+async function showHoverOn(page: Page, target: Locator, text: string): Promise<void> {
+  const hover = page.locator('.monaco-hover', { hasText: text }).first();
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const box = await target.boundingBox();
+    if (!box) throw new Error('hover target has no box');
+    await page.mouse.move(5, 5);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2 - 4, { steps: 5 });
+    if (await hover.waitFor({ timeout: 5000 }).then(() => true, () => false)) return;
+  }
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+I');
+  await hover.waitFor({ timeout: 10000 });
+}
+
 const editor = (page: Page) => page.locator('.editor-instance .monaco-editor').first();
 
 const steps: [string, (page: Page) => Promise<void>][] = [
@@ -54,10 +73,7 @@ const steps: [string, (page: Page) => Promise<void>][] = [
     await page.keyboard.press('Delete');                 // method: -> methd:
     const squiggle = editor(page).locator('.squiggly-error').first();
     await squiggle.waitFor({ timeout: 30000 });
-    const box = await squiggle.boundingBox();
-    if (!box) throw new Error('squiggle has no box');
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2 - 4);
-    await page.locator('.monaco-hover', { hasText: 'did you mean `method`' }).first().waitFor({ timeout: 20000 });
+    await showHoverOn(page, squiggle, 'did you mean `method`');
     await page.screenshot({ path: path.join(artifacts, 'typo-squiggle-hover.png') });
   }],
   ['Ctrl+. offers the quick fix and applying it removes the squiggle', async (page) => {
