@@ -9,6 +9,7 @@ export function run(): Promise<void> {
   // Bundled: the test files are required after mocha has set up describe/it.
   mocha.suite.emit('pre-require', globalThis, 'bundle', mocha);
   require('./editorExperience.test');
+  require('./runs.test');
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;
