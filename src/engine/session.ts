@@ -7,7 +7,7 @@ import { tf } from './backend';
 import { loadCheckpoint, type HostTensor } from './checkpoint';
 import type { Example } from './data/example';
 import { Rng } from './data/rng';
-import { generateSplits, type LoadedSplits } from './data/splits';
+import { generateSplits, vocabularySample, type LoadedSplits } from './data/splits';
 import { Tokenizer, type TokenizerJson } from './data/tokenizer';
 import { causalMask } from './model/masks';
 import { encodeExamples, sequenceLength, toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
@@ -82,6 +82,9 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
   else if (cfg.model.init_from) {
     base = loadBase(cfg.model.init_from);
     tokenizer = Tokenizer.fromJSON(base.tokenizer as TokenizerJson);
+  } else if (cfg.kind === 'pretrain' && cfg.data.source === 'synthetic') {
+    // A base must know the words of every task it may be fine-tuned on, held-out ones too.
+    tokenizer = Tokenizer.fromExamples([...splits.train, ...vocabularySample(cfg.data.image_size, cfg.data.answer_format, cfg.seed)]);
   } else tokenizer = Tokenizer.fromExamples(splits.train);
 
   const { latentCount, placement } = methodLayout(cfg);

@@ -63,3 +63,18 @@ export async function generateSplits(data: DataConfig, seed: number, baseDir = p
   }
   return splits;
 }
+
+/**
+ * A sample of every synthetic task that fits the image size, for building a
+ * vocabulary that covers tasks a run does not train on: a pretrained base must
+ * know the words of the tasks it will be fine-tuned on later (held-out ones too).
+ */
+export function vocabularySample(imageSize: number, format: DataConfig['answer_format'], seed: number, perTask = 200): Example[] {
+  const out: Example[] = [];
+  for (const [name, generator] of Object.entries(TASKS)) {
+    if (imageSize < generator.minImageSize) continue;
+    const rng = Rng.fromSeed(seed, 'vocabulary', name);
+    for (let i = 0; i < perTask; i++) out.push(generator.generate(rng, imageSize, format));
+  }
+  return out;
+}
