@@ -100,9 +100,9 @@ export async function runTrainingLoop<M extends TrainableModel, B extends Prepar
 }
 
 function trainStep<M extends TrainableModel, B extends PreparedBatch>(o: LoopOptions<M, B>, examples: Example[], state: LoopState): StepReport {
-  const ctx: MethodContext = { step: state.step, epoch: state.epoch, config: o.ctxConfig };
+  const ctx: MethodContext = { step: state.step, epoch: state.epoch, totalSteps: o.totalSteps, config: o.ctxConfig };
   const lr = learningRateAt(state.step, o.totalSteps, o.train);
-  const batch = o.method.prepareBatch(examples, state.epoch);   // masks and one-hots: outside the tape
+  const batch = o.method.prepareBatch(examples, state.epoch, ctx);   // masks and one-hots: outside the tape
   const varList = [...o.params.values()];
   const nameOf = new Map<string, string>();
   for (const [name, v] of o.params) nameOf.set(v.name, name);
@@ -135,7 +135,7 @@ function trainStep<M extends TrainableModel, B extends PreparedBatch>(o: LoopOpt
     } finally {
       for (const g of Object.values(grads)) g.dispose();
     }
-    return { step: state.step + 1, epoch: state.epoch, stage: o.method.stageOf(state.epoch), lr, loss, terms, gradNorm, examples: examples.length, seconds: 0 };
+    return { step: state.step + 1, epoch: state.epoch, stage: o.method.stageOf(state.epoch, ctx), lr, loss, terms, gradNorm, examples: examples.length, seconds: 0 };
   } finally {
     for (const t of Object.values(kept)) t.dispose();
     batch.dispose();

@@ -3,7 +3,8 @@
 // the answer (and, by variant, the prompt) cannot attend to image tokens, so
 // visual information can only reach the answer through the latents; stage 2
 // (`livr.stage2_epochs`) under the ordinary causal mask. The run trains
-// stage1 + stage2 epochs, overriding train.epochs.
+// stage1 + stage2 epochs, overriding train.epochs; the stage boundary is a
+// fraction of the run's steps (methods/stages.ts), so train.max_steps keeps both.
 //
 // Controls (`livr.control`), each at the same epoch budget:
 //   latents_only   latents, causal mask in every stage (capacity without pressure)
@@ -18,7 +19,8 @@ import { bottleneckMask, causalMask } from '../model/masks';
 import type { TinyVlm } from '../model/tinyVlm';
 import type { Session } from '../session';
 import { answerCrossEntropy, modelTrainables, prepareTokenBatch, type TokenBatch } from './sft';
-import type { MethodLoss, TrainingMethod } from './types';
+import { inStage1 as inStage1Of } from './stages';
+import type { MethodLoss, TrainingMethod, TrainingProgress } from './types';
 
 export const LATENT_EMBED = 'decoder.latent_embed';
 
@@ -26,20 +28,20 @@ export function createLivr(session: Session): TrainingMethod<TinyVlm, TokenBatch
   const livr = session.config.method.livr;
   const control = livr.control;
   const usesBottleneck = control === 'none' || control === 'mask_only';
-  const inStage1 = (epoch: number) => epoch < livr.stage1_epochs;
-  const bottleneckNow = (epoch: number) => usesBottleneck && inStage1(epoch);
+  const inStage1 = (epoch: number, progress?: TrainingProgress) => inStage1Of(livr.stage1_epochs, livr.stage2_epochs, epoch, progress);
+  const bottleneckNow = (epoch: number, progress?: TrainingProgress) => usesBottleneck && inStage1(epoch, progress);
   const label = control === 'none' ? 'livr' : `livr/${control}`;
   return {
     name: label,
     totalEpochs: livr.stage1_epochs + livr.stage2_epochs,
-    stageOf: (epoch) => `${label} stage ${inStage1(epoch) ? 1 : 2} (${bottleneckNow(epoch) ? `bottleneck ${livr.mask}` : 'causal'})`,
+    stageOf: (epoch, progress) => `${label} stage ${inStage1(epoch, progress) ? 1 : 2} (${bottleneckNow(epoch, progress) ? `bottleneck ${livr.mask}` : 'causal'})`,
     trainableVariables: (model) => {
       if (control !== 'prompt_tuning') return modelTrainables(model);
       const latent = model.variables.get(LATENT_EMBED);
       if (!latent) throw new Error('method.livr.control: prompt_tuning needs latents.count ≥ 1 (the soft prompt is the latent embedding)');
       return new Map<string, tf.Variable>([[LATENT_EMBED, latent]]);
     },
-    prepareBatch: (examples, epoch) => prepareTokenBatch(session, examples, (enc) => bottleneckNow(epoch)
+    prepareBatch: (examples, epoch, progress) => prepareTokenBatch(session, examples, (enc) => bottleneckNow(epoch, progress)
       ? bottleneckMask(enc.segments, enc.B, enc.T, livr.mask)
       : causalMask(enc.segments, enc.B, enc.T)),
     loss: (model, batch): MethodLoss => {

@@ -18,9 +18,14 @@ export interface PreparedBatch {
   dispose(): void;              // frees the batch's tensors
 }
 
-export interface MethodContext {
+/** Where the run is: what a staged method (livr, valr) picks its stage from. */
+export interface TrainingProgress {
   step: number;                 // 0-based index of this step
   epoch: number;                // 0-based
+  totalSteps: number;           // steps the whole run trains (train.max_steps already applied)
+}
+
+export interface MethodContext extends TrainingProgress {
   config: ExperimentConfig;
 }
 
@@ -33,12 +38,13 @@ export interface TrainingMethod<M extends TrainableModel = TrainableModel, B ext
   readonly name: string;
   /** Epochs the run trains for (livr: stage1 + stage2, overriding train.epochs). */
   readonly totalEpochs: number;
-  /** Human label of the training stage an epoch belongs to, logged with every step. */
-  stageOf(epoch: number): string;
+  /** Human label of the training stage of a step, logged with every step.
+   *  Without `progress` (tests, benches) a staged method falls back to the epoch alone. */
+  stageOf(epoch: number, progress?: TrainingProgress): string;
   /** Name → variable of what the optimizer updates. */
   trainableVariables(model: M): Map<string, tf.Variable>;
-  /** Encodes examples and builds the batch tensors for `epoch`, outside the gradient tape. */
-  prepareBatch(examples: Example[], epoch: number): B;
+  /** Encodes examples and builds the batch tensors for `epoch` (at `progress`), outside the gradient tape. */
+  prepareBatch(examples: Example[], epoch: number, progress?: TrainingProgress): B;
   /** The loss over one batch; runs inside the tape, so it must not read values back. */
   loss(model: M, batch: B, ctx: MethodContext): MethodLoss;
 }

@@ -5,7 +5,9 @@
 //   stage 2 (`valr.stage2_epochs`): the interleaved layout (model/interleaved.ts),
 //            CE on steps, <latent> and answer (never at latent positions),
 //            + λ·REPA (methods/repa.ts) when repa.enabled.
-// The run trains stage1 + stage2 epochs, overriding train.epochs.
+// The run trains stage1 + stage2 epochs, overriding train.epochs; the stage
+// boundary is a fraction of the run's steps (methods/stages.ts), so
+// train.max_steps keeps both stages.
 // latents.feedback: embedding (learned latent_embed rows) or hidden_state
 // (model/continuousFeedback.ts; latent_embed is then unused and not trained).
 import type { ExperimentConfig, LatentsConfig } from '../../core/experiment';
@@ -22,7 +24,8 @@ import { maxLatentsPerStep } from '../testTimeScaling';
 import { createRepaHeads, repaLayerIndex, repaLosses, repaSelection, repaTargets, type RepaHead, type RepaTargets } from './repa';
 import { answerCrossEntropy, modelTrainables, type TokenBatch } from './sft';
 import { LATENT_EMBED } from './livr';
-import type { MethodLoss, TrainingMethod } from './types';
+import { inStage1 as inStage1Of } from './stages';
+import type { MethodLoss, TrainingMethod, TrainingProgress } from './types';
 
 export interface ValrBatch extends TokenBatch {
   stage: 1 | 2;
@@ -58,16 +61,16 @@ export async function createValr(session: Session): Promise<ValrMethod> {
     model, seed: cfg.seed, visionLayers: cfg.model.vision_layers, visionHeads: cfg.model.vision_heads, mlpRatio: cfg.model.mlp_ratio,
   }) : [];
   const heads = repaOn ? createRepaHeads(model, encoders.map((e) => e.dim), valr.repa.projector_hidden, cfg.seed) : [];
-  const inStage1 = (epoch: number) => epoch < valr.stage1_epochs;
+  const inStage1 = (epoch: number, progress?: TrainingProgress) => inStage1Of(valr.stage1_epochs, valr.stage2_epochs, epoch, progress);
 
   return {
     name: 'valr', encoders, heads,
     totalEpochs: valr.stage1_epochs + valr.stage2_epochs,
-    stageOf: (epoch) => inStage1(epoch) ? 'valr stage 1 (CoT SFT)' : `valr stage 2 (latents K=${K}, ${feedback}${repaOn ? `, REPA λ=${valr.repa.weight}` : ''})`,
+    stageOf: (epoch, progress) => inStage1(epoch, progress) ? 'valr stage 1 (CoT SFT)' : `valr stage 2 (latents K=${K}, ${feedback}${repaOn ? `, REPA λ=${valr.repa.weight}` : ''})`,
     trainableVariables: (m) => new Map([...modelTrainables(m)].filter(([name]) =>
       !name.startsWith(OWN_PREFIX) && name !== OWN_TAKEN && !(feedback === 'hidden_state' && name === LATENT_EMBED))),
-    prepareBatch: (examples: Example[], epoch: number): ValrBatch => {
-      if (inStage1(epoch)) {
+    prepareBatch: (examples: Example[], epoch: number, progress?: TrainingProgress): ValrBatch => {
+      if (inStage1(epoch, progress)) {
         const enc = encodeValr(examples, tokenizer, cotLayout(T, patchSize), valr.max_steps);
         return { ...tokenBatchOf(session, enc), stage: 1 };
       }
