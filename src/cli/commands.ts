@@ -19,6 +19,10 @@ export const commandTable: Record<string, CliCommand> = {
     summary: 'continue a stopped run from its latest checkpoint, exactly',
     run: async (args) => (await import('./trainCommand')).runResumeCommand(args),
   },
+  compare: {
+    summary: 'final metrics of runs side by side, mean ± std over seeds (Markdown)',
+    run: async (args) => (await import('./compareCommand')).runCompareCommand(args),
+  },
   pretrain: {
     summary: 'train a base model (kind: pretrain) and package it with a model card',
     run: async (args) => (await import('./pretrainCommand')).runPretrainCommand(args),

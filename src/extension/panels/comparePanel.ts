@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readMetrics, runPaths } from '../../core/runLayout';
+import { readMetrics } from '../../core/runLayout';
+import { runLabel } from '../../core/runLabels';
 import { safeSummary } from '../runs/workspaceRuns';
 import { DashboardPanel } from './dashboardPanel';
 import { panelHtml, webviewOptions } from './html';
@@ -17,16 +18,8 @@ export interface CompareRunMessage {
 
 /** What the compare webview gets for one run directory. */
 export function compareRun(dir: string): CompareRunMessage {
-  const s = safeSummary(dir);
-  let seed: number | undefined;
-  try { seed = (JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')) as { seed?: number }).seed; } catch { seed = undefined; }
-  const base = path.basename(dir);
-  const parent = path.basename(path.dirname(dir));
-  // `00-lr=0.001,seed=1` in sweep `<stamp>-<name>` → label `<name> lr=0.001`
-  const inSweep = /^\d+-/.test(base) && !/^\d{8}-\d{6}-/.test(base);
-  const params = inSweep ? base.replace(/^\d+-/, '').split(',').filter((p) => !/^seed=/.test(p)).join(',') : '';
-  const label = `${s?.name ?? (inSweep ? parent : base)}${params ? ` ${params}` : ''}`;
-  return { name: inSweep ? `${parent}/${base}` : base, label, seed, status: s?.status, metrics: readMetrics(dir) };
+  const { name, label, seed } = runLabel(dir);
+  return { name, label, seed, status: safeSummary(dir)?.status, metrics: readMetrics(dir) };
 }
 
 export class ComparePanel {
