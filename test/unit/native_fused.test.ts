@@ -66,7 +66,8 @@ describe('native fused LayerNorm / GELU(tanh) and Adam', function () {
     const gradsAt = (step: number) => init.map((w, k) => Float32Array.from(w, (_, i) => Math.cos(i * 0.7 + step + k) * (i % 5 === 0 ? 1e-6 : 0.1)));
     const lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-7, steps = 6;
     const runWith = (apply: (g: tf.NamedTensorMap, vars: Record<string, tf.Variable>) => void): Float32Array[] => {
-      const vars: Record<string, tf.Variable> = { adamTestW0: tf.variable(tf.tensor1d(init[0]), true, `adamTestW0_${Math.random()}`), adamTestW1: tf.variable(tf.tensor1d(init[1]), true, `adamTestW1_${Math.random()}`) };
+      // tidy frees the initial values; the variables (their own copies) survive.
+      const vars: Record<string, tf.Variable> = tf.tidy(() => ({ adamTestW0: tf.variable(tf.tensor1d(init[0]), true, `adamTestW0_${Math.random()}`), adamTestW1: tf.variable(tf.tensor1d(init[1]), true, `adamTestW1_${Math.random()}`) }));
       for (let s = 0; s < steps; s++) {
         const gs = gradsAt(s);
         tf.tidy(() => apply({ adamTestW0: tf.tensor1d(gs[0]), adamTestW1: tf.tensor1d(gs[1]) }, vars));

@@ -21,7 +21,8 @@ function trainTiny(native: boolean): number[] {
   const p: Record<string, tf.Variable> = {};
   let seed = 100;
   const param = (name: string, shape: number[], init: 'normal' | 'zeros' | 'ones') => {
-    p[name] = tf.variable(init === 'normal' ? tf.randomNormal(shape, 0, 0.2, 'float32', seed++) : init === 'zeros' ? tf.zeros(shape) : tf.ones(shape), true, `tiny_${native}_${name}`);
+    // tidy frees the initial value; the variable (its own copy) survives.
+    p[name] = tf.tidy(() => tf.variable(init === 'normal' ? tf.randomNormal(shape, 0, 0.2, 'float32', seed++) : init === 'zeros' ? tf.zeros(shape) : tf.ones(shape), true, `tiny_${native}_${name}`));
   };
   param('emb', [V, D], 'normal'); param('pos', [T, D], 'normal');
   for (let l = 0; l < L; l++) {

@@ -9,7 +9,8 @@ const ADAMW = { kind: 'adamw' as const, lr: 0.1, weight_decay: 0.5, beta1: 0.9, 
 
 function params(values: number[][]): Map<string, tf.Variable> {
   const m = new Map<string, tf.Variable>();
-  values.forEach((v, i) => m.set(`p${i}`, tf.variable(tf.tensor2d(v, [1, v.length]), true, `opt-test-${Math.random()}`)));
+  // tidy frees the initial value; the variable (its own copy) survives.
+  values.forEach((v, i) => m.set(`p${i}`, tf.tidy(() => tf.variable(tf.tensor2d(v, [1, v.length]), true, `opt-test-${Math.random()}`))));
   return m;
 }
 
