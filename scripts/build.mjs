@@ -11,7 +11,11 @@ const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20'
 const engineExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'latent-lab-native'];
 
 const nodeEntries = [
+  // The extension is split so activation parses only dist/extension.js; the heavy parts
+  // are required from beside it on first use (src/extension/lazy.ts).
   { entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { entryPoints: ['src/extension/languageClient.ts'], outfile: 'dist/extension-lsp.js', external: ['vscode'] },
+  { entryPoints: ['src/core/validator.ts'], outfile: 'dist/extension-validator.js' },
   { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', external: engineExternals, banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/engine/child.ts'], outfile: 'dist/engine-child.js', external: engineExternals },

@@ -1,10 +1,12 @@
 // Starts dist/server.js over IPC for `latent-experiment` documents.
+// Bundled on its own (dist/extension-lsp.js) and loaded on first use (lazy.ts).
 
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { ServerSettings } from '../server/protocol';
+import { LANGUAGE_ID } from './languageId';
 
-export const LANGUAGE_ID = 'latent-experiment';
+export { LANGUAGE_ID };
 
 function currentSettings(): ServerSettings {
   const cfg = vscode.workspace.getConfiguration('latentLab');

@@ -5,9 +5,10 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { VALIDATE_REQUEST, type ValidateParams, type ValidateSummary } from '../server/protocol';
-import { LANGUAGE_ID } from './languageClient';
+import { LANGUAGE_ID } from './languageId';
 
-export function registerValidateCommand(context: vscode.ExtensionContext, client: () => LanguageClient | undefined): void {
+/** `client` starts the language server if it is not running yet (it starts with the first experiment file). */
+export function registerValidateCommand(context: vscode.ExtensionContext, client: () => Promise<LanguageClient | undefined>): void {
   context.subscriptions.push(vscode.commands.registerCommand('latentLab.validateFile', async (arg?: vscode.Uri) => {
     const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
     if (!uri) {
@@ -16,7 +17,7 @@ export function registerValidateCommand(context: vscode.ExtensionContext, client
     }
     let doc = await vscode.workspace.openTextDocument(uri);
     if (doc.languageId !== LANGUAGE_ID) doc = await vscode.languages.setTextDocumentLanguage(doc, LANGUAGE_ID);
-    const c = client();
+    const c = await client();
     if (!c) {
       void vscode.window.showErrorMessage('Latent Lab: the language server is not running (see the "Latent Lab Experiments" output).');
       return undefined;

@@ -9,7 +9,7 @@ import type { BackendName } from '../../core/experiment';
 import { describeEval, type EngineJob } from '../../core/events';
 import { formatProblem } from '../../core/problems';
 import { runFolderName } from '../../core/runLayout';
-import { validateExperimentFile } from '../../core/validator';
+import { validatorModule } from '../lazy';
 import { requireTrust } from '../trust';
 import { engineLaunch } from './launch';
 import { RunManager, type EngineChild, type ManagedRun } from './runManager';
@@ -53,7 +53,7 @@ export class RunService implements vscode.Disposable {
     if (!requireTrust('train')) return { refused: 'untrusted workspace' };
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath);
     if (doc?.isDirty) await doc.save();
-    const result = validateExperimentFile(uri.fsPath);
+    const result = validatorModule().validateExperimentFile(uri.fsPath);
     const name = vscode.workspace.asRelativePath(uri);
     if (!result.config) {
       const first = result.problems.find((p) => p.severity === 'error') ?? result.problems[0];

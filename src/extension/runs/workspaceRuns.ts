@@ -4,7 +4,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { validateExperimentFile } from '../../core/validator';
+import { validatorModule } from '../lazy';
 import { findRunDirs } from './runFiles';
 import { readSummary, type RunSummary } from '../../core/runLayout';
 
@@ -26,7 +26,7 @@ export function runsFolderSetting(): string | undefined {
 }
 
 export function describeExperiment(uri: vscode.Uri): WorkspaceExperiment {
-  const result = validateExperimentFile(uri.fsPath);
+  const result = validatorModule().validateExperimentFile(uri.fsPath);
   const override = runsFolderSetting();
   const fallback = path.join(path.dirname(uri.fsPath), 'runs');
   const name = result.config?.name ?? path.basename(uri.fsPath).replace(/\.experiment\.ya?ml$/, '');
