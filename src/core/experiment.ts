@@ -58,6 +58,7 @@ export interface ModelConfig {
   patch_size: number;       // p
   pixel_norm: 'none' | 'center';  // center: (x − 0.5) / 0.25 before the patch embedding
   patch_init_std: number;   // init std of vision.patch_embed.weight
+  vision_pos_init_std: number;  // init std of vision.pos_embed
   d_vision: number;         // d_v
   vision_layers: number;    // n_v
   vision_heads: number;

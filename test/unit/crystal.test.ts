@@ -42,7 +42,7 @@ describe('crystal method', function () {
     assert.ok(params.size > 10);
     let termNames: string[] = [];
     const { value, grads } = tf.variableGrads(() => {
-      const out = s.method.loss(s.model, batch, { step: 0, epoch: 0, config: s.config });
+      const out = s.method.loss(s.model, batch, { step: 0, epoch: 0, totalSteps: 1, config: s.config });
       termNames = Object.keys(out.terms);
       return out.loss;
     }, [...params.values()]);
@@ -144,7 +144,7 @@ describe('crystal method', function () {
     const params = [...s.method.trainableVariables(s.model).values()];
     const step = () => {
       const batch = s.method.prepareBatch(s.splits.train.slice(0, 4), 1);
-      const { value, grads } = tf.variableGrads(() => s.method.loss(s.model, batch, { step: 0, epoch: 1, config: s.config }).loss, params);
+      const { value, grads } = tf.variableGrads(() => s.method.loss(s.model, batch, { step: 0, epoch: 1, totalSteps: 1, config: s.config }).loss, params);
       value.dispose(); for (const g of Object.values(grads)) g.dispose();
       batch.dispose();
     };

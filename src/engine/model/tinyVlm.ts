@@ -90,7 +90,7 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
   const store = new ParamStore(seed);
   const vision: VisionEncoderParams = createVisionEncoder(store, {
     patchDim: shape.patchDim, patches: shape.patches, d: model.d_vision, layers: model.vision_layers, heads: model.vision_heads, mlpRatio: model.mlp_ratio,
-    pixelNorm: model.pixel_norm, patchInitStd: model.patch_init_std,
+    pixelNorm: model.pixel_norm, patchInitStd: model.patch_init_std, posInitStd: model.vision_pos_init_std,
   });
   const proj: ProjectorParams = createProjector(store, model.d_vision, model.d_model);
   const dec: DecoderParams = createDecoder(store, {

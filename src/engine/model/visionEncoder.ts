@@ -4,7 +4,7 @@ import { tf } from '../backend';
 import { block, createBlock, type BlockParams } from './block';
 import { layerNorm } from './layerNorm';
 import { linear } from './linear';
-import { createLayerNorm, createLinear, INIT_STD, type LayerNormParams, type LinearParams, type ParamStore } from './params';
+import { createLayerNorm, createLinear, type LayerNormParams, type LinearParams, type ParamStore } from './params';
 
 export interface VisionEncoderParams {
   patchEmbed: LinearParams;  // vision.patch_embed  [p·p·3, d_v]
@@ -24,6 +24,7 @@ export interface VisionEncoderShape {
   mlpRatio: number;
   pixelNorm: 'none' | 'center';  // center: (x − 0.5) / 0.25 before the patch embedding
   patchInitStd: number;          // init std of vision.patch_embed.weight
+  posInitStd: number;            // init std of vision.pos_embed
 }
 
 export function createVisionEncoder(store: ParamStore, s: VisionEncoderShape): VisionEncoderParams {
@@ -31,7 +32,7 @@ export function createVisionEncoder(store: ParamStore, s: VisionEncoderShape): V
   for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `vision.blocks.${i}`, s.d, s.mlpRatio, s.layers));
   return {
     patchEmbed: createLinear(store, 'vision.patch_embed', s.patchDim, s.d, s.patchInitStd),
-    posEmbed: store.create('vision.pos_embed', [s.patches, s.d], { kind: 'normal', std: INIT_STD }),
+    posEmbed: store.create('vision.pos_embed', [s.patches, s.d], { kind: 'normal', std: s.posInitStd }),
     blocks,
     lnF: createLayerNorm(store, 'vision.ln_f', s.d),
     heads: s.heads,

@@ -88,7 +88,7 @@ function ownVisionCopy(ctx: EncoderContext): VisionEncoderParams {
   const params = createVisionEncoder(store, {
     patchDim: m.shape.patchDim, patches: m.shape.patches, d: m.shape.dVision,
     layers: ctx.visionLayers, heads: ctx.visionHeads, mlpRatio: ctx.mlpRatio,
-    pixelNorm: m.shape.pixelNorm, patchInitStd: 0.02,   // init is overwritten by the copy
+    pixelNorm: m.shape.pixelNorm, patchInitStd: 0.02, posInitStd: 0.02,   // init is overwritten by the copy
   });
   const taken = store.create('taken', [1], { kind: 'zeros' });
   for (const [name, v] of store.variables) {
