@@ -110,7 +110,7 @@ describe('native kernels in a short training run, and the fallbacks', function (
         console.log(JSON.stringify({ report, onError, y }));
       })();`;
     const r = spawnSync(process.execPath, ['-e', script], {
-      cwd: path.resolve(__dirname, '../../..'), encoding: 'utf8', env: { ...process.env, LATENT_LAB_NATIVE_DIR: fake },
+      cwd: path.resolve(__dirname, '../../..'), encoding: 'utf8', env: { ...process.env, LATENT_LAB_NATIVE: undefined, LATENT_LAB_NATIVE_DIR: fake },
     });
     fs.rmSync(fake, { recursive: true, force: true });
     assert.strictEqual(r.status, 0, r.stderr);
