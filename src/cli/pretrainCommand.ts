@@ -4,7 +4,7 @@ import { InvalidExperimentError } from '../core/problems';
 import { ProgressPrinter } from './progress';
 import { intFlag, parse, printInvalid, usageError } from './trainCommand';
 
-const HELP = `usage: latent-lab pretrain FILE [--out DIR] [--ship DIR] [--max-steps N] [--quiet]
+const HELP = `usage: latent-lab pretrain FILE [--out DIR] [--ship DIR] [--max-steps N] [--init-from CKPT] [--reproduce CMD] [--quiet]
 
 Trains a 'kind: pretrain' experiment (plain SFT on a broad task mix), evaluates
 it on the held-out test split, and packages the base: DIR/checkpoint (what
@@ -14,15 +14,18 @@ DIR/MODEL_CARD.md with per-task test accuracy against chance.
   --out DIR        run directory (default: <output.runs_dir>/<YYYYMMDD-HHMMSS>-<name>)
   --ship DIR       where to package the base (default: <run directory>/base)
   --max-steps N    stop after N optimizer steps (overrides train.max_steps)
+  --init-from CKPT start from this checkpoint folder (overrides model.init_from; curriculum stages)
+  --reproduce CMD  the command recorded in the card as the way to rebuild this base
   --quiet          print only evaluations, errors and the result
 
-The shipped base of this repository was made with:
-  node dist/cli.js pretrain examples/pretrain.experiment.yaml --ship models/tiny-vlm-base
+The shipped base of this repository (models/tiny-vlm-base) is rebuilt by
+  bash scripts/pretrain-base.sh
+which runs the two curriculum stages with this command.
 `;
 
 export async function runPretrainCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { process.stdout.write(HELP); return 0; }
-  const parsed = parse(args, ['out', 'ship', 'max-steps'], ['quiet']);
+  const parsed = parse(args, ['out', 'ship', 'max-steps', 'reproduce', 'init-from'], ['quiet']);
   if (typeof parsed === 'string') return usageError(parsed, HELP);
   if (parsed.positional.length !== 1) return usageError('pretrain needs exactly one experiment FILE', HELP);
   const maxSteps = intFlag(parsed.flags.get('max-steps'), 'max-steps');
@@ -37,9 +40,11 @@ export async function runPretrainCommand(args: string[]): Promise<number> {
       outDir: typeof out === 'string' ? out : undefined,
       shipDir: typeof ship === 'string' ? ship : undefined,
       maxSteps,
+      initFrom: typeof parsed.flags.get('init-from') === 'string' ? parsed.flags.get('init-from') as string : undefined,
       onEvent: (e) => printer.handle(e),
       handleSignals: true,
-      reproduce: `node dist/cli.js pretrain ${file}${typeof ship === 'string' ? ` --ship ${ship}` : ''}`,
+      reproduce: typeof parsed.flags.get('reproduce') === 'string' ? parsed.flags.get('reproduce') as string
+        : `node dist/cli.js pretrain ${file}${typeof ship === 'string' ? ` --ship ${ship}` : ''}`,
     });
     printer.finish();
     process.stdout.write(renderCard(r.card) + `\nbase written to ${r.shipDir}\n`);

@@ -24,6 +24,7 @@ export interface RunOptions {
   outDir?: string;
   backend?: BackendName;             // overrides runtime.backend
   maxSteps?: number;                 // overrides train.max_steps
+  initFrom?: string;                 // overrides model.init_from (a checkpoint folder)
   onEvent?: (e: EngineEvent) => void;
   /** Set `requested` to true (signal, IPC stop) to finish the step, checkpoint and stop. */
   stop?: { requested: boolean };
@@ -58,6 +59,10 @@ export async function startRun(config: ExperimentConfig, sourceYaml: string, run
   const cfg: ExperimentConfig = structuredClone(config);
   if (opts.backend) cfg.runtime.backend = opts.backend;
   if (opts.maxSteps !== undefined) cfg.train.max_steps = opts.maxSteps;
+  if (opts.initFrom !== undefined) {
+    cfg.model.init_from = path.resolve(opts.initFrom);
+    if (!fs.existsSync(path.join(cfg.model.init_from, 'checkpoint.json'))) throw new Error(`--init-from ${opts.initFrom}: no checkpoint.json there; pass a checkpoint folder (e.g. a base's checkpoint/)`);
+  }
   checkSupported(cfg);
   if (fs.existsSync(runDir) && fs.readdirSync(runDir).length > 0) {
     throw new Error(`run directory ${runDir} exists and is not empty: choose another --out, or resume it with 'latent-lab resume ${runDir}'`);
