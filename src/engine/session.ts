@@ -137,12 +137,25 @@ function loadBase(folder: string): { weights: Map<string, HostTensor>; tokenizer
   return { weights: c.weights, tokenizer: c.tokenizer };
 }
 
+/** Learned decoder positions: the one weight whose size follows the sequence length. */
+const POSITIONS = 'decoder.pos_embed';
+
 function assignWeights(vars: Map<string, tf.Variable>, weights: Map<string, HostTensor>, strict: boolean): { missing: string[]; unexpected: string[] } {
   const missing: string[] = [];
   const unexpected = [...weights.keys()].filter((n) => !vars.has(n));
   for (const [name, v] of vars) {
     const w = weights.get(name);
     if (!w) { missing.push(name); continue; }
+    if (!strict && name === POSITIONS && w.shape.length === 2 && w.shape[1] === v.shape[1] && w.shape[0] !== v.shape[0]) {
+      // A base trained with another sequence length (e.g. no latents): its rows cover the
+      // first positions; positions it never saw keep their init.
+      const rows = Math.min(w.shape[0], v.shape[0]);
+      const data = v.dataSync().slice() as Float32Array;
+      data.set(w.data.subarray(0, rows * w.shape[1]));
+      tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
+      missing.push(`${name} rows ${rows}..${v.shape[0] - 1}`);
+      continue;
+    }
     if (w.shape.join(',') !== v.shape.join(',')) {
       throw new Error(`weight '${name}' has shape [${w.shape}] in the checkpoint but [${v.shape}] in this model: the model section of the config differs from the one the checkpoint was trained with`);
     }
