@@ -1,9 +1,11 @@
 // Validation latency for a generated 1,000-line experiment file: the median of
 // 50 runs of validateExperimentText (parse, extends, schema with defaults,
-// semantic and path checks). Target: < 20 ms.
+// semantic and path checks), and completion latency in the same file (method.kind
+// values and keys under model:), as the language server computes them. Target: < 20 ms each.
 //   npx tsc -p . && node out/bench/validation.js
 import * as os from 'node:os';
 import { validateExperimentText, type ValidatorHost } from '../src/core/validator';
+import { completionsAt } from '../src/server/completion';
 
 const RUNS = 50;
 const LINES = 1000;
@@ -81,3 +83,25 @@ times.sort((a, b) => a - b);
 const median = times[Math.floor(RUNS / 2)];
 console.log(`validation: ${text.split('\n').length - 1}-line experiment, median ${median.toFixed(2)} ms over ${RUNS} runs `
   + `(min ${times[0].toFixed(2)}, max ${times[RUNS - 1].toFixed(2)}; node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`);
+
+// Completion: the value list after `kind: ` under method, and the keys of `model:`.
+const lines = text.split('\n');
+const kindLine = lines.findIndex((l) => /^  kind: /.test(l));
+const modelLine = lines.findIndex((l) => /^model:/.test(l));
+if (kindLine < 0 || modelLine < 0) throw new Error('bench file lacks method.kind or model:');
+const probes = [
+  { what: 'method.kind values', pos: { line: kindLine, character: lines[kindLine].length } },
+  { what: 'model keys', pos: { line: modelLine + 1, character: 2 } },
+];
+for (const p of probes) {
+  const items = completionsAt(text, p.pos);
+  if (items.length === 0) throw new Error(`no completion items for ${p.what}`);
+  const ct: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = process.hrtime.bigint();
+    completionsAt(text, p.pos);
+    ct.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  ct.sort((a, b) => a - b);
+  console.log(`completion (${p.what}, ${items.length} items): median ${ct[Math.floor(RUNS / 2)].toFixed(2)} ms over ${RUNS} runs (min ${ct[0].toFixed(2)}, max ${ct[RUNS - 1].toFixed(2)})`);
+}
