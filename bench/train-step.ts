@@ -176,6 +176,20 @@ function parent(): void {
   }
   const out = arg('out', '');
   if (out) fs.writeFileSync(out, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  printRatios(rows);
+}
+
+/** Median ms per step of each variant beside the PyTorch twin at the same thread count (mean of its runs). */
+function printRatios(rows: Record<string, unknown>[]): void {
+  const ms = (r: Record<string, unknown>) => r.stepMsMedian as number;
+  console.log('\n| mode | variant | ms/step | × PyTorch (same threads) | peak RSS MB |\n|---|---|---|---|---|');
+  for (const r of rows) {
+    const threads = String(r.variant).endsWith('-t1') ? 't1' : 't2';
+    const torch = rows.filter((x) => x.mode === r.mode && x.variant === `torch-${threads}`).map(ms);
+    const ref = torch.length ? torch.reduce((a, b) => a + b, 0) / torch.length : NaN;
+    const ratio = String(r.variant).startsWith('torch') || Number.isNaN(ref) ? '' : (ms(r) / ref).toFixed(2);
+    console.log(`| ${String(r.mode)} | ${String(r.variant)} | ${ms(r).toFixed(1)} | ${ratio} | ${String(r.maxRssMB ?? '')} |`);
+  }
 }
 
 if (process.argv.includes('--child')) void child(); else parent();
