@@ -21,7 +21,8 @@ exec 9> "$E2E/run.lock"
 flock 9 || true
 # Other suites also leave pictures in artifacts/: remove only what this script writes.
 rm -rf "$LOGS" && mkdir -p "$LOGS"
-rm -f "$ART"/typo-squiggle-hover.png "$ART"/quick-fix-menu.png "$ART"/suggest-method-kind.png "$ART"/ui-failure-*.png "$ART"/host-tests-timeout.png
+rm -f "$ART"/typo-squiggle-hover.png "$ART"/quick-fix-menu.png "$ART"/suggest-method-kind.png \
+  "$ART"/runs-view-vscode.png "$ART"/dashboard-vscode.png "$ART"/attention-vscode.png "$ART"/ui-failure-*.png "$ART"/host-tests-timeout.png
 
 # --- system packages (Chromium for the tests; code-server's own are installed below) -------------
 if ! command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then
@@ -41,7 +42,7 @@ step "build extension, server, e2e bundles"
 node scripts/build.mjs
 node test/e2e/build.mjs
 step "package VSIX"
-npx vsce package --no-dependencies --allow-missing-repository --skip-license -o "$E2E/latent-lab.vsix" < /dev/null > "$LOGS/vsce.log" 2>&1 \
+npx vsce package --no-dependencies --allow-missing-repository --skip-license --no-rewrite-relative-links -o "$E2E/latent-lab.vsix" < /dev/null > "$LOGS/vsce.log" 2>&1 \
   || { cat "$LOGS/vsce.log"; exit 1; }
 rm -rf "$E2E/user" "$E2E/extensions" "$E2E/ws-host" "$E2E/ws-ui"
 COMMON=(--user-data-dir "$E2E/user" --extensions-dir "$E2E/extensions")
@@ -57,6 +58,8 @@ cat > "$E2E/user/User/settings.json" <<'JSON'
 JSON
 # Two workspaces, so the UI run cannot meet editor state left by the in-host run.
 for ws in ws-host ws-ui; do mkdir -p "$E2E/$ws" && cp examples/*.experiment.yaml "$E2E/$ws/"; done
+# The examples fine-tune ../models/tiny-vlm-base/checkpoint: the same layout beside the workspaces.
+ln -sfn "$ROOT/models" "$E2E/models"
 
 # --- start code-server in its own process group ---------------------------------------------
 PORT=${E2E_PORT:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}

@@ -1,6 +1,8 @@
 // The user's path through the real workbench UI, driven by Chromium: open the CrystaL
 // example, type a typo, see the red squiggle and its hover message, apply the quick fix
-// with Ctrl+., ask for suggestions (Ctrl+Space) after `kind:` and see the four methods.
+// with Ctrl+., ask for suggestions (Ctrl+Space) after `kind:` and see the four methods;
+// then train a tiny experiment from the palette and see its run, dashboard and attention
+// viewer (uiRuns.ts).
 // Screenshots go to the artifacts folder.
 // usage: node dist/test/ui.js <serverUrl> <workspaceFolder> <artifactsFolder>
 
@@ -8,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { launchBrowser, summaryLine } from './browser';
+import { runSteps } from './uiRuns';
 
 const [server, folder, artifacts] = process.argv.slice(2);
 const EXAMPLE = 'crystal.experiment.yaml';
@@ -99,6 +102,7 @@ const steps: [string, (page: Page) => Promise<void>][] = [
     await page.screenshot({ path: path.join(artifacts, 'suggest-method-kind.png') });
     await page.keyboard.press('Escape');
   }],
+  ...runSteps(folder, artifacts),
 ];
 
 async function main(): Promise<number> {
