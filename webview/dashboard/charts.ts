@@ -54,7 +54,8 @@ export class LineChart {
         stroke: seriesColor(i),
         width: 1.5,
         dash: spec.dashed?.includes(name) ? [6, 4] : undefined,
-        points: { show: false },
+        // Markers only when few points are in view: a single evaluation is otherwise invisible.
+        points: { show: (_u: uPlot, _s: number, i0: number, i1: number) => i1 - i0 < 50 },
         spanGaps: true,
       }))],
     }, [[], ...spec.series.map(() => [])] as uPlot.AlignedData, this.root);

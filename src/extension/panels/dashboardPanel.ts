@@ -80,6 +80,11 @@ function titleOf(runDir: string): string {
   return `Run: ${path.basename(runDir)}`;
 }
 
+function staged(c: ExperimentConfig): { stage1_epochs: number; stage2_epochs: number } | undefined {
+  const kind = c.method?.kind;
+  return kind === 'livr' || kind === 'valr' ? c.method[kind] : undefined;
+}
+
 /** A flat summary of the config for the dashboard's table. */
 function configSummary(runDir: string): Record<string, unknown> {
   let c: ExperimentConfig;
@@ -92,7 +97,8 @@ function configSummary(runDir: string): Record<string, unknown> {
     'model.layers': c.model?.layers,
     'model.heads': c.model?.heads,
     'latents.count': c.latents?.count,
-    'train.epochs': c.train?.epochs,
+    // livr and valr train their stage epochs, not train.epochs (docs/engine.md).
+    epochs: staged(c) ? `${staged(c)!.stage1_epochs} + ${staged(c)!.stage2_epochs} (stages)` : c.train?.epochs,
     'train.batch_size': c.train?.batch_size,
     'train.optimizer': c.train ? `${c.train.optimizer.kind} lr ${c.train.optimizer.lr}` : undefined,
     'runtime.backend': c.runtime?.backend,
