@@ -118,7 +118,14 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
   if (cfg.method.kind === 'valr') session.method = await createValr(session);
 
   if (base) {
-    const { missing, unexpected } = session.loadWeights(base.weights, false);
+    let loaded: { missing: string[]; unexpected: string[] };
+    try {
+      loaded = session.loadWeights(base.weights, false);
+    } catch (err) {
+      session.dispose();   // a base that does not fit must not leave the model's tensors behind
+      throw err;
+    }
+    const { missing, unexpected } = loaded;
     log(`init_from ${cfg.model.init_from}: loaded ${model.variables.size - missing.length} weights` +
       (missing.length ? `; not in the base (kept at init): ${missing.join(', ')}` : '') +
       (unexpected.length ? `; in the base but not in this model (ignored): ${unexpected.join(', ')}` : ''));

@@ -21,7 +21,8 @@ function tinyOverride(dir: string, extra: Record<string, unknown> = {}): string 
     extends: EXAMPLE,
     runtime: { backend: 'wasm' },
     data: { image_size: 16, max_text_tokens: 24, tasks: [{ name: 'counting', train: 16, val: 4, test: 4 }, { name: 'spatial_relation', train: 16, val: 4, test: 4 }] },
-    model: { patch_size: 4, d_vision: 32, vision_layers: 1, vision_heads: 2, d_model: 32, layers: 2, heads: 2 },
+    // init_from: null drops the example's base (a tiny model of other sizes trains from scratch).
+    model: { init_from: null, finetune: { mode: 'full' }, patch_size: 4, d_vision: 32, vision_layers: 1, vision_heads: 2, d_model: 32, layers: 2, heads: 2 },
     latents: { count: 3 },
     train: { epochs: 1, batch_size: 8, log_every: 1, checkpoint_every: 0 },
     eval: { every: 2, max_examples: 4, capture: { examples: 3, layers: [1] } },

@@ -1,5 +1,7 @@
 // `extends`: deep merge of mappings, lists replace, problems in the file that has them, cycles named.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateExperimentFile, validateExperimentText } from '../../src/core/validator';
 import { memoryHost, only, rangeOf } from './validatorHelpers';
@@ -43,6 +45,19 @@ describe('validator: extends', () => {
     const { config, files } = validateExperimentFile(path.join(ROOT, 'examples/livr-latents-only.experiment.yaml'));
     assert.equal(files[1], path.join(ROOT, 'examples/livr.experiment.yaml'));
     assert.deepEqual([config?.name, config?.method.kind, config?.method.livr.control], ['livr-latents-only', 'livr', 'latents_only']);
+  });
+
+  it('null in a variant removes the base value (model.init_from: null trains from scratch)', () => {
+    const { config, problems } = validateExperimentFile(path.join(ROOT, 'examples/evidence/heldout-base.experiment.yaml'));
+    assert.deepEqual(problems, []);
+    assert.ok(config?.model.init_from, 'the base file starts from the shipped base');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'll-null-'));
+    const file = path.join(dir, 'v.experiment.yaml');
+    fs.writeFileSync(file, `extends: ${path.join(ROOT, 'examples/evidence/heldout-base.experiment.yaml')}\nname: v\nmodel:\n  init_from: null\n`);
+    const v = validateExperimentFile(file);
+    assert.deepEqual(v.problems, []);
+    assert.equal(v.config?.model.init_from, undefined);
+    assert.equal(v.config?.model.patch_init_std, 0.15, 'the rest of the base model block is kept');
   });
 
   it('a problem with a value written in the base is reported in the base file', () => {

@@ -114,7 +114,7 @@ describe('VaLR', function () {
         name: 'tiny-valr',
         runtime: { backend: 'wasm' },
         data: { image_size: 16, max_text_tokens: 40, tasks: [{ name: 'counting', train: 16, val: 4, test: 4 }] },
-        model: { patch_size: 4, d_vision: 16, vision_layers: 1, vision_heads: 2, d_model: 16, layers: 2, heads: 2 },
+        model: { init_from: null, finetune: { mode: 'full' }, patch_size: 4, d_vision: 16, vision_layers: 1, vision_heads: 2, d_model: 16, layers: 2, heads: 2 },
         latents: { count: 2, feedback: 'hidden_state' },
         method: { valr: { max_steps: 2, stage1_epochs: 1, stage2_epochs: 2, test_time_steps: [0, 2, 3],
           repa: { encoders: [{ kind: 'own' }, { kind: 'color_stats' }, { kind: 'edge_orientation' }], projector_hidden: 8 } } },

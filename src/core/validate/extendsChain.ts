@@ -1,6 +1,8 @@
 // `extends: base.experiment.yaml`: read the chain child -> base -> base's base,
 // stop on a missing file or a cycle (naming the chain), and merge: mappings merge
-// key by key (deeply), lists and scalars in the variant replace the base's.
+// key by key (deeply), lists and scalars in the variant replace the base's, and
+// `key: null` in the variant removes the base's value (as in JSON Merge Patch),
+// e.g. `model: { init_from: null }` trains a variant from scratch.
 import * as path from 'node:path';
 import type { Problem } from '../problems';
 import type { ValidatorHost } from './host';
@@ -58,11 +60,14 @@ function load(text: string, file: string, host: ValidatorHost, stack: string[]):
   return { ...merged, value: deepMerge(base.value, own) as Record<string, unknown> };
 }
 
-/** Mappings merge key by key; anything else in `over` replaces `base`. */
+/** Mappings merge key by key; `null` removes the base's key; anything else in `over` replaces `base`. */
 export function deepMerge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  for (const [k, v] of Object.entries(over)) {
+    if (v === null) delete out[k];
+    else out[k] = k in base ? deepMerge(base[k], v) : v;
+  }
   return out;
 }
 
