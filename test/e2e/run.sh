@@ -22,7 +22,7 @@ flock 9 || true
 # Other suites also leave pictures in artifacts/: remove only what this script writes.
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 rm -f "$ART"/typo-squiggle-hover.png "$ART"/quick-fix-menu.png "$ART"/suggest-method-kind.png \
-  "$ART"/runs-view-vscode.png "$ART"/dashboard-vscode.png "$ART"/attention-vscode.png "$ART"/ui-failure-*.png "$ART"/host-tests-timeout.png
+  "$ART"/runs-view-vscode.png "$ART"/dashboard-vscode.png "$ART"/attention-vscode.png "$ART"/restored-after-reload-vscode.png "$ART"/ui-failure-*.png "$ART"/host-tests-timeout.png
 
 # --- system packages (Chromium for the tests; code-server's own are installed below) -------------
 if ! command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then

@@ -139,5 +139,17 @@ export function runSteps(folder: string, artifacts: string): Step[] {
       if (painted === 0) throw new Error('the heatmap canvas is blank');
       await page.screenshot({ path: path.join(artifacts, 'attention-vscode.png') });
     }],
+    ['after a window reload the attention viewer and the dashboard come back (serializers + setState)', async (page) => {
+      page.on('dialog', (d) => { void d.accept(); });   // an unsaved editor may ask before unload
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
+      const viewer = await webviewFrame(page, '#rows canvas.layer-row', 'the attention viewer restored after the reload');
+      if (await viewer.locator('#message.error:not([hidden])').count() > 0) throw new Error(`restored attention viewer shows an error: ${await viewer.locator('#message').textContent()}`);
+      await page.locator('.tabs-container .tab', { hasText: `Run: ${runFolder()}` }).first().click({ timeout: 30000 });
+      const dashboard = await webviewFrame(page, '#diagnostics-table', 'the dashboard restored after the reload');
+      const name = await dashboard.locator('#run-name').textContent();
+      if (name !== NAME) throw new Error(`restored dashboard shows run "${name}", not ${NAME}`);
+      await page.screenshot({ path: path.join(artifacts, 'restored-after-reload-vscode.png') });
+    }],
   ];
 }

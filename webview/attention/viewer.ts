@@ -44,6 +44,8 @@ export class AttentionViewer {
     root.innerHTML = PAGE_HTML;
     this.state = { ...DEFAULT_STATE, ...(this.api.getState() ?? {}) };
     this.restoreStep = this.state.step;
+    // Saved at once: VS Code only brings back after a reload a webview that has state.
+    this.api.setState(this.state);
     this.wireControls();
   }
 
