@@ -141,7 +141,11 @@ export function runSteps(folder: string, artifacts: string): Step[] {
     }],
     ['after a window reload the attention viewer and the dashboard come back (serializers + setState)', async (page) => {
       page.on('dialog', (d) => { void d.accept(); });   // an unsaved editor may ask before unload
-      await page.reload();
+      // The workbench's own reload shuts down properly (layout and webview state are saved);
+      // a bare page.reload() can race the storage flush.
+      const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 60000 });
+      await runCommand(page, 'Developer: Reload Window');
+      await navigated;
       await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
       const viewer = await webviewFrame(page, '#rows canvas.layer-row', 'the attention viewer restored after the reload');
       if (await viewer.locator('#message.error:not([hidden])').count() > 0) throw new Error(`restored attention viewer shows an error: ${await viewer.locator('#message').textContent()}`);
