@@ -38,6 +38,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly watcher = vscode.workspace.createFileSystemWatcher('**/{summary.json,*.experiment.yaml,*.experiment.yml}');
   private pending: NodeJS.Timeout | undefined;
+  private trailing: NodeJS.Timeout | undefined;
 
   constructor(onRunsChanged: vscode.Event<void>) {
     const later = () => this.refreshSoon();
@@ -50,6 +51,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private refreshSoon(): void {
     if (this.pending) return;
     this.pending = setTimeout(() => { this.pending = undefined; this.refresh(); }, 300);
+    // A run's last summary.json is renamed into place as its process exits, which a file
+    // watcher can miss: look once more a little later so the row settles on its final status.
+    if (!this.trailing) this.trailing = setTimeout(() => { this.trailing = undefined; this.refresh(); }, 2000);
   }
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
@@ -82,8 +86,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   dispose(): void {
+    clearTimeout(this.pending); clearTimeout(this.trailing);
     this.watcher.dispose();
     this.emitter.dispose();
-    if (this.pending) clearTimeout(this.pending);
   }
 }
