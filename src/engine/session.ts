@@ -12,6 +12,7 @@ import { Tokenizer, type TokenizerJson } from './data/tokenizer';
 import { causalMask } from './model/masks';
 import { encodeExamples, sequenceLength, toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
 import { createTinyVlm, type BatchTensors, type TinyVlm } from './model/tinyVlm';
+import { loadWeights, readWeights } from './model/weights';
 import { encodeValr } from './model/interleaved';
 import { checkValr, createValr, valrModelLatents, valrSequenceLengthOf } from './methods/valr';
 import { createCrystal } from './methods/crystal';
@@ -99,12 +100,15 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
     encode: (examples) => cfg.method.kind === 'valr' ? encodeValr(examples, tokenizer, layout, cfg.method.valr.max_steps) : encodeExamples(examples, tokenizer, layout),
     tensors: (enc, mask) => toBatchTensors(enc, mask),
     epochOrder: (epoch) => Rng.fromSeed(cfg.seed, 'shuffle', String(epoch)).shuffle(splits.train.map((_, i) => i)),
-    hostWeights: () => {
-      const out = new Map<string, HostTensor>();
-      for (const [name, v] of model.variables) out.set(name, { shape: v.shape.slice(), data: v.dataSync() as Float32Array });
-      return out;
+    hostWeights: () => readWeights(model.variables),
+    loadWeights: (weights, strict) => {
+      // strict (resume, eval): the checkpoint is this model's own; else (init_from) a base may lack
+      // adapters and latent rows, and its decoder positions may be of another length.
+      const what = strict ? 'checkpoint' : `init_from ${cfg.model.init_from}`;
+      const r = loadWeights(model.variables, weights, what, () => !strict, !strict);
+      if (strict && r.unexpected.length) throw new Error(`${what}: weights not in this model: ${r.unexpected.join(', ')}`);
+      return { missing: [...r.missing, ...r.resized], unexpected: r.unexpected };
     },
-    loadWeights: (weights, strict) => assignWeights(model.variables, weights, strict),
     // Shuffling is derived from (seed, epoch) and no method draws random numbers
     // during training yet; the stream is saved so methods that do (CrystaL's
     // corruption) resume exactly.
@@ -144,32 +148,3 @@ function loadBase(folder: string): { weights: Map<string, HostTensor>; tokenizer
   return { weights: c.weights, tokenizer: c.tokenizer };
 }
 
-/** Learned decoder positions: the one weight whose size follows the sequence length. */
-const POSITIONS = 'decoder.pos_embed';
-
-function assignWeights(vars: Map<string, tf.Variable>, weights: Map<string, HostTensor>, strict: boolean): { missing: string[]; unexpected: string[] } {
-  const missing: string[] = [];
-  const unexpected = [...weights.keys()].filter((n) => !vars.has(n));
-  for (const [name, v] of vars) {
-    const w = weights.get(name);
-    if (!w) { missing.push(name); continue; }
-    if (!strict && name === POSITIONS && w.shape.length === 2 && w.shape[1] === v.shape[1] && w.shape[0] !== v.shape[0]) {
-      // A base trained with another sequence length (e.g. no latents): its rows cover the
-      // first positions; positions it never saw keep their init.
-      const rows = Math.min(w.shape[0], v.shape[0]);
-      const data = v.dataSync().slice() as Float32Array;
-      data.set(w.data.subarray(0, rows * w.shape[1]));
-      tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
-      missing.push(`${name} rows ${rows}..${v.shape[0] - 1}`);
-      continue;
-    }
-    if (w.shape.join(',') !== v.shape.join(',')) {
-      throw new Error(`weight '${name}' has shape [${w.shape}] in the checkpoint but [${v.shape}] in this model: the model section of the config differs from the one the checkpoint was trained with`);
-    }
-    tf.tidy(() => v.assign(tf.tensor(w.data, w.shape, 'float32')));
-  }
-  if (strict && (missing.length || unexpected.length)) {
-    throw new Error(`checkpoint does not match the model: missing ${missing.join(', ') || 'none'}; unexpected ${unexpected.join(', ') || 'none'}`);
-  }
-  return { missing, unexpected };
-}

@@ -7,7 +7,15 @@ export interface LoadReport {
   loaded: string[];      // copied
   missing: string[];     // in the model, not in the source (kept at their initial values)
   unexpected: string[];  // in the source, not in the model (ignored)
+  resized: string[];     // row-resized weights, as 'name rows a..b' (the rows that kept their init)
 }
+
+/**
+ * Learned decoder positions: the one weight whose size follows the sequence
+ * length. A base trained with another length (e.g. without latents) fills the
+ * first rows; the others keep their init.
+ */
+export const RESIZABLE_ROWS = new Set(['decoder.pos_embed']);
 
 /**
  * Assigns every weight of `source` whose name the model has. A shape mismatch
@@ -17,11 +25,16 @@ export interface LoadReport {
  * missing weight is an error.
  */
 export function loadWeights(variables: Map<string, tf.Variable>, source: Map<string, NamedWeight>, what: string,
-  mayBeMissing: (name: string) => boolean = () => false): LoadReport {
-  const report: LoadReport = { loaded: [], missing: [], unexpected: [] };
+  mayBeMissing: (name: string) => boolean = () => false, resizeRows = false): LoadReport {
+  const report: LoadReport = { loaded: [], missing: [], unexpected: [], resized: [] };
+  const resize: string[] = [];
   for (const [name, v] of variables) {
     const w = source.get(name);
     if (!w) { report.missing.push(name); continue; }
+    if (resizeRows && RESIZABLE_ROWS.has(name) && w.shape.length === 2 && w.shape[1] === v.shape[1] && w.shape[0] !== v.shape[0]) {
+      resize.push(name);
+      continue;
+    }
     if (w.shape.length !== v.shape.length || w.shape.some((n, i) => n !== v.shape[i])) {
       throw new Error(`${what}: weight ${name} has shape [${w.shape}] but the model expects [${v.shape}]; the checkpoint was trained with a different model/latents config or vocabulary`);
     }
@@ -37,6 +50,16 @@ export function loadWeights(variables: Map<string, tf.Variable>, source: Map<str
     const w = source.get(name)!;
     const v = variables.get(name)!;
     tf.tidy(() => v.assign(tf.tensor(w.data, v.shape, 'float32')));
+  }
+  for (const name of resize) {
+    const w = source.get(name)!;
+    const v = variables.get(name)!;
+    const rows = Math.min(w.shape[0], v.shape[0]);
+    const data = v.dataSync().slice() as Float32Array;
+    data.set(w.data.subarray(0, rows * w.shape[1]));
+    tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
+    report.loaded.push(name);
+    if (rows < v.shape[0]) report.resized.push(`${name} rows ${rows}..${v.shape[0] - 1}`);
   }
   report.unexpected = [...source.keys()].filter((n) => !variables.has(n));
   return report;
