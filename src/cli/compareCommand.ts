@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { readMetrics, readSummary } from '../core/runLayout';
 import { findRunDirs, runLabel } from '../core/runLabels';
-import { formatMeanStd, groupByLabel, type CompareRun } from '../../webview/compare/stats';
+import { formatMeanStd, groupByLabel, type CompareRun } from '../core/compareStats';
 import { parse, usageError } from './trainCommand';
 
 const HELP = `usage: latent-lab compare DIR... [--metrics m1,m2,...]

@@ -6,7 +6,7 @@ import { AttentionModel } from '../../webview/attention/model';
 import { viewCsv } from '../../webview/attention/exportView';
 import { MinMaxDecimator } from '../../webview/dashboard/decimate';
 import { MetricStore, flattenNumbers } from '../../webview/dashboard/metrics';
-import { groupByLabel, meanStd } from '../../webview/compare/stats';
+import { groupByLabel, meanStd } from '../../src/core/compareStats';
 import { decodeCapture, encodeCapture } from '../../src/core/capture';
 import { syntheticCapture } from '../../src/core/capture/synthetic';
 

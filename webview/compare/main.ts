@@ -8,8 +8,8 @@ import { vscodeApi } from '../shared/vscodeApi';
 import { themeColors } from '../shared/theme';
 import { seriesColor, tickLabel } from '../dashboard/charts';
 import { MinMaxDecimator } from '../dashboard/decimate';
-import { isMetricRecord } from '../dashboard/metrics';
-import { finalMetrics, formatMeanStd, groupByLabel, type CompareRun } from './stats';
+import { isMetricRecord } from '../../src/core/metricRecords';
+import { finalMetrics, formatMeanStd, groupByLabel, type CompareRun } from '../../src/core/compareStats';
 
 const PAGE = `
 <div id="message" class="message" role="status">Waiting for runs to compare…</div>

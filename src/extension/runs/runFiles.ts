@@ -5,6 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { findRunDirs } from '../../core/runLabels';
 import { readSummary, runPaths, type RunSummary } from '../../core/runLayout';
 
 /** `<run>/engine.pid`: written by the run manager once the engine has created the run directory. */
@@ -72,26 +73,8 @@ export function markRunFailed(runDir: string, reason: string, extraLines: string
   return true;
 }
 
-/** Run directories under `root`: direct runs and the runs of sweep folders (one level down). */
-export function findRunDirs(root: string): string[] {
-  const out: string[] = [];
-  let entries: fs.Dirent[];
-  try { entries = fs.readdirSync(root, { withFileTypes: true }); } catch { return out; }
-  for (const e of entries) {
-    if (!e.isDirectory()) continue;
-    const dir = path.join(root, e.name);
-    if (fs.existsSync(runPaths(dir).summary) || fs.existsSync(runPaths(dir).config)) { out.push(dir); continue; }
-    for (const sub of safeReaddir(dir)) {
-      const subDir = path.join(dir, sub);
-      if (fs.existsSync(runPaths(subDir).summary)) out.push(subDir);
-    }
-  }
-  return out.sort();
-}
-
-function safeReaddir(dir: string): string[] {
-  try { return fs.readdirSync(dir); } catch { return []; }
-}
+/** Run directories at or below a folder: the one finder, shared with the CLI. */
+export { findRunDirs };
 
 export type ReattachDecision =
   | { kind: 'alive'; runDir: string; pid: number }

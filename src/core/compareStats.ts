@@ -1,7 +1,7 @@
 // Final metrics of several runs and their mean ± std across seeds, grouped by
 // configuration label. Pure, Node-tested.
 
-import { flattenNumbers, type MetricRecord } from '../dashboard/metrics';
+import { flattenNumbers, type MetricRecord } from './metricRecords';
 
 export interface CompareRun {
   name: string;
