@@ -6,17 +6,21 @@
 
 import type { BackendName } from './experiment';
 
+/** A tfjs backend a run can end up on. */
+export type ResolvedBackend = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendAttempt { name: string; ok: boolean; reason?: string }
+
 /**
  * What the engine's `selectBackend` found: the backend in use and why the
- * others were skipped. Structurally the engine's BackendReport (src/engine/backend.ts),
- * repeated here so the extension can read it without loading tfjs.
+ * others were skipped. Defined here (no tfjs) so the extension reads it too.
  */
 export interface BackendReport {
-  name: string;                          // 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
+  name: ResolvedBackend;
   simd?: boolean;
   threads?: number;
-  fastBatchMatMul?: boolean;
-  tried: { name: string; ok: boolean; reason?: string }[];
+  fastBatchMatMul?: boolean;   // wasm only: batched matmuls routed through XNNPACK (engine/model/fastBatchMatMul.ts)
+  tried: BackendAttempt[];
 }
 
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';

@@ -17,21 +17,8 @@ import { installFastBatchMatMul, uninstallFastBatchMatMul } from './model/fastBa
 
 export { tf };
 
-export type ResolvedBackend = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-
-export interface BackendAttempt {
-  name: string;
-  ok: boolean;
-  reason?: string;
-}
-
-export interface BackendReport {
-  name: ResolvedBackend;
-  simd?: boolean;
-  threads?: number;
-  fastBatchMatMul?: boolean;   // wasm only: batched matmuls routed through XNNPACK (fastBatchMatMul.ts)
-  tried: BackendAttempt[];
-}
+export type { BackendAttempt, BackendReport, ResolvedBackend } from '../core/events';
+import type { BackendAttempt, BackendReport, ResolvedBackend } from '../core/events';
 
 export interface BackendOptions {
   threads: number;             // requested; the wasm backend runs single-threaded under Node (see docs/model.md)
