@@ -25,53 +25,28 @@ function singleObject(rng: Rng, size: number): SingleObject {
 const ALL_CAPTIONS: string[] = [];
 for (const c of OBJECT_COLOURS) for (const s of SHAPES) for (const q of QUADRANTS) ALL_CAPTIONS.push(`${withArticle(`${c} ${s}`)} at the ${q}`);
 
-export const colour: TaskGenerator = {
-  name: 'colour',
-  minImageSize: 8,
-  generate(rng, size, format) {
-    checkSize(this.name, size, this.minImageSize);
-    const o = singleObject(rng, size);
-    return buildExample(rng, {
-      task: this.name, canvas: o.canvas, format,
-      question: 'what colour is the object?',
-      answer: o.colour,
-      answerSpace: OBJECT_COLOURS,
-      rationale: [`i see one object at the ${o.quadrant}.`, `it is ${withArticle(`${o.colour} ${o.shape}`)}.`],
-    });
-  },
-};
+/** A question about the one object of a single-object image (the easiest curricula). */
+function singleObjectTask(name: string, question: string, answerSpace: readonly string[],
+  answerOf: (o: SingleObject) => string, rationaleOf: (o: SingleObject) => string[]): TaskGenerator {
+  return {
+    name,
+    minImageSize: 8,
+    generate(rng, size, format) {
+      checkSize(name, size, this.minImageSize);
+      const o = singleObject(rng, size);
+      return buildExample(rng, { task: name, canvas: o.canvas, format, question, answer: answerOf(o), answerSpace, rationale: rationaleOf(o) });
+    },
+  };
+}
 
-export const shape: TaskGenerator = {
-  name: 'shape',
-  minImageSize: 8,
-  generate(rng, size, format) {
-    checkSize(this.name, size, this.minImageSize);
-    const o = singleObject(rng, size);
-    return buildExample(rng, {
-      task: this.name, canvas: o.canvas, format,
-      question: 'what shape is the object?',
-      answer: o.shape,
-      answerSpace: SHAPES,
-      rationale: [`i see ${withArticle(o.colour)} object.`, `its outline is a ${o.shape}.`],
-    });
-  },
-};
+export const colour = singleObjectTask('colour', 'what colour is the object?', OBJECT_COLOURS, (o) => o.colour,
+  (o) => [`i see one object at the ${o.quadrant}.`, `it is ${withArticle(`${o.colour} ${o.shape}`)}.`]);
 
-export const position: TaskGenerator = {
-  name: 'position',
-  minImageSize: 8,
-  generate(rng, size, format) {
-    checkSize(this.name, size, this.minImageSize);
-    const o = singleObject(rng, size);
-    return buildExample(rng, {
-      task: this.name, canvas: o.canvas, format,
-      question: 'where is the object?',
-      answer: o.quadrant,
-      answerSpace: QUADRANTS,
-      rationale: [`i see ${withArticle(`${o.colour} ${o.shape}`)}.`, `it is in the ${o.quadrant} quarter.`],
-    });
-  },
-};
+export const shape = singleObjectTask('shape', 'what shape is the object?', SHAPES, (o) => o.shape,
+  (o) => [`i see ${withArticle(o.colour)} object.`, `its outline is a ${o.shape}.`]);
+
+export const position = singleObjectTask('position', 'where is the object?', QUADRANTS, (o) => o.quadrant,
+  (o) => [`i see ${withArticle(`${o.colour} ${o.shape}`)}.`, `it is in the ${o.quadrant} quarter.`]);
 
 export const presence: TaskGenerator = {
   name: 'presence',
