@@ -11,6 +11,7 @@
 // starts from a model that already uses its image.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExperimentConfig } from '../core/experiment';
 import type { EvalMetrics } from '../core/events';
@@ -92,7 +93,7 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
       wall_seconds: Math.round(wall),
       examples_per_second: Math.round((steps * config.train.batch_size) / wall),
       backend: summary?.backend?.name ?? 'unknown',
-      machine: `${require('node:os').cpus().length} cores, ${require('node:os').cpus()[0]?.model ?? 'unknown cpu'}`,
+      machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown cpu'}`,
     },
     test,
     mean_test_accuracy: evalRecord.mean_accuracy,
