@@ -90,8 +90,10 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
 
   const { latentCount, placement } = methodLayout(cfg);
   const patches = (cfg.data.image_size / cfg.model.patch_size) ** 2;
-  const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens });
-  const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement };
+  // CrystaL transplants every latent position, so its answer must not be predicted from one.
+  const latentEnd = cfg.method.kind === 'crystal' && placement === 'after_prompt';
+  const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens, latentEnd });
+  const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement, latentEnd };
   const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size);
 
   const session: Session = {

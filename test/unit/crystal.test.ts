@@ -9,6 +9,7 @@ import { buildSession, type Session } from '../../src/engine/session';
 import { attentionDistance, pairedAlignmentLoss } from '../../src/engine/methods/alignment';
 import { corruptExamples, crystalTerms, pairedForward, prepareCrystalBatch, type CrystalBatch } from '../../src/engine/methods/crystal';
 import { SEGMENT } from '../../src/engine/model/segments';
+import { SPECIAL } from '../../src/engine/model/sequence';
 import type { CrystalConfig } from '../../src/core/experiment';
 import { tinyExperiment, writeExperiment } from './runFixture';
 
@@ -112,6 +113,34 @@ describe('crystal method', function () {
     s.dispose();
   });
 
+
+  it('no answer token is predicted at a transplanted position, so a corrupted image changes the corrupted path\'s answer CE', async () => {
+    // Regression: with <lat>×K directly before the answer, the first answer token was
+    // predicted at the last latent, whose state the transplant copies from the intact
+    // path, so CE(intact) = CE(corrupted) and KL = 0 whatever the corruption.
+    const s = await session();
+    assert.equal(s.layout.latentEnd, true);
+    const examples = s.splits.train.slice(0, 4);
+    const cfg = s.config.method.crystal;
+    const b = prepareCrystalBatch(s, examples, corruptExamples(examples, { modes: ['mask'], intensity: [1, 1] }, 3, 'x', 4));
+    const { T, segments, lossMask, tokenIds } = b.enc;
+    for (let i = 0; i < b.enc.B * T; i++) {
+      if (lossMask[i] > 0) assert.notEqual(segments[i], SEGMENT.latent, `position ${i % T} of row ${Math.floor(i / T)} predicts an answer token from a latent`);
+      if (segments[i] === SEGMENT.latent && segments[i + 1] !== SEGMENT.latent) assert.equal(tokenIds[i + 1], SPECIAL.latEnd, 'the latents are closed by <latEnd>');
+    }
+    // The first answer prediction of each row: its logits must differ between the paths
+    // (before the fix they were bit-identical, being computed at a transplanted latent).
+    const logits = tf.tidy(() => pairedForward(s.model, b, cfg, false).logits.arraySync() as number[][][]);
+    const half = b.enc.B / 2;
+    for (let r = 0; r < half; r++) {
+      const first = Array.from(lossMask.subarray(r * T, (r + 1) * T)).indexOf(1);
+      const maxDiff = Math.max(...logits[r][first].map((v, k) => Math.abs(v - logits[half + r][first][k])));
+      assert.ok(maxDiff > 1e-6, `row ${r}: the first answer prediction is the same on both paths (max |Δlogit| ${maxDiff})`);
+    }
+    const kl = tf.tidy(() => crystalTerms(pairedForward(s.model, b, cfg, false), b, cfg, [0]).kl.dataSync()[0]);
+    assert.ok(kl > 0, `KL ${kl} should be positive for a fully masked image`);
+    b.dispose(); s.dispose();
+  });
   it('the alignment loss is 0 for equal attention and positive otherwise (frobenius and kl)', () => {
     const B = 2; const T = 5;
     const rowsHost = new Float32Array(B * T); const colsHost = new Float32Array(B * T);

@@ -1,13 +1,16 @@
 // Sequence layout: Example[] → host arrays → the model's BatchTensors.
 //
-//   after_prompt  (LIVR, CrystaL): <bos> <img>×P prompt… <lat>×K answer… <eos> <pad>…
+//   after_prompt  (LIVR):          <bos> <img>×P prompt… <lat>×K answer… <eos> <pad>…
+//   after_prompt + latentEnd (CrystaL): <bos> <img>×P prompt… <lat>×K <latEnd> answer… <eos> <pad>…
 //   before_prompt:                 <bos> <img>×P <lat>×K prompt… answer… <eos> <pad>…
 //   interleaved   (VaLR):          <bos> <img>×P prompt… (<latStart> <lat>×K <latEnd> step…)×S <sep> answer… <eos> <pad>…
 //
 // prompt = question words, then `<sep> choice words` for each choice. With
 // `rationale: true` (plain CoT) the answer segment is `step… step… <sep> answer…`.
 // Targets are next-token ids; the loss covers every prediction of an answer-segment
-// token (answer words, <eos>, rationale steps, <latStart>/<latEnd>), never of a latent.
+// token from answerStart on (answer words, <eos>, rationale steps, VaLR's <latStart>/<latEnd>),
+// never of a latent. CrystaL's <latEnd> is part of the given prefix: it is in the answer
+// segment (LIVR-style masks treat it as an answer row) but its own prediction is not in the loss.
 import type { Example } from '../data/example';
 import { Tokenizer } from '../data/tokenizer';
 import type { LatentsConfig } from '../../core/experiment';
@@ -34,6 +37,9 @@ export interface SequenceLayout {
   placement: LatentsConfig['placement'];
   rationale?: boolean;                     // plain CoT: rationale steps before the answer
   imageTwice?: boolean;                    // LIVR control: a second <img>×P run where the latents would be
+  // CrystaL: a <latEnd> after the K latents (after_prompt), so the first answer token is predicted
+  // at a position the latent transplant does not overwrite (docs/crystal.md, "The end-of-latents token").
+  latentEnd?: boolean;
   includeAnswer?: boolean;                 // false: prefix only (generation); default true
 }
 
@@ -84,6 +90,7 @@ function layoutOne(ex: Example, tok: TokenizerLike, L: SequenceLayout, P: number
   push(tok.encode(ex.question), SEGMENT.text);
   for (const c of ex.choices ?? []) push([SPECIAL.sep, ...tok.encode(c)], SEGMENT.text);
   if (L.placement === 'after_prompt') latents(L.latentCount);
+  if (L.placement === 'after_prompt' && L.latentEnd && L.latentCount > 0) push([SPECIAL.latEnd], SEGMENT.answer);
   if (L.imageTwice) image();
   const answerStart = ids.length;
   if (L.includeAnswer === false) return { ids, segs, answerStart };
@@ -133,7 +140,7 @@ export function encodeExamples(examples: Example[], tok: TokenizerLike, layout: 
     enc.segments.set(segs, o);
     for (let t = 0; t + 1 < ids.length; t++) {
       enc.targets[o + t] = ids[t + 1];
-      enc.lossMask[o + t] = segs[t + 1] === SEGMENT.answer ? 1 : 0;
+      enc.lossMask[o + t] = segs[t + 1] === SEGMENT.answer && t + 1 >= answerStart ? 1 : 0;
     }
     enc.answerStart[b] = answerStart;
     enc.length[b] = ids.length;
@@ -174,7 +181,8 @@ export function disposeBatch(batch: BatchTensors): void {
  * Sequence length a config needs: <bos> + image run(s) + latents + text budget + <eos>.
  * interleavedSteps: VaLR's reasoning steps, each with <latStart> <lat>×K <latEnd>, plus the <sep>.
  */
-export function sequenceLength(o: { patches: number; latentCount: number; maxTextTokens: number; imageTwice?: boolean; interleavedSteps?: number }): number {
-  const latentPositions = o.interleavedSteps !== undefined ? o.interleavedSteps * (o.latentCount + 2) + 1 : o.latentCount;
+export function sequenceLength(o: { patches: number; latentCount: number; maxTextTokens: number; imageTwice?: boolean; interleavedSteps?: number; latentEnd?: boolean }): number {
+  const latentPositions = o.interleavedSteps !== undefined ? o.interleavedSteps * (o.latentCount + 2) + 1
+    : o.latentCount + (o.latentEnd && o.latentCount > 0 ? 1 : 0);
   return 1 + o.patches * (o.imageTwice ? 2 : 1) + latentPositions + o.maxTextTokens + 1;
 }
