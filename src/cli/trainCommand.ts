@@ -10,13 +10,14 @@ import { ProgressPrinter } from './progress';
 
 const BACKENDS: BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
-const TRAIN_HELP = `usage: latent-lab train FILE [--out DIR] [--backend B] [--max-steps N] [--quiet]
+const TRAIN_HELP = `usage: latent-lab train FILE [--out DIR] [--backend B] [--threads N] [--max-steps N] [--quiet]
 
 Trains the experiment in FILE (*.experiment.yaml). The file is validated first;
 an invalid file is refused with file:line:col messages and nothing is created.
 
   --out DIR        run directory (default: <output.runs_dir>/<YYYYMMDD-HHMMSS>-<name>)
   --backend B      override runtime.backend: ${BACKENDS.join(' | ')}
+  --threads N      override runtime.threads (0: adapt to the free cores; 1 lets two runs share 2 cores)
   --max-steps N    stop after N optimizer steps (overrides train.max_steps)
   --quiet          print only evaluations, errors and the result
   --demo           accepted for \`npm run demo\`; trains exactly as without it
@@ -81,13 +82,15 @@ export function printInvalid(err: InvalidExperimentError): number {
 
 export async function runTrainCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { process.stdout.write(TRAIN_HELP); return 0; }
-  const parsed = parse(args, ['out', 'backend', 'max-steps'], ['quiet', 'demo']);
+  const parsed = parse(args, ['out', 'backend', 'threads', 'max-steps'], ['quiet', 'demo']);
   if (typeof parsed === 'string') return usageError(parsed, TRAIN_HELP);
   if (parsed.positional.length !== 1) return usageError('train needs exactly one experiment FILE', TRAIN_HELP);
   const backend = parsed.flags.get('backend');
   if (backend !== undefined && !BACKENDS.includes(backend as BackendName)) return usageError(`--backend must be one of ${BACKENDS.join(', ')}`, TRAIN_HELP);
   const maxSteps = intFlag(parsed.flags.get('max-steps'), 'max-steps');
   if (typeof maxSteps === 'string') return usageError(maxSteps, TRAIN_HELP);
+  const threads = intFlag(parsed.flags.get('threads'), 'threads');
+  if (typeof threads === 'string') return usageError(threads, TRAIN_HELP);
   const out = parsed.flags.get('out');
   const printer = new ProgressPrinter({ quiet: parsed.flags.has('quiet') });
   const { trainExperiment } = await import('../engine/run');
@@ -96,6 +99,7 @@ export async function runTrainCommand(args: string[]): Promise<number> {
       outDir: typeof out === 'string' ? out : undefined,
       backend: backend as BackendName | undefined,
       maxSteps,
+      threads,
       onEvent: (e) => printer.handle(e),
       handleSignals: true,
     });

@@ -24,6 +24,7 @@ export interface RunOptions {
   outDir?: string;
   backend?: BackendName;             // overrides runtime.backend
   maxSteps?: number;                 // overrides train.max_steps
+  threads?: number;                  // overrides runtime.threads
   initFrom?: string;                 // overrides model.init_from (a checkpoint folder)
   onEvent?: (e: EngineEvent) => void;
   /** Set `requested` to true (signal, IPC stop) to finish the step, checkpoint and stop. */
@@ -59,6 +60,7 @@ export async function startRun(config: ExperimentConfig, sourceYaml: string, run
   const cfg: ExperimentConfig = structuredClone(config);
   if (opts.backend) cfg.runtime.backend = opts.backend;
   if (opts.maxSteps !== undefined) cfg.train.max_steps = opts.maxSteps;
+  if (opts.threads !== undefined) cfg.runtime.threads = opts.threads;
   if (opts.initFrom !== undefined) {
     cfg.model.init_from = path.resolve(opts.initFrom);
     if (!fs.existsSync(path.join(cfg.model.init_from, 'checkpoint.json'))) throw new Error(`--init-from ${opts.initFrom}: no checkpoint.json there; pass a checkpoint folder (e.g. a base's checkpoint/)`);

@@ -74,7 +74,8 @@ describe('crystal method', function () {
     });
     assert.deepEqual(Array.from(r.c), Array.from(r.a));
     assert.ok(Math.abs(r.kl) < 1e-6, `kl ${r.kl}`);
-    assert.equal(r.ceC, r.ceI);
+    // Equal logits; the two CE sums reduce over different halves of [2B·T], so float32 order may differ in the last bit.
+    assert.ok(Math.abs(r.ceC - r.ceI) <= 1e-6 * Math.abs(r.ceI), `ce ${r.ceC} vs ${r.ceI}`);
     b.dispose(); s.dispose();
   });
 

@@ -78,4 +78,25 @@ describe('engine processes (dist/)', function () {
     assert.match(stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: error: .*heads`));
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ['tiny.experiment.yaml']);
   });
+  it('cli train --threads N overrides runtime.threads in the run\'s config; a bad value is a usage error that starts nothing', () => {
+    const file = writeExperiment(longRun());
+    made.push(path.dirname(file));
+    const out = path.join(path.dirname(file), 'run');
+    execFileSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'train', file, '--out', out, '--threads', '1', '--max-steps', '1', '--quiet'], { stdio: 'pipe' });
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    assert.equal(config.runtime.threads, 1);
+    const bad = path.join(path.dirname(file), 'bad-run');
+    let status = 0;
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'train', file, '--out', bad, '--threads', 'two'], { stdio: 'pipe' });
+    } catch (e) {
+      const err = e as { status: number; stderr: Buffer };
+      status = err.status;
+      stderr = err.stderr.toString();
+    }
+    assert.equal(status, 2);
+    assert.match(stderr, /--threads needs a whole number/);
+    assert.equal(fs.existsSync(bad), false);
+  });
 });
