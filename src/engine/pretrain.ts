@@ -85,7 +85,8 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
     created: new Date().toISOString(),
     source: path.relative(process.cwd(), path.resolve(file)),
     reproduce: opts.reproduce ?? `node dist/cli.js pretrain ${path.relative(process.cwd(), path.resolve(file))}`,
-    model: config.model,
+    // init_from relative to the working directory: the card must not name this machine's paths.
+    model: { ...config.model, ...(config.model.init_from ? { init_from: path.relative(process.cwd(), config.model.init_from) } : {}) },
     image_size: config.data.image_size,
     tasks: config.data.tasks,
     training: {
