@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Re-runs the README's evidence: LIVR vs direct SFT vs the latents-only control
 # (counting + localization, from the shipped base, 3 seeds each), and the
-# held-out task from the base vs from scratch (3 seeds each). Prints the tables.
-# About 25 minutes on 2 quiet cores. Usage: bash scripts/evidence.sh [OUT_DIR]
+# held-out tasks (spatial_relation, small_object) from the base vs from scratch
+# (3 seeds each). Prints the tables.
+# About 30 minutes on 2 quiet cores. Usage: bash scripts/evidence.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/evidence}
 node scripts/build.mjs
-for name in sft livr heldout-base heldout-scratch; do
+for name in sft livr heldout-base heldout-scratch heldout-small-object-base heldout-small-object-scratch; do
   [ -d "$OUT/$name" ] || node dist/cli.js train "examples/evidence/$name.experiment.yaml" --out "$OUT/$name" --quiet
 done
 M=mean_accuracy,accuracy.counting,accuracy.localization,diagnostics.drop_latents.mean_accuracy,diagnostics.bottleneck_mask.mean_accuracy,diagnostics.answer_latent_attention
 echo; echo "## LIVR vs SFT (test split)"; node dist/cli.js compare "$OUT/sft" "$OUT/livr" --metrics "$M"
-echo; echo "## Held-out task: from the base vs from scratch (test split)"; node dist/cli.js compare "$OUT/heldout-base" "$OUT/heldout-scratch" --metrics mean_accuracy
+echo; echo "## Held-out task: from the base vs from scratch (test split)"; node dist/cli.js compare "$OUT/heldout-base" "$OUT/heldout-scratch" "$OUT/heldout-small-object-base" "$OUT/heldout-small-object-scratch" --metrics mean_accuracy
