@@ -17,9 +17,9 @@ run() {   # run NAME: one ablation file (a sweep) into $OUT/NAME, unless already
   node dist/cli.js train "examples/evidence/$name.experiment.yaml" --out "$OUT/$name" --threads 1 --quiet > "$OUT/$name.log" 2>&1
   touch "$OUT/$name.done"
 }
-( run ablation-crystal-losses; run ablation-valr-repa; run ablation-sft ) &
+( run ablation-crystal-losses; run ablation-valr-repa ) &
 A=$!
-( run ablation-crystal-corruptions; run ablation-valr; run ablation-livr ) &
+( run ablation-crystal-corruptions; run ablation-valr; run ablation-livr; run ablation-sft ) &
 B=$!
 wait $A; wait $B
 

@@ -33,11 +33,15 @@ Continues a stopped (or crashed) run from RUN_DIR/checkpoints/latest, with the
 run's own config.json, exactly as if it had not been interrupted.
 `;
 
-const EVAL_HELP = `usage: latent-lab eval RUN_DIR|CHECKPOINT [--split val|test] [--max-examples N]
+const EVAL_HELP = `usage: latent-lab eval RUN_DIR|CHECKPOINT|FILE.experiment.yaml [--split val|test] [--max-examples N]
 
 Evaluates the latest checkpoint of RUN_DIR (or the given checkpoints/step-N
 folder): per-task accuracy with greedy generation, plus the diagnostics in the
 run's eval.diagnostics. Appends a 'type: eval' record to RUN_DIR/metrics.jsonl.
+
+Given an experiment FILE, evaluates what each of its runs would start from
+(model.init_from, new adapters and latents untrained) on the same split and
+seeds, and writes nothing: the "before fine-tuning" row of a comparison.
 
   --split S          val or test (default: test)
   --max-examples N   per task; 0: all (default: the run's eval.max_examples)
@@ -130,13 +134,27 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { process.stdout.write(EVAL_HELP); return 0; }
   const parsed = parse(args, ['split', 'max-examples'], []);
   if (typeof parsed === 'string') return usageError(parsed, EVAL_HELP);
-  if (parsed.positional.length !== 1) return usageError('eval needs exactly one RUN_DIR or CHECKPOINT folder', EVAL_HELP);
+  if (parsed.positional.length !== 1) return usageError('eval needs exactly one RUN_DIR, CHECKPOINT folder or experiment FILE', EVAL_HELP);
   const split = parsed.flags.get('split') ?? 'test';
   if (split !== 'val' && split !== 'test') return usageError(`--split must be val or test, got '${String(split)}'`, EVAL_HELP);
   const maxExamples = intFlag(parsed.flags.get('max-examples'), 'max-examples');
   if (typeof maxExamples === 'string') return usageError(maxExamples, EVAL_HELP);
+  const target = path.resolve(parsed.positional[0]);
+  const log = (m: string) => { process.stderr.write(m + '\n'); };
+  if (/\.ya?ml$/i.test(target)) {
+    const { evaluateStartingPoint } = await import('../engine/evalStart');
+    try {
+      for (const p of await evaluateStartingPoint(target, { split, maxExamples, log })) {
+        process.stdout.write([`${p.label || 'run'} (before training):`, ...describeEval(p.record).map((l) => '  ' + l)].join('\n') + '\n');
+      }
+    } catch (err) {
+      if (err instanceof InvalidExperimentError) return printInvalid(err);
+      throw err;
+    }
+    return 0;
+  }
   const { evaluateTarget } = await import('../engine/run');
-  const record = await evaluateTarget(path.resolve(parsed.positional[0]), { split, maxExamples, log: (m: string) => { process.stderr.write(m + '\n'); } });
+  const record = await evaluateTarget(target, { split, maxExamples, log });
   process.stdout.write(describeEval(record).join('\n') + '\n');
   return 0;
 }

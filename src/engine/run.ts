@@ -248,7 +248,7 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
 }
 
 /** Selects the backend, then the native kernels of runtime.native_kernels (wasm only; 'auto' falls back to stock). */
-async function startBackend(cfg: ExperimentConfig): Promise<{ backend: BackendReport; native: string }> {
+export async function startBackend(cfg: ExperimentConfig): Promise<{ backend: BackendReport; native: string }> {
   const backend = await selectBackend(cfg.runtime.backend, { threads: cfg.runtime.threads });
   if (backend.name !== 'wasm' && cfg.runtime.native_kernels !== 'on') return { backend, native: `native kernels: none (backend ${backend.name})` };
   return { backend, native: installNativeKernels(tf, { mode: cfg.runtime.native_kernels, threads: cfg.runtime.threads }).summary };
