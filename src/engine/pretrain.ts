@@ -36,7 +36,10 @@ export interface BaseCard {
   model: ExperimentConfig['model'];
   image_size: number;
   tasks: ExperimentConfig['data']['tasks'];
-  training: { steps: number; wall_seconds: number; examples_per_second: number; backend: string; machine: string };
+  training: {
+    steps: number; wall_seconds: number; examples_per_second: number; backend: string; machine: string;
+    stages?: { name: string; source: string; steps: number; wall_seconds: number }[];   // curriculum: earlier bases first
+  };
   test: Record<string, { accuracy: number; chance: TaskChance; examples: number }>;
   mean_test_accuracy: number;
 }
@@ -72,6 +75,8 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
   const wall = (Date.now() - started) / 1000;
 
   const evalRecord: EvalMetrics = await evaluateTarget(result.runDir, { split: 'test', maxExamples: 0 });
+  const initFrom = opts.initFrom ?? config.model.init_from;
+  const earlier = initFrom ? readCardNextTo(initFrom) : undefined;
   const splits = await generateSplits(config.data, config.seed);
   const chance = chanceByTask(splits.train, splits.test);
   const summary = readSummary(result.runDir);
@@ -83,10 +88,10 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
   const card: BaseCard = {
     name: config.name,
     created: new Date().toISOString(),
-    source: path.relative(process.cwd(), path.resolve(file)),
+    source: (earlier ? earlier.source + ', then ' : '') + path.relative(process.cwd(), path.resolve(file)),
     reproduce: opts.reproduce ?? `node dist/cli.js pretrain ${path.relative(process.cwd(), path.resolve(file))}`,
     // init_from relative to the working directory: the card must not name this machine's paths.
-    model: { ...config.model, ...(config.model.init_from ? { init_from: path.relative(process.cwd(), config.model.init_from) } : {}) },
+    model: { ...config.model, ...(initFrom ? { init_from: path.relative(process.cwd(), path.resolve(initFrom)) } : {}) },
     image_size: config.data.image_size,
     tasks: config.data.tasks,
     training: {
@@ -95,6 +100,7 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
       examples_per_second: Math.round((steps * config.train.batch_size) / wall),
       backend: summary?.backend?.name ?? 'unknown',
       machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown cpu'}`,
+      ...(earlier ? { stages: [...stagesOf(earlier), { name: config.name, source: path.relative(process.cwd(), path.resolve(file)), steps, wall_seconds: Math.round(wall) }] } : {}),
     },
     test,
     mean_test_accuracy: evalRecord.mean_accuracy,
@@ -102,6 +108,17 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
   const shipDir = path.resolve(opts.shipDir ?? path.join(result.runDir, 'base'));
   packageBase(result.runDir, shipDir, card);
   return { runDir: result.runDir, card, shipDir };
+}
+
+/** The card of the base whose checkpoint/ folder `checkpointDir` is, if it has one (a curriculum's earlier stage). */
+function readCardNextTo(checkpointDir: string): BaseCard | undefined {
+  const file = path.join(path.dirname(path.resolve(checkpointDir)), 'card.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as BaseCard : undefined;
+}
+
+/** The stages a base went through: its recorded stages, or itself as one stage. */
+function stagesOf(card: BaseCard): NonNullable<BaseCard['training']['stages']> {
+  return card.training.stages ?? [{ name: card.name, source: card.source, steps: card.training.steps, wall_seconds: card.training.wall_seconds }];
 }
 
 /** Writes the base folder: weights-only checkpoint, safetensors, card. */
@@ -139,7 +156,7 @@ mix of generated perception tasks, so that fine-tuning experiments start from a
 model that already uses its image.
 
 - **Architecture:** image ${c.image_size}×${c.image_size}, patch ${m.patch_size} (pixel_norm ${m.pixel_norm}), vision d ${m.d_vision} × ${m.vision_layers} layers × ${m.vision_heads} heads, decoder d ${m.d_model} × ${m.layers} layers × ${m.heads} heads, MLP ×${m.mlp_ratio}.
-- **Training:** ${c.training.steps} steps in ${Math.round(c.training.wall_seconds / 60)} min (${c.training.examples_per_second} examples/s) on ${c.training.machine}, backend ${c.training.backend}.
+- **Training:** ${c.training.stages ? c.training.stages.map((st, i) => `stage ${i + 1} (${st.source}) ${st.steps} steps in ${Math.round(st.wall_seconds / 60)} min`).join(', then ') + '; the last stage' : `${c.training.steps} steps`} at ${c.training.examples_per_second} examples/s on ${c.training.machine}, backend ${c.training.backend}.
 - **Reproduce:** \`${c.reproduce}\` (from ${c.source}).
 - **Files:** \`checkpoint/\` (engine format; \`model.init_from\` points here), \`model.safetensors\` (weights under docs/model.md's names; config and tokenizer in its metadata), \`card.json\`.
 
