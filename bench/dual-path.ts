@@ -7,7 +7,8 @@
 //           transplant after every block, CE×2 + KL + attention alignment
 // Medians of 20 steps after 3 warm-ups; target dual/single ≤ 2.1.
 //
-//   npx tsc -p . && node out/bench/dual-path.js [--steps 20] [--native auto|on|off] [--threads N]
+//   npx tsc -p . && node out/bench/dual-path.js [--steps 20] [--native auto|on|off] [--threads N] [--attention W]
+// (--attention 0 drops the alignment term and the attention capture it needs: its share of the cost)
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const steps = Number(arg('steps', '20'));
   const threads = Number(arg('threads', '2'));
   const native = arg('native', 'auto') as 'auto' | 'on' | 'off';
+  const attention = Number(arg('attention', '0.5'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'll-dual-bench-'));
   const file = path.join(dir, 'bench.experiment.yaml');
   fs.writeFileSync(file, stringify({
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
     data: { image_size: 32, max_text_tokens: 22, tasks: [{ name: 'counting', train: 64, val: 4, test: 4 }] },
     model: { patch_size: 4, d_model: 128, layers: 4, heads: 4, d_vision: 64, vision_layers: 1, vision_heads: 2 },
     latents: { count: 8 },
-    method: { kind: 'crystal', crystal: { corruption: { modes: ['blur', 'mask', 'jigsaw', 'noise', 'color'], intensity: [0.3, 0.7] } } },
+    method: { kind: 'crystal', crystal: { corruption: { modes: ['blur', 'mask', 'jigsaw', 'noise', 'color'], intensity: [0.3, 0.7] }, weights: { ce_intact: 1, ce_corrupted: 1, kl: 0.5, attention } } },
     train: { batch_size: 16 },
   }));
   const cfg = loadExperiment(file);
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < steps; i++) { a.push(single()); d.push(dual()); }   // interleaved: the machine is shared
   const ratio = median(d) / median(a);
   console.log(`backend ${backend.name} (${threads} threads); ${nativeReport}`);
-  console.log(`shapes: d 128, 4 layers, 4 heads, B 16, T ${s.layout.T}, K 8; loadavg ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`shapes: d 128, 4 layers, 4 heads, B 16, T ${s.layout.T}, K 8; weights.attention ${attention}; loadavg ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`single path: median ${median(a).toFixed(1)} ms/step (${steps} steps)`);
   console.log(`dual path:   median ${median(d).toFixed(1)} ms/step`);
   console.log(`ratio dual/single: ${ratio.toFixed(2)}× (target ≤ 2.1×)`);

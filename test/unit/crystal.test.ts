@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { selectBackend, tf } from '../../src/engine/backend';
 import { loadExperiment } from '../../src/core/validator';
 import { buildSession, type Session } from '../../src/engine/session';
-import { attentionDistance, pairedAlignmentLoss } from '../../src/engine/methods/alignment';
+import { attentionDistance, pairedAlignmentLoss, selectionTensors } from '../../src/engine/methods/alignment';
 import { corruptExamples, crystalTerms, pairedForward, prepareCrystalBatch, type CrystalBatch } from '../../src/engine/methods/crystal';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { SPECIAL } from '../../src/engine/model/sequence';
@@ -158,6 +158,29 @@ describe('crystal method', function () {
       assert.ok(Math.abs(equal) < 1e-7, `${distance}: equal maps give ${equal}`);
       assert.ok(differ > 1e-4, `${distance}: different maps give ${differ}`);
       assert.ok(Math.abs(outside) < 1e-7, `${distance}: unselected rows leak into the distance (${outside})`);
+      // The same number as the definition written out on the host, entry by entry.
+      const [aHost, bHost, got] = tf.tidy(() => {
+        const rows = tf.tensor3d(rowsHost, [B, T, 1]); const cols = tf.tensor3d(colsHost, [B, 1, T]);
+        const a = tf.softmax(tf.randomNormal([B, T, T], 0, 1, 'float32', 4)) as tf.Tensor3D;
+        const b = tf.softmax(tf.randomNormal([B, T, T], 0, 1, 'float32', 5)) as tf.Tensor3D;
+        return [a.dataSync(), b.dataSync(), attentionDistance(a, b, rows, cols, distance).dataSync()[0]] as const;
+      });
+      let want = 0;
+      for (let e = 0; e < B; e++) {
+        for (let i = 0; i < T; i++) {
+          if (!rowsHost[e * T + i]) continue;
+          const at = (x: Float32Array, j: number) => x[(e * T + i) * T + j];
+          let sa = 0, sb = 0;
+          for (let j = 0; j < T; j++) if (colsHost[e * T + j]) { sa += at(aHost as Float32Array, j); sb += at(bHost as Float32Array, j); }
+          for (let j = 0; j < T; j++) {
+            if (!colsHost[e * T + j]) continue;
+            const x = at(aHost as Float32Array, j), y = at(bHost as Float32Array, j);
+            want += distance === 'frobenius' ? (x - y) ** 2 : (x / sa) * (Math.log(x / sa) - Math.log(y / sb));
+          }
+        }
+      }
+      want /= B;
+      assert.ok(Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want)), `${distance}: ${got} vs the definition ${want}`);
     }
     // Paired form: a batch whose halves match aligns to 0 on every layer.
     const v = tf.tidy(() => {
@@ -167,6 +190,18 @@ describe('crystal method', function () {
       return pairedAlignmentLoss([att, att], [0, 1], rows, cols, 'frobenius').dataSync()[0];
     });
     assert.ok(Math.abs(v) < 1e-7);
+    // The row window of selectionTensors gives the full-matrix value, for both distances.
+    for (const distance of ['frobenius', 'kl'] as CrystalConfig['distance'][]) {
+      const [full, windowed, start] = tf.tidy(() => {
+        const att = tf.softmax(tf.randomNormal([2 * B, 2, T, T], 0, 1, 'float32', 6)) as tf.Tensor4D;
+        const rows = tf.tensor3d(rowsHost, [B, T, 1]); const cols = tf.tensor3d(colsHost, [B, 1, T]);
+        const sel = selectionTensors({ rows: rowsHost, cols: colsHost }, B, T);
+        return [pairedAlignmentLoss([att], [0], rows, cols, distance).dataSync()[0],
+          pairedAlignmentLoss([att], [0], sel.rows, sel.cols, distance, sel.rowStart).dataSync()[0], sel.rowStart] as const;
+      });
+      assert.equal(start, 3, 'the window starts at the first answer row');
+      assert.ok(full > 1e-4 && Math.abs(full - windowed) <= 1e-6 * full, `${distance}: full ${full} vs windowed ${windowed}`);
+    }
   });
 
   it('keeps numTensors flat across training steps and is deterministic per (seed, epoch, example)', async () => {

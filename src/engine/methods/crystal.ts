@@ -63,8 +63,9 @@ export interface CrystalBatch extends PreparedBatch {
   weightsIntact: tf.Tensor2D;      // [2B·T, 1] answer predictions of the intact rows
   weightsCorrupted: tf.Tensor2D;   // [2B·T, 1] answer predictions of the corrupted rows
   answerWeights: tf.Tensor2D;      // [B·T, 1] answer predictions of one half (KL)
-  rows: tf.Tensor3D;               // [B, T, 1] answer rows (alignment)
+  rows: tf.Tensor3D;               // [B, R, 1] answer rows of the row window (alignment)
   cols: tf.Tensor3D;               // [B, 1, T] aligned columns
+  rowStart: number;                // first row of the window
 }
 
 export function prepareCrystalBatch(session: Session, examples: Example[], corrupted: CorruptedCopies): CrystalBatch {
@@ -79,7 +80,7 @@ export function prepareCrystalBatch(session: Session, examples: Example[], corru
   wI.set(enc.lossMask.subarray(0, half), 0);
   wC.set(enc.lossMask.subarray(half), half);
   const sel = attentionSelection(enc.segments.subarray(0, half), B, T, cfg.alignment_target);
-  const { rows, cols } = selectionTensors(sel, B, T);
+  const { rows, cols, rowStart } = selectionTensors(sel, B, T);
   const t = {
     targetOneHot: tf.tensor2d(oneHot(enc.targets, enc.vocabSize), [B2 * T, enc.vocabSize]),
     weightsIntact: tf.tensor2d(wI, [B2 * T, 1]),
@@ -87,7 +88,7 @@ export function prepareCrystalBatch(session: Session, examples: Example[], corru
     answerWeights: tf.tensor2d(enc.lossMask.slice(0, half), [half, 1]),
   };
   return {
-    size: B, enc, half: B, inputs, corrupted, ...t, rows, cols,
+    size: B, enc, half: B, inputs, corrupted, ...t, rows, cols, rowStart,
     dispose: () => { disposeBatch(inputs); for (const x of [...Object.values(t), rows, cols]) x.dispose(); },
   };
 }
@@ -111,7 +112,7 @@ export function crystalTerms(out: ForwardResult, b: CrystalBatch, cfg: CrystalCo
   const klRows = tf.sum(tf.mul(tf.exp(logpI), tf.sub(logpI, logpC)), 1, true); // [B·T, 1]
   const kl = weightedMean(klRows, b.answerWeights);
   const terms: CrystalTerms = { ce_intact: ceIntact, ce_corrupted: ceCorrupted, kl };
-  if (out.attention) terms.attention = pairedAlignmentLoss(out.attention, layers, b.rows, b.cols, cfg.distance);
+  if (out.attention) terms.attention = pairedAlignmentLoss(out.attention, layers, b.rows, b.cols, cfg.distance, b.rowStart);
   return terms;
 }
 
