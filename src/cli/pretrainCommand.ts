@@ -44,7 +44,8 @@ export async function runPretrainCommand(args: string[]): Promise<number> {
       onEvent: (e) => printer.handle(e),
       handleSignals: true,
       reproduce: typeof parsed.flags.get('reproduce') === 'string' ? parsed.flags.get('reproduce') as string
-        : `node dist/cli.js pretrain ${file}${typeof ship === 'string' ? ` --ship ${ship}` : ''}`,
+        : ['node dist/cli.js pretrain', file, ...(['init-from', 'max-steps', 'ship'] as const)
+          .filter((f) => typeof parsed.flags.get(f) === 'string').map((f) => `--${f} ${parsed.flags.get(f)}`)].join(' '),
     });
     printer.finish();
     process.stdout.write(renderCard(r.card) + `\nbase written to ${r.shipDir}\n`);

@@ -2,6 +2,7 @@
 // weights-only checkpoint, safetensors and a card whose stage history, source and
 // init_from come from the stages themselves (relative paths, no machine paths).
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
@@ -39,6 +40,22 @@ describe('pretrain (two stages)', function () {
       assert.ok(ckpt.weights.size > 10);
     } finally {
       process.chdir(cwd);
+    }
+  });
+  it('the CLI records the command that made the base, with --init-from and --max-steps', () => {
+    const file = writeExperiment(tinyExperiment({ name: 'cli', kind: 'pretrain', latents: { count: 0 }, method: { kind: 'sft' }, train: { max_steps: 2 }, eval: { diagnostics: [] } }));
+    const tmp = path.dirname(file);
+    try {
+      const root = path.resolve(__dirname, '../../..');
+      const first = path.join(tmp, 'first');
+      execFileSync(process.execPath, [path.join(root, 'dist/cli.js'), 'pretrain', file, '--out', path.join(tmp, 'r1'), '--ship', first, '--quiet'], { stdio: 'pipe' });
+      execFileSync(process.execPath, [path.join(root, 'dist/cli.js'), 'pretrain', file, '--out', path.join(tmp, 'r2'), '--ship', path.join(tmp, 'second'),
+        '--init-from', path.join(first, 'checkpoint'), '--max-steps', '1', '--quiet'], { stdio: 'pipe' });
+      const card = JSON.parse(fs.readFileSync(path.join(tmp, 'second', 'card.json'), 'utf8')) as BaseCard;
+      assert.match(card.reproduce, /^node dist\/cli\.js pretrain \S+ --init-from \S+first\/checkpoint --max-steps 1 --ship \S+second$/);
+      assert.equal(card.training.steps, 1);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
