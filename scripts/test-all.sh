@@ -12,7 +12,8 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v rg >/dev/null || need_apt+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
-command -v g++ >/dev/null || need_apt+=(g++ make python3)
+# The native addon (native/, built by npm ci through node-gyp) needs a compiler, make and python3.
+for tool in g++ make python3; do command -v $tool >/dev/null || need_apt+=($tool); done
 if [ ${#need_apt[@]} -gt 0 ]; then
   step "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
