@@ -57,12 +57,17 @@ export function checkSupported(cfg: ExperimentConfig): void {
   }
 }
 
-/** Latent count and placement a method trains with (sft and mask_only: none). */
-export function methodLayout(cfg: ExperimentConfig): { latentCount: number; placement: SequenceLayout['placement'] } {
+/**
+ * The latent part of the layout a method trains with: count and placement (sft and
+ * mask_only: none), and CrystaL's <latEnd>. CrystaL transplants every latent position,
+ * so its answer must not be predicted from one (docs/crystal.md).
+ */
+export function methodLayout(cfg: ExperimentConfig): Pick<SequenceLayout, 'latentCount' | 'placement' | 'latentEnd'> {
   const livr = cfg.method.livr;
   if (cfg.method.kind === 'sft' || (cfg.method.kind === 'livr' && livr.control === 'mask_only')) return { latentCount: 0, placement: 'after_prompt' };
   if (cfg.method.kind === 'livr' && livr.control === 'prompt_tuning') return { latentCount: cfg.latents.count, placement: 'before_prompt' };
-  return { latentCount: cfg.latents.count, placement: cfg.latents.placement };
+  const placement = cfg.latents.placement;
+  return { latentCount: cfg.latents.count, placement, latentEnd: cfg.method.kind === 'crystal' && placement === 'after_prompt' };
 }
 
 export interface SessionOptions {
@@ -88,10 +93,8 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
     tokenizer = Tokenizer.fromExamples([...splits.train, ...vocabularySample(cfg.data.image_size, cfg.data.answer_format, cfg.seed)]);
   } else tokenizer = Tokenizer.fromExamples(splits.train);
 
-  const { latentCount, placement } = methodLayout(cfg);
+  const { latentCount, placement, latentEnd } = methodLayout(cfg);
   const patches = (cfg.data.image_size / cfg.model.patch_size) ** 2;
-  // CrystaL transplants every latent position, so its answer must not be predicted from one.
-  const latentEnd = cfg.method.kind === 'crystal' && placement === 'after_prompt';
   const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens, latentEnd });
   const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement, latentEnd };
   const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size);
