@@ -30,22 +30,19 @@ export async function runPretrainCommand(args: string[]): Promise<number> {
   if (parsed.positional.length !== 1) return usageError('pretrain needs exactly one experiment FILE', HELP);
   const maxSteps = intFlag(parsed.flags.get('max-steps'), 'max-steps');
   if (typeof maxSteps === 'string') return usageError(maxSteps, HELP);
-  const out = parsed.flags.get('out');
-  const ship = parsed.flags.get('ship');
+  const flag = (name: string): string | undefined => { const v = parsed.flags.get(name); return typeof v === 'string' ? v : undefined; };
   const file = parsed.positional[0];
   const printer = new ProgressPrinter({ quiet: parsed.flags.has('quiet') });
   const { pretrainBase, renderCard } = await import('../engine/pretrain');
   try {
     const r = await pretrainBase(path.resolve(file), {
-      outDir: typeof out === 'string' ? out : undefined,
-      shipDir: typeof ship === 'string' ? ship : undefined,
+      outDir: flag('out'),
+      shipDir: flag('ship'),
       maxSteps,
-      initFrom: typeof parsed.flags.get('init-from') === 'string' ? parsed.flags.get('init-from') as string : undefined,
+      initFrom: flag('init-from'),
       onEvent: (e) => printer.handle(e),
       handleSignals: true,
-      reproduce: typeof parsed.flags.get('reproduce') === 'string' ? parsed.flags.get('reproduce') as string
-        : ['node dist/cli.js pretrain', file, ...(['init-from', 'max-steps', 'ship'] as const)
-          .filter((f) => typeof parsed.flags.get(f) === 'string').map((f) => `--${f} ${parsed.flags.get(f)}`)].join(' '),
+      reproduce: flag('reproduce'),   // default: this command, written by pretrainBase
     });
     printer.finish();
     process.stdout.write(renderCard(r.card) + `\nbase written to ${r.shipDir}\n`);

@@ -46,7 +46,7 @@ export interface BaseCard {
 
 export interface PretrainOptions extends RunOptions {
   shipDir?: string;    // where to package the base; default <runDir>/base
-  reproduce?: string;  // command recorded in the card
+  reproduce?: string;  // command recorded in the card; default: the `latent-lab pretrain` command with these options
 }
 
 /** Chance levels per task, from the answers the generators give. */
@@ -77,6 +77,9 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
   const evalRecord: EvalMetrics = await evaluateTarget(result.runDir, { split: 'test', maxExamples: 0 });
   const initFrom = opts.initFrom ?? config.model.init_from;
   const earlier = initFrom ? readCardNextTo(initFrom) : undefined;
+  // Paths in the card are relative to where the command runs: it must not name this machine's folders.
+  const rel = (p: string): string => path.relative(process.cwd(), path.resolve(p));
+  const source = rel(file);
   const splits = await generateSplits(config.data, config.seed);
   const chance = chanceByTask(splits.train, splits.test);
   const summary = readSummary(result.runDir);
@@ -88,10 +91,12 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
   const card: BaseCard = {
     name: config.name,
     created: new Date().toISOString(),
-    source: (earlier ? earlier.source + ', then ' : '') + path.relative(process.cwd(), path.resolve(file)),
-    reproduce: opts.reproduce ?? `node dist/cli.js pretrain ${path.relative(process.cwd(), path.resolve(file))}`,
-    // init_from relative to the working directory: the card must not name this machine's paths.
-    model: { ...config.model, ...(initFrom ? { init_from: path.relative(process.cwd(), path.resolve(initFrom)) } : {}) },
+    source: (earlier ? earlier.source + ', then ' : '') + source,
+    reproduce: opts.reproduce ?? ['node dist/cli.js pretrain', source,
+      ...(opts.initFrom ? [`--init-from ${rel(opts.initFrom)}`] : []),
+      ...(opts.maxSteps !== undefined ? [`--max-steps ${opts.maxSteps}`] : []),
+      ...(opts.shipDir ? [`--ship ${rel(opts.shipDir)}`] : [])].join(' '),
+    model: { ...config.model, ...(initFrom ? { init_from: rel(initFrom) } : {}) },
     image_size: config.data.image_size,
     tasks: config.data.tasks,
     training: {
@@ -100,7 +105,7 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
       examples_per_second: Math.round((steps * config.train.batch_size) / wall),
       backend: summary?.backend?.name ?? 'unknown',
       machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown cpu'}`,
-      ...(earlier ? { stages: [...stagesOf(earlier), { name: config.name, source: path.relative(process.cwd(), path.resolve(file)), steps, wall_seconds: Math.round(wall) }] } : {}),
+      ...(earlier ? { stages: [...stagesOf(earlier), { name: config.name, source, steps, wall_seconds: Math.round(wall) }] } : {}),
     },
     test,
     mean_test_accuracy: evalRecord.mean_accuracy,
