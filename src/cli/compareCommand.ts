@@ -3,9 +3,8 @@
 // evidence tables are made with). The same grouping as the Compare Runs panel.
 
 import * as path from 'node:path';
-import { readMetrics, readSummary } from '../core/runLayout';
-import { findRunDirs, runLabel } from '../core/runLabels';
-import { formatMeanStd, groupByLabel, type CompareRun } from '../core/compareStats';
+import { findRunDirs, readCompareRun } from '../core/runLabels';
+import { formatMeanStd, groupByLabel } from '../core/compareStats';
 import { parse, usageError } from './trainCommand';
 
 const HELP = `usage: latent-lab compare DIR... [--metrics m1,m2,...]
@@ -15,7 +14,8 @@ groups runs that differ only in their seed, and prints one Markdown row per
 group with each final metric as mean ± std (n = number of seeds).
 
   --metrics LIST   comma-separated metric names to show, e.g.
-                   mean_accuracy,accuracy.counting,diagnostics.drop_latents.mean_accuracy
+                   mean_accuracy,accuracy.counting,diagnostics.drop_latents.mean_accuracy,
+                   test_time_scaling.K=0 (a valr run's accuracy with 0 latents per step)
                    (default: every metric the runs report)
 `;
 
@@ -29,11 +29,7 @@ export async function runCompareCommand(args: string[]): Promise<number> {
     process.stderr.write(`latent-lab: no run directories (folders with config.json) under ${parsed.positional.join(', ')}\n`);
     return 1;
   }
-  const runs: CompareRun[] = dirs.map((dir) => {
-    const { name, label, seed } = runLabel(dir);
-    return { name, label, seed, status: readSummary(dir)?.status, metrics: readMetrics(dir) as CompareRun['metrics'] };
-  });
-  const { metrics, groups } = groupByLabel(runs);
+  const { metrics, groups } = groupByLabel(dirs.map(readCompareRun));
   const wanted = parsed.flags.get('metrics');
   const shown = typeof wanted === 'string' ? wanted.split(',').map((m) => m.trim()).filter(Boolean) : metrics;
   const unknown = shown.filter((m) => !metrics.includes(m));

@@ -8,7 +8,7 @@ export interface CompareRun {
   label: string;                         // configuration label: runs sharing it are seeds of one config
   seed?: number;
   status?: string;
-  final?: Record<string, number>;        // e.g. from summary.json; else derived from metrics
+  final?: Record<string, number>;        // final metrics reported outside metrics.jsonl (test-time scaling), merged over the derived ones
   metrics?: MetricRecord[];              // the run's metrics.jsonl records
 }
 
@@ -23,9 +23,8 @@ export function meanStd(values: number[]): MeanStd {
   return { mean, std, n };
 }
 
-/** A run's final metrics: `final` if given, else the last eval (accuracy, diagnostics) and the last train loss. */
+/** A run's final metrics: the last eval (accuracy, diagnostics), the last train loss, and `final`. */
 export function finalMetrics(run: CompareRun): Record<string, number> {
-  if (run.final) return run.final;
   const out: Record<string, number> = {};
   const records = run.metrics ?? [];
   const lastEval = [...records].reverse().find((r) => r.type === 'eval' && (r.split ?? 'val') === 'val')
@@ -37,7 +36,7 @@ export function finalMetrics(run: CompareRun): Record<string, number> {
     Object.assign(out, flattenNumbers(lastEval.diagnostics ?? {}, 'diagnostics'));
   }
   if (lastTrain?.type === 'train') out.loss = lastTrain.loss;
-  return out;
+  return { ...out, ...run.final };
 }
 
 export interface GroupRow { label: string; runs: string[]; stats: Record<string, MeanStd> }

@@ -1,23 +1,26 @@
 // How runs are named and grouped when compared: runs that share a label are
 // seeds of one configuration. A sweep's sub-run folder `00-lr=0.001,seed=1` in
 // sweep folder `<stamp>-<name>` gets the label `<name> lr=0.001`.
+// readCompareRun is one run as every comparison reads it (CLI compare, Compare Runs panel).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSummary, runPaths } from './runLayout';
+import type { CompareRun } from './compareStats';
+import type { MetricRecord } from './metricRecords';
+import { readMetrics, runPaths, safeSummary } from './runLayout';
 
 export interface RunLabel { name: string; label: string; seed?: number }
 
 export function runLabel(dir: string): RunLabel {
-  const summary = readSummary(dir);
-  let seed: number | undefined;
-  try { seed = (JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')) as { seed?: number }).seed; } catch { seed = undefined; }
+  // The experiment's name and seed from the run's config.json (written once, before training).
+  let config: { name?: string; seed?: number } = {};
+  try { config = JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')) as typeof config; } catch { config = {}; }
   const base = path.basename(dir);
   const parent = path.basename(path.dirname(dir));
   const inSweep = /^\d+-/.test(base) && !/^\d{8}-\d{6}-/.test(base);
   const params = inSweep ? base.replace(/^\d+-/, '').split(',').filter((p) => !/^seed=/.test(p)).join(',') : '';
-  const label = `${summary?.name ?? (inSweep ? parent : base)}${params ? ` ${params}` : ''}`;
-  return { name: inSweep ? `${parent}/${base}` : base, label, seed };
+  const label = `${config.name ?? (inSweep ? parent : base)}${params ? ` ${params}` : ''}`;
+  return { name: inSweep ? `${parent}/${base}` : base, label, seed: config.seed };
 }
 
 /** Every run directory at or below `root` (a run, a sweep folder, or a folder of runs). */
@@ -28,4 +31,23 @@ export function findRunDirs(root: string): string[] {
   return entries.filter((e) => e.isDirectory() && e.name !== 'checkpoints' && e.name !== 'captures')
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((e) => findRunDirs(path.join(root, e.name)));
+}
+
+/** A run for comparison: its label, seed, status, metrics.jsonl, and its test-time-scaling table as final metrics. */
+export function readCompareRun(dir: string): CompareRun {
+  const { name, label, seed } = runLabel(dir);
+  const status = safeSummary(dir)?.status;
+  const final = testTimeScalingMetrics(dir);
+  return { name, label, seed, status, metrics: readMetrics(dir) as MetricRecord[], ...(final ? { final } : {}) };
+}
+
+/** `test_time_scaling.K=k`: mean accuracy with k latents per step at inference (valr runs). */
+function testTimeScalingMetrics(dir: string): Record<string, number> | undefined {
+  const file = runPaths(dir).testTimeScaling;
+  if (!fs.existsSync(file)) return undefined;
+  let rows: { latents_per_step: number; mean_accuracy: number | null }[];
+  try { rows = (JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: typeof rows }).rows; } catch { return undefined; }
+  const out: Record<string, number> = {};
+  for (const r of rows) if (typeof r.mean_accuracy === 'number') out[`test_time_scaling.K=${r.latents_per_step}`] = r.mean_accuracy;
+  return out;
 }

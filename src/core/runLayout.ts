@@ -19,6 +19,7 @@ export const RUN_FILES = {
   metrics: 'metrics.jsonl',
   summary: 'summary.json',
   log: 'train.log',
+  testTimeScaling: 'test_time_scaling.json',   // valr: accuracy against latents per step (+ .md)
   checkpoints: 'checkpoints',
   latest: 'latest',
 } as const;
@@ -56,6 +57,7 @@ export function runPaths(runDir: string) {
     metrics: path.join(runDir, RUN_FILES.metrics),
     summary: path.join(runDir, RUN_FILES.summary),
     log: path.join(runDir, RUN_FILES.log),
+    testTimeScaling: path.join(runDir, RUN_FILES.testTimeScaling),
     checkpoints: ckpts,
     latest: path.join(ckpts, RUN_FILES.latest),
     checkpoint: (step: number) => path.join(ckpts, checkpointFolderName(step)),
@@ -94,6 +96,11 @@ export function readSummary(runDir: string): RunSummary | undefined {
   const file = runPaths(runDir).summary;
   if (!fs.existsSync(file)) return undefined;
   return JSON.parse(fs.readFileSync(file, 'utf8')) as RunSummary;
+}
+
+/** readSummary, or undefined when summary.json is missing or torn (a reader racing a writer). */
+export function safeSummary(runDir: string): RunSummary | undefined {
+  try { return readSummary(runDir); } catch { return undefined; }
 }
 
 /** The newest checkpoint folder of a run (absolute), or undefined when there is none. */

@@ -7,6 +7,7 @@
 // feedback hidden_state or embedding shared. Other K' are reported as skipped.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runPaths } from '../core/runLayout';
 import { writeFileAtomic } from './checkpoint';
 import type { Session } from './session';
 import { evaluateValr } from './valrGenerate';
@@ -71,7 +72,8 @@ export function writeTestTimeScaling(session: Session, runDir: string, step: num
   const cfg = session.config;
   const report = testTimeScaling(session, cfg.eval.split, step, cfg.eval.max_examples);
   fs.mkdirSync(runDir, { recursive: true });
-  writeFileAtomic(path.join(runDir, 'test_time_scaling.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileAtomic(path.join(runDir, 'test_time_scaling.md'), scalingMarkdown(report));
+  const json = runPaths(runDir).testTimeScaling;
+  writeFileAtomic(json, JSON.stringify(report, null, 2) + '\n');
+  writeFileAtomic(json.replace(/\.json$/, '.md'), scalingMarkdown(report));
   return report;
 }

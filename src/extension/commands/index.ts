@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findRunDirs } from '../runs/runFiles';
+import { findRunDirs } from '../../core/runLabels';
 import type { RunService } from '../runs/runService';
 import { AttentionPanel } from '../panels/attentionPanel';
 import { ComparePanel } from '../panels/comparePanel';

@@ -3,24 +3,11 @@
 // label: a sweep's sub-run folder name without its seed part.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readMetrics } from '../../core/runLayout';
-import { runLabel } from '../../core/runLabels';
-import { safeSummary } from '../runs/workspaceRuns';
+import { readCompareRun, runLabel } from '../../core/runLabels';
 import { DashboardPanel } from './dashboardPanel';
 import { panelHtml, webviewOptions } from './html';
 import { parseCompareMessage } from './messages';
-
-export interface CompareRunMessage {
-  name: string; label: string; seed?: number; status?: string; final?: Record<string, number>; metrics: unknown[];
-}
-
-/** What the compare webview gets for one run directory. */
-export function compareRun(dir: string): CompareRunMessage {
-  const { name, label, seed } = runLabel(dir);
-  return { name, label, seed, status: safeSummary(dir)?.status, metrics: readMetrics(dir) };
-}
 
 export class ComparePanel {
   static readonly viewType = 'latentLab.compare';
@@ -33,12 +20,12 @@ export class ComparePanel {
   constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, readonly runDirs: string[]) {
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = panelHtml(panel.webview, extensionUri, 'compare', panel.title);
-    const runs = () => runDirs.filter((d) => fs.existsSync(d)).map(compareRun);
+    const runs = () => runDirs.filter((d) => fs.existsSync(d)).map(readCompareRun);   // the same reading as `latent-lab compare`
     panel.webview.onDidReceiveMessage((raw: unknown) => {
       const m = parseCompareMessage(raw);
       if (m?.type === 'ready') void panel.webview.postMessage({ type: 'init', runs: runs() });
       if (m?.type === 'openRun') {
-        const dir = runDirs.find((d) => compareRun(d).name === m.name);
+        const dir = runDirs.find((d) => runLabel(d).name === m.name);
         if (dir) DashboardPanel.show(extensionUri, dir);
       }
     });

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findRunDirs } from '../../core/runLabels';
-import { readSummary, runPaths, type RunSummary } from '../../core/runLayout';
+import { runPaths, safeSummary, type RunSummary } from '../../core/runLayout';
 
 /** `<run>/engine.pid`: written by the run manager once the engine has created the run directory. */
 export const PID_FILE = 'engine.pid';
@@ -55,8 +55,7 @@ export function lastLogLines(runDir: string, n = 20): string[] {
 export function markRunFailed(runDir: string, reason: string, extraLines: string[] = []): boolean {
   const p = runPaths(runDir);
   if (!fs.existsSync(runDir)) return false;
-  let summary: RunSummary | undefined;
-  try { summary = readSummary(runDir); } catch { summary = undefined; }   // torn summary: rewrite it
+  const summary = safeSummary(runDir);   // torn summary: rewrite it
   if (summary && summary.status !== 'running') return false;
   const lines = [...lastLogLines(runDir, 20), ...extraLines].slice(-20);
   const now = new Date().toISOString();
@@ -73,9 +72,6 @@ export function markRunFailed(runDir: string, reason: string, extraLines: string
   return true;
 }
 
-/** Run directories at or below a folder: the one finder, shared with the CLI. */
-export { findRunDirs };
-
 export type ReattachDecision =
   | { kind: 'alive'; runDir: string; pid: number }
   | { kind: 'dead'; runDir: string };
@@ -89,9 +85,7 @@ export function reattachDecisions(roots: string[], alive: (pid: number) => boole
   const out: ReattachDecision[] = [];
   for (const root of roots) {
     for (const runDir of findRunDirs(root)) {
-      let s: RunSummary | undefined;
-      try { s = readSummary(runDir); } catch { continue; }
-      if (s?.status !== 'running') continue;
+      if (safeSummary(runDir)?.status !== 'running') continue;
       const rec = readPidFile(runDir);
       if (!rec) continue;
       out.push(alive(rec.pid) ? { kind: 'alive', runDir, pid: rec.pid } : { kind: 'dead', runDir });

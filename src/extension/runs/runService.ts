@@ -8,13 +8,13 @@ import * as vscode from 'vscode';
 import type { BackendName } from '../../core/experiment';
 import { describeEval, type EngineJob } from '../../core/events';
 import { formatProblem } from '../../core/problems';
-import { runFolderName } from '../../core/runLayout';
+import { runFolderName, safeSummary } from '../../core/runLayout';
 import { validatorModule } from '../lazy';
 import { requireTrust } from '../trust';
 import { engineLaunch } from './launch';
 import { RunManager, type EngineChild, type ManagedRun } from './runManager';
 import { ENDED_WHILE_CLOSED, isProcessAlive, markRunFailed, reattachDecisions } from './runFiles';
-import { allRunRoots, runsFolderSetting, safeSummary } from './workspaceRuns';
+import { allRunRoots, runsFolderSetting } from './workspaceRuns';
 
 export type RunRefusal = { refused: string };
 

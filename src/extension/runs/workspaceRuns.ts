@@ -5,8 +5,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { validatorModule } from '../lazy';
-import { findRunDirs } from './runFiles';
-import { readSummary, type RunSummary } from '../../core/runLayout';
+import { findRunDirs } from '../../core/runLabels';
+import { safeSummary, type RunSummary } from '../../core/runLayout';
 
 export interface WorkspaceExperiment {
   uri: vscode.Uri;
@@ -43,10 +43,6 @@ export function runsOf(exp: WorkspaceExperiment): RunEntry[] {
   return findRunDirs(exp.runsRoot).map((dir) => ({ dir, summary: safeSummary(dir) }))
     .filter((r) => r.summary?.name === exp.name || (!r.summary && path.basename(r.dir).endsWith(`-${exp.name}`)))
     .reverse();   // newest first (folder names start with a timestamp)
-}
-
-export function safeSummary(dir: string): RunSummary | undefined {
-  try { return readSummary(dir); } catch { return undefined; }
 }
 
 export async function allRunRoots(): Promise<string[]> {
