@@ -1,7 +1,7 @@
 // Rendering test of the run comparison panel in headless Chromium.
 import * as assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import type { MetricRecord } from '../../webview/dashboard/metrics';
+import type { MetricRecord } from '../../src/core/metricRecords';
 import { launchChromium, openPanel, post, posted, screenshot } from './harness';
 
 function run(label: string, seed: number, acc: number): { name: string; label: string; seed: number; status: string; metrics: MetricRecord[] } {

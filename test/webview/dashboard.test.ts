@@ -1,7 +1,7 @@
 // Rendering tests of the run dashboard in headless Chromium.
 import * as assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import type { MetricRecord } from '../../webview/dashboard/metrics';
+import type { MetricRecord } from '../../src/core/metricRecords';
 import { launchChromium, openPanel, post, screenshot } from './harness';
 
 export function trainRecords(from: number, n: number): MetricRecord[] {

@@ -5,7 +5,8 @@ import { differences, rowNormalised, scaleMaps } from '../../webview/attention/n
 import { AttentionModel } from '../../webview/attention/model';
 import { viewCsv } from '../../webview/attention/exportView';
 import { MinMaxDecimator } from '../../webview/dashboard/decimate';
-import { MetricStore, flattenNumbers } from '../../webview/dashboard/metrics';
+import { flattenNumbers } from '../../src/core/metricRecords';
+import { MetricStore } from '../../webview/dashboard/metrics';
 import { groupByLabel, meanStd } from '../../src/core/compareStats';
 import { decodeCapture, encodeCapture } from '../../src/core/capture';
 import { syntheticCapture } from '../../src/core/capture/synthetic';

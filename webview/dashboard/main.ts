@@ -6,7 +6,8 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { vscodeApi } from '../shared/vscodeApi';
 import { LineChart } from './charts';
-import { isMetricRecord, MetricStore, type MetricRecord } from './metrics';
+import { isMetricRecord, type MetricRecord } from '../../src/core/metricRecords';
+import { MetricStore } from './metrics';
 
 export interface RunInfo {
   name: string;

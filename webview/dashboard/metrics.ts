@@ -1,10 +1,8 @@
 // The dashboard's data: metrics.jsonl records folded into chart series and a
 // diagnostics table. Pure (no DOM), Node-tested.
 
-import { MinMaxDecimator } from './decimate';
-
-export { flattenNumbers, isMetricRecord, type EvalRecord, type MetricRecord, type TrainRecord } from '../../src/core/metricRecords';
 import { flattenNumbers, type EvalRecord, type MetricRecord, type TrainRecord } from '../../src/core/metricRecords';
+import { MinMaxDecimator } from './decimate';
 
 export class MetricStore {
   /** One decimated series per train quantity: 'loss', each term, 'lr'. */

@@ -88,6 +88,7 @@ function staged(c: ExperimentConfig): { stage1_epochs: number; stage2_epochs: nu
 function configSummary(runDir: string): Record<string, unknown> {
   let c: ExperimentConfig;
   try { c = JSON.parse(fs.readFileSync(runPaths(runDir).config, 'utf8')) as ExperimentConfig; } catch { return {}; }
+  const stages = staged(c);
   return {
     'method.kind': c.method?.kind,
     'data.tasks': c.data?.tasks?.map((t) => t.name).join(', '),
@@ -97,7 +98,7 @@ function configSummary(runDir: string): Record<string, unknown> {
     'model.heads': c.model?.heads,
     'latents.count': c.latents?.count,
     // livr and valr train their stage epochs, not train.epochs (docs/engine.md).
-    epochs: staged(c) ? `${staged(c)!.stage1_epochs} + ${staged(c)!.stage2_epochs} (stages)` : c.train?.epochs,
+    epochs: stages ? `${stages.stage1_epochs} + ${stages.stage2_epochs} (stages)` : c.train?.epochs,
     'train.batch_size': c.train?.batch_size,
     'train.optimizer': c.train ? `${c.train.optimizer.kind} lr ${c.train.optimizer.lr}` : undefined,
     'runtime.backend': c.runtime?.backend,
