@@ -9,14 +9,8 @@ cd "$(dirname "$0")/.."
 OUT=${1:-runs/ablations}
 mkdir -p "$OUT"
 node scripts/build.mjs
-
-run() {   # run NAME: one ablation file (a sweep) into $OUT/NAME, unless already done
-  local name=$1
-  [ -f "$OUT/$name.done" ] && return 0
-  rm -rf "${OUT:?}/$name"
-  node dist/cli.js train "examples/evidence/$name.experiment.yaml" --out "$OUT/$name" --threads 1 --quiet > "$OUT/$name.log" 2>&1
-  touch "$OUT/$name.done"
-}
+source scripts/run-once.sh
+run() { run_once "$OUT" "$1" --threads 1; }   # two at a time, one thread each
 ( run ablation-crystal-losses; run ablation-valr-repa ) &
 A=$!
 ( run ablation-crystal-corruptions; run ablation-valr; run ablation-livr; run ablation-sft ) &

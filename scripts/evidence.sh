@@ -7,9 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/evidence}
+mkdir -p "$OUT"
 node scripts/build.mjs
+source scripts/run-once.sh
 for name in sft livr heldout-base heldout-scratch heldout-small-object-base heldout-small-object-scratch; do
-  [ -d "$OUT/$name" ] || node dist/cli.js train "examples/evidence/$name.experiment.yaml" --out "$OUT/$name" --quiet
+  run_once "$OUT" "$name"
 done
 M=mean_accuracy,accuracy.counting,accuracy.localization,diagnostics.drop_latents.mean_accuracy,diagnostics.bottleneck_mask.mean_accuracy,diagnostics.answer_latent_attention
 echo; echo "## LIVR vs SFT (test split)"; node dist/cli.js compare "$OUT/sft" "$OUT/livr" --metrics "$M"
