@@ -23,7 +23,7 @@ export function meanStd(values: number[]): MeanStd {
   return { mean, std, n };
 }
 
-/** A run's final metrics: the last eval (accuracy, diagnostics), the last train loss, and `final`. */
+/** A run's final metrics: the last eval (accuracy, chance, diagnostics), the last train loss, and `final`. */
 export function finalMetrics(run: CompareRun): Record<string, number> {
   const out: Record<string, number> = {};
   const records = run.metrics ?? [];
@@ -33,6 +33,7 @@ export function finalMetrics(run: CompareRun): Record<string, number> {
   if (lastEval?.type === 'eval') {
     if (typeof lastEval.mean_accuracy === 'number') out.mean_accuracy = lastEval.mean_accuracy;
     for (const [task, v] of Object.entries(lastEval.accuracy ?? {})) out[`accuracy.${task}`] = v;
+    for (const [task, v] of Object.entries(lastEval.majority ?? {})) out[`chance.${task}`] = v;   // majority answer
     Object.assign(out, flattenNumbers(lastEval.diagnostics ?? {}, 'diagnostics'));
   }
   if (lastTrain?.type === 'train') out.loss = lastTrain.loss;
@@ -58,12 +59,13 @@ export function groupByLabel(runs: CompareRun[]): { metrics: string[]; groups: G
   return { metrics, groups };
 }
 
-/** mean_accuracy first, then accuracies, loss, diagnostics. */
+/** mean_accuracy first, then accuracies, their chance levels, loss, diagnostics. */
 function rank(metric: string): number {
   if (metric === 'mean_accuracy') return 0;
   if (metric.startsWith('accuracy.')) return 1;
-  if (metric === 'loss') return 2;
-  return 3;
+  if (metric.startsWith('chance.')) return 2;
+  if (metric === 'loss') return 3;
+  return 4;
 }
 
 export function formatMeanStd(s: MeanStd | undefined): string {

@@ -78,6 +78,7 @@ export interface EvalMetrics {
   examples: number;
   accuracy: Record<string, number>;        // per task
   mean_accuracy: number;                   // mean over tasks
+  majority?: Record<string, number>;       // per task, share of the most frequent answer evaluated: a blind model's accuracy
   diagnostics: EvalDiagnostics;
   time: string;
 }
@@ -181,6 +182,7 @@ function accuracyLine(acc: Record<string, number>, mean: number): string {
 /** Lines describing an eval record: accuracy per task, then each diagnostic. */
 export function describeEval(r: EvalMetrics): string[] {
   const lines = [`eval @ step ${r.step} on ${r.split} (${r.examples} examples): accuracy ${accuracyLine(r.accuracy, r.mean_accuracy)}`];
+  if (r.majority) lines.push(`  chance (majority answer): ${Object.entries(r.majority).map(([task, m]) => `${task} ${pct(m)}`).join(', ')}`);
   const d = r.diagnostics;
   if (d.drop_latents) lines.push(`  latents dropped:       accuracy ${accuracyLine(d.drop_latents.accuracy, d.drop_latents.mean_accuracy)}`);
   if (d.bottleneck_mask) lines.push(`  bottleneck mask:       accuracy ${accuracyLine(d.bottleneck_mask.accuracy, d.bottleneck_mask.mean_accuracy)}`);

@@ -18,6 +18,7 @@ export interface EvalRecord {
   split?: string;
   accuracy?: Record<string, number>;
   mean_accuracy?: number;
+  majority?: Record<string, number>;
   diagnostics?: Record<string, unknown>;
 }
 export type MetricRecord = TrainRecord | EvalRecord;

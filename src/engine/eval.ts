@@ -24,6 +24,7 @@
 import type { EvalDiagnostic } from '../core/experiment';
 import type { EvalMetrics } from '../core/events';
 import { tf } from './backend';
+import { majorityByTask } from './chance';
 import type { Example } from './data/example';
 import { bottleneckMask, causalMask, dropLatentsMask } from './model/masks';
 import { SEGMENT } from './model/segments';
@@ -166,6 +167,6 @@ export function evaluate(session: Session, split: 'val' | 'test', o: EvalOptions
   }
   return {
     type: 'eval', step: o.step, split, examples: examples.length,
-    accuracy: main.accuracy, mean_accuracy: main.mean_accuracy, diagnostics, time: new Date().toISOString(),
+    accuracy: main.accuracy, mean_accuracy: main.mean_accuracy, majority: majorityByTask(examples), diagnostics, time: new Date().toISOString(),
   };
 }

@@ -17,16 +17,11 @@ import type { ExperimentConfig } from '../core/experiment';
 import type { EvalMetrics } from '../core/events';
 import { readSummary, runPaths } from '../core/runLayout';
 import { loadExperiment } from '../core/validator';
+import { chanceByTask, type TaskChance } from './chance';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint';
-import type { Example } from './data/example';
 import { generateSplits } from './data/splits';
 import { writeSafetensors } from './export';
 import { evaluateTarget, trainExperiment, type RunOptions } from './run';
-
-export interface TaskChance {
-  uniform: number;    // 1 / number of distinct answers the task gives
-  majority: number;   // share of the most frequent test answer: what a blind model can reach
-}
 
 export interface BaseCard {
   name: string;
@@ -47,20 +42,6 @@ export interface BaseCard {
 export interface PretrainOptions extends RunOptions {
   shipDir?: string;    // where to package the base; default <runDir>/base
   reproduce?: string;  // command recorded in the card; default: the `latent-lab pretrain` command with these options
-}
-
-/** Chance levels per task, from the answers the generators give. */
-export function chanceByTask(train: Example[], test: Example[]): Record<string, TaskChance> {
-  const out: Record<string, TaskChance> = {};
-  const tasks = [...new Set(test.map((e) => e.task))];
-  for (const task of tasks) {
-    const answers = new Set(train.concat(test).filter((e) => e.task === task).map((e) => e.answer));
-    const counts = new Map<string, number>();
-    const ofTask = test.filter((e) => e.task === task);
-    for (const e of ofTask) counts.set(e.answer, (counts.get(e.answer) ?? 0) + 1);
-    out[task] = { uniform: 1 / answers.size, majority: Math.max(...counts.values()) / ofTask.length };
-  }
-  return out;
 }
 
 export async function pretrainBase(file: string, opts: PretrainOptions = {}): Promise<{ runDir: string; card: BaseCard; shipDir: string }> {

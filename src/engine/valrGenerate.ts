@@ -15,6 +15,7 @@
 // against the encoded answer.
 import type { EvalMetrics } from '../core/events';
 import { tf } from './backend';
+import { majorityByTask } from './chance';
 import type { Example } from './data/example';
 import { feedbackState } from './model/continuousFeedback';
 import { withMaxSteps } from './model/interleaved';
@@ -134,7 +135,8 @@ export function evaluateValr(session: Session, split: 'val' | 'test', step: numb
   const values = Object.values(accuracy);
   return {
     type: 'eval', step, split, examples: examples.length, accuracy,
-    mean_accuracy: values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0, diagnostics: {}, time: new Date().toISOString(),
+    mean_accuracy: values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0, majority: majorityByTask(examples),
+    diagnostics: {}, time: new Date().toISOString(),
   };
 }
 

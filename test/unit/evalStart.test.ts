@@ -6,7 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { latestCheckpoint } from '../../src/core/runLayout';
+import { loadExperiment } from '../../src/core/validator';
 import { tf } from '../../src/engine/backend';
+import { majorityByTask } from '../../src/engine/chance';
+import { generateSplits } from '../../src/engine/data/splits';
 import { evaluateStartingPoint } from '../../src/engine/evalStart';
 import { evaluateTarget, trainExperiment } from '../../src/engine/run';
 import { tinyExperiment, writeExperiment } from './runFixture';
@@ -36,6 +39,10 @@ describe('eval of an experiment file (the starting point)', function () {
     assert.ok(direct.diagnostics.answer_latent_attention! > 0);
     assert.equal(points[0].record.diagnostics.answer_latent_attention, direct.diagnostics.answer_latent_attention);
     assert.ok(points.every((p) => Object.keys(p.record.accuracy).length === 2));
+    // The majority baseline is counted from the examples evaluated: the whole test split (8 per task).
+    const splits = await generateSplits(loadExperiment(file).data, 3, path.dirname(file));
+    assert.deepEqual(direct.majority, majorityByTask(splits.test));
+    assert.deepEqual(Object.keys(direct.majority!).sort(), Object.keys(direct.accuracy).sort());
   });
 
   it('refuses a file without model.init_from, naming the field', async () => {
