@@ -17,6 +17,7 @@ export function evalRecords(steps: number[]): MetricRecord[] {
     type: 'eval', step, split: 'val',
     accuracy: { color: 0.3 + 0.1 * i, count: 0.25 + 0.05 * i },
     mean_accuracy: 0.275 + 0.075 * i,
+    majority: { color: 0.2, count: 0.25 - 0.01 * i },
     diagnostics: { answer_latent_attention: 0.1 + 0.01 * i, drop_latents: { accuracy: { color: 0.3 }, mean_accuracy: 0.2 + 0.001 * i } },
   }));
 }
@@ -50,6 +51,7 @@ describe('dashboard (headless Chromium)', function () {
     assert.match(table, /answer_latent_attention\s+0\.1\s+0\.11\s+0\.12/);
     assert.match(table, /drop_latents\.mean_accuracy\s+0\.2\s+0\.201\s+0\.202/);
     assert.match(await page.locator('#config').innerText(), /latents\.k\s+8/);
+    assert.equal(await page.locator('#eval-chance').innerText(), 'chance (majority answer): color 20.0%, count 23.0%', 'the latest eval\'s chance level');
     // The loss curve is drawn: the chart canvas holds pixels in the first series' colour.
     const blue = await page.evaluate(() => {
       const canvas = document.querySelector('#train-charts .chart canvas') as HTMLCanvasElement;

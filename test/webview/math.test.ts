@@ -82,6 +82,9 @@ describe('webview math (Node)', () => {
     assert.ok(ch.eval && ch.newSeries);
     assert.deepEqual(s.accuracy.get('mean'), [0.5]);
     assert.deepEqual(s.diagnostics[0].values, { 'drop_latents.mean_accuracy': 0.3 });
+    assert.equal(s.chance, null, 'an eval without majority (older runs) sets no chance level');
+    s.add([{ type: 'eval', step: 3, split: 'val', accuracy: { color: 0.6 }, majority: { color: 0.25 } }, { type: 'eval', step: 3, split: 'test', accuracy: { color: 0.6 }, majority: { color: 0.9 } }]);
+    assert.deepEqual(s.chance, { color: 0.25 }, 'the chart split\'s chance, not another split\'s');
     assert.deepEqual(flattenNumbers({ a: 1, b: { c: 2, d: 'x' } }), { a: 1, 'b.c': 2 });
   });
 

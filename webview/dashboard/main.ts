@@ -28,7 +28,7 @@ const PAGE = `
   </header>
   <div id="status-message" class="message" hidden></div>
   <h2>Training</h2><div id="train-charts" class="chart-grid"></div>
-  <h2>Evaluation accuracy <span id="eval-split" class="muted"></span></h2><p id="eval-empty" class="muted">No evaluation yet: accuracy appears after the first eval (eval.every_steps).</p><div id="eval-chart" class="chart-grid"></div>
+  <h2>Evaluation accuracy <span id="eval-split" class="muted"></span></h2><p id="eval-empty" class="muted">No evaluation yet: accuracy appears after the first eval (eval.every_steps).</p><div id="eval-chart" class="chart-grid"></div><p id="eval-chance" class="muted"></p>
   <h2>Latent diagnostics</h2><div id="diagnostics"><p class="muted">No diagnostics yet: they come with each evaluation (eval.diagnostics in the experiment).</p></div>
   <h2>Configuration</h2><table id="config" class="kv"></table>
 </div>`;
@@ -58,6 +58,7 @@ export class Dashboard {
     this.evalChart?.destroy();
     this.evalChart = null;
     $('eval-empty').hidden = false;
+    $('eval-chance').textContent = '';
     this.store = new MetricStore();
     $('message').hidden = true;
     $('content').hidden = false;
@@ -112,6 +113,10 @@ export class Dashboard {
     }
     $('eval-empty').hidden = true;
     $('eval-split').textContent = this.store.chartSplit ? `(${this.store.chartSplit} split)` : '';
+    const chance = this.store.chance;
+    $('eval-chance').textContent = chance
+      ? `chance (majority answer): ${Object.entries(chance).map(([task, m]) => `${task} ${(100 * m).toFixed(1)}%`).join(', ')}`
+      : '';
     this.evalChart.setData(this.store.evalSteps.slice(), tasks.map((t) => this.store.accuracy.get(t)!.slice()));
   }
 

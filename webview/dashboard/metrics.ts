@@ -12,6 +12,8 @@ export class MetricStore {
   readonly accuracy = new Map<string, (number | null)[]>();
   readonly diagnostics: { step: number; split: string; values: Record<string, number> }[] = [];
   chartSplit: string | null = null;
+  /** The chart split's chance level per task (majority answer), from its latest eval that records one. */
+  chance: Record<string, number> | null = null;
   trainCount = 0;
   lastTrain: TrainRecord | null = null;
 
@@ -58,6 +60,7 @@ export class MetricStore {
         this.accuracy.get(task)!.push(v);
       }
       for (const col of this.accuracy.values()) if (col.length === n) col.push(null);
+      if (r.majority) this.chance = r.majority;
       changed.eval = true;
     }
     if (r.diagnostics) this.diagnostics.push({ step: r.step, split, values: flattenNumbers(r.diagnostics) });
