@@ -32,6 +32,7 @@ import type { EncodedBatch } from './model/sequence';
 import type { Session } from './session';
 import { defaultLatentsPerStep, evaluateValr } from './valrGenerate';
 import { writeEvalCapture } from './captureWriter';
+import { betweenBatches } from './evalInterrupt';
 import { corruptExamples } from './methods/crystal';
 
 export interface EvalOptions {
@@ -41,6 +42,7 @@ export interface EvalOptions {
   batchSize?: number;              // default train.batch_size
   captureRunDir?: string;          // write the eval.capture file into this run directory
   onCapture?: (file: string) => void;
+  shouldStop?: () => boolean;      // checked between batches: true ends the evaluation with EvalInterrupted
 }
 
 type MaskKind = 'causal' | 'drop_latents' | 'bottleneck';
@@ -106,10 +108,13 @@ function accuracy(t: Tally): { accuracy: Record<string, number>; mean_accuracy: 
   return { accuracy: acc, mean_accuracy: values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0 };
 }
 
-/** Evaluates the session's model on a split. All tensors are freed before it returns. */
-export function evaluate(session: Session, split: 'val' | 'test', o: EvalOptions): EvalMetrics {
+/**
+ * Evaluates the session's model on a split. All tensors are freed before it returns,
+ * or before it throws EvalInterrupted when `o.shouldStop` turns true between batches.
+ */
+export async function evaluate(session: Session, split: 'val' | 'test', o: EvalOptions): Promise<EvalMetrics> {
   // VaLR: real greedy generation with latent blocks (valrGenerate.ts), not the one-pass check.
-  if (session.config.method.kind === 'valr') return evaluateValr(session, split, o.step, o.maxExamples, defaultLatentsPerStep(session));
+  if (session.config.method.kind === 'valr') return evaluateValr(session, split, o.step, o.maxExamples, defaultLatentsPerStep(session), o.shouldStop);
   const examples = evalExamples(session.splits[split], o.maxExamples);
   if (examples.length === 0) throw new Error(`eval: the ${split} split is empty; set data.tasks[].${split} above 0 or choose eval.split`);
   const hasLatents = session.layout.latentCount > 0;
@@ -126,6 +131,7 @@ export function evaluate(session: Session, split: 'val' | 'test', o: EvalOptions
   let attnRows = 0;
   const B = o.batchSize ?? session.config.train.batch_size;
   for (let start = 0; start < examples.length; start += B) {
+    await betweenBatches(o.shouldStop);
     const chunk = examples.slice(start, start + B);
     const enc = session.encode(chunk);
     const needCorrupted = kinds.includes('corrupted');

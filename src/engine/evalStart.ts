@@ -25,7 +25,7 @@ export async function evaluateStartingPoint(file: string, o: { split: 'val' | 't
   for (const e of entries) {
     const session = await buildSession(e.config, { log: o.log });
     try {
-      const record = evaluate(session, o.split, {
+      const record = await evaluate(session, o.split, {
         step: 0, maxExamples: o.maxExamples ?? e.config.eval.max_examples, diagnostics: e.config.eval.diagnostics,
       });
       out.push({ label: e.label, seed: e.config.seed, record });

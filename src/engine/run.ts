@@ -17,6 +17,7 @@ import { Optimizer } from './optimizer';
 import { NonFiniteLossError, runTrainingLoop, stepsPerEpoch, type LoopState, type StepReport } from './train';
 import { buildSession, checkSupported, type Session } from './session';
 import { evaluate } from './eval';
+import { EvalInterrupted } from './evalInterrupt';
 import { writeTestTimeScaling } from './testTimeScaling';
 
 export interface RunOptions {
@@ -115,7 +116,7 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
   const signalHandler = () => {
     if (stop.requested) process.exit(130);   // second signal: give up at once
     stop.requested = true;
-    emit({ type: 'log', runDir, time: now(), level: 'info', message: 'stop requested: finishing the current step and writing a checkpoint (signal again to abort)' });
+    emit({ type: 'log', runDir, time: now(), level: 'info', message: 'stop requested: finishing the current step or evaluation batch and writing a checkpoint (signal again to abort)' });
   };
   if (opts.handleSignals) { process.on('SIGINT', signalHandler); process.on('SIGTERM', signalHandler); }
 
@@ -164,11 +165,21 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
       writeSummary();
       emit({ type: 'checkpoint', runDir, time: now(), step: state.step, path: folder, reason });
     };
-    const runEval = (): EvalMetrics => {
-      const record = evaluate(session!, cfg.eval.split, {
-        step: state.step, maxExamples: cfg.eval.max_examples, diagnostics: cfg.eval.diagnostics, captureRunDir: runDir,
-        onCapture: (file) => emit({ type: 'log', runDir, time: now(), level: 'info', message: `attention capture: ${file}` }),
-      });
+    const interrupted = (what: string) => emit({ type: 'log', runDir, time: now(), level: 'info', message: `stop requested: ${what} at step ${state.step} was interrupted and not recorded` });
+    /** The periodic and the final evaluation; undefined when a stop request interrupted it (nothing written). */
+    const runEval = async (): Promise<EvalMetrics | undefined> => {
+      let record: EvalMetrics;
+      try {
+        record = await evaluate(session!, cfg.eval.split, {
+          step: state.step, maxExamples: cfg.eval.max_examples, diagnostics: cfg.eval.diagnostics, captureRunDir: runDir,
+          onCapture: (file) => emit({ type: 'log', runDir, time: now(), level: 'info', message: `attention capture: ${file}` }),
+          shouldStop: () => stop.requested,
+        });
+      } catch (err) {
+        if (!(err instanceof EvalInterrupted)) throw err;
+        interrupted('the evaluation');
+        return undefined;
+      }
       fs.appendFileSync(p.metrics, JSON.stringify(record) + '\n');
       if (!summary.best || record.mean_accuracy > summary.best.value) {
         summary.best = { metric: 'mean_accuracy', value: record.mean_accuracy, step: record.step, split: record.split };
@@ -182,7 +193,7 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
     let lastProgress = 0;
     const loopStart = Date.now();
     const stepsAtStart = state.step;
-    const afterStep = (r: StepReport, s: LoopState) => {
+    const afterStep = async (r: StepReport, s: LoopState) => {
       windowExamples += r.examples;
       windowSeconds += r.seconds;
       const exPerS = windowSeconds > 0 ? windowExamples / windowSeconds : 0;
@@ -206,7 +217,7 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
           stage: r.stage, loss: r.loss, lr: r.lr, examplesPerSecond: exPerS, etaSeconds: rate * (totalSteps - s.step),
         });
       }
-      if (cfg.eval.every > 0 && s.step % cfg.eval.every === 0 && s.step < totalSteps) runEval();
+      if (cfg.eval.every > 0 && s.step % cfg.eval.every === 0 && s.step < totalSteps) await runEval();
       if (cfg.train.checkpoint_every > 0 && s.step % cfg.train.checkpoint_every === 0 && s.step < totalSteps) checkpoint('periodic');
     };
 
@@ -218,18 +229,27 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
         overrideLoss: opts.nanLossAtStep ? (step, loss) => (step === opts.nanLossAtStep ? NaN : loss) : undefined,
       },
     });
-    if (outcome === 'stopped') {
-      checkpoint('stop');
-      summary.status = 'stopped';
-    } else {
-      const final = runEval();
-      summary.final = final;
-      if (cfg.method.kind === 'valr') {   // accuracy vs latents per step at inference (testTimeScaling.ts)
-        const tts = writeTestTimeScaling(session, runDir, state.step);
+    // A stop request during the final evaluation leaves the run stopped at its last step:
+    // resuming it runs no step and evaluates.
+    const final = outcome === 'completed' ? await runEval() : undefined;
+    let finished = final !== undefined;
+    if (final && cfg.method.kind === 'valr') {   // accuracy vs latents per step at inference (testTimeScaling.ts)
+      try {
+        const tts = await writeTestTimeScaling(session, runDir, state.step, () => stop.requested);
         log(`test-time scaling: ${tts.rows.map((r) => `K'=${r.latents_per_step} ${r.mean_accuracy === null ? 'skipped' : r.mean_accuracy.toFixed(3)}`).join(', ')}`);
+      } catch (err) {
+        if (!(err instanceof EvalInterrupted)) throw err;
+        interrupted('the test-time scaling sweep');
+        finished = false;
       }
+    }
+    if (finished) {
+      summary.final = final;
       checkpoint('final');
       summary.status = 'completed';
+    } else {
+      checkpoint('stop');
+      summary.status = 'stopped';
     }
     writeSummary();
     emit({ type: 'done', runDir, time: now(), status: summary.status as 'completed' | 'stopped', step: state.step, wallSeconds: summary.wall_seconds, finalEval: summary.final });
@@ -303,7 +323,7 @@ export async function evaluateTarget(target: string, o: EvalTargetOptions): Prom
   const session = await buildSession(cfg, { tokenizerJson: ckpt.tokenizer, log: o.log });
   try {
     session.loadWeights(ckpt.weights, true);
-    const record = evaluate(session, o.split, {
+    const record = await evaluate(session, o.split, {
       step: ckpt.step, maxExamples: o.maxExamples ?? cfg.eval.max_examples, diagnostics: cfg.eval.diagnostics,
       captureRunDir: runDir, onCapture: (file) => o.log?.(`attention capture: ${file}`),
     });

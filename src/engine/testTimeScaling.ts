@@ -30,19 +30,21 @@ export interface ScalingReport {
   rows: ScalingRow[];
 }
 
-export function testTimeScaling(session: Session, split: 'val' | 'test', step: number, maxExamples: number): ScalingReport {
+export async function testTimeScaling(session: Session, split: 'val' | 'test', step: number, maxExamples: number,
+  shouldStop?: () => boolean): Promise<ScalingReport> {
   const cfg = session.config;
   const K = cfg.latents.count;
   const unbounded = cfg.latents.feedback === 'hidden_state' || cfg.latents.embedding === 'shared';
   const maxFits = maxLatentsPerStep(cfg.latents.count, cfg.method.valr.test_time_steps, unbounded);
   let examples = 0;
-  const rows: ScalingRow[] = cfg.method.valr.test_time_steps.map((k) => {
-    if (k > K && !unbounded) return { latents_per_step: k, mean_accuracy: null, accuracy: {}, skipped: `K'=${k} > K=${K} with unshared embeddings` };
-    if (k > maxFits) return { latents_per_step: k, mean_accuracy: null, accuracy: {}, skipped: 'sequence too short' };
-    const r = evaluateValr(session, split, step, maxExamples, k);
+  const rows: ScalingRow[] = [];
+  for (const k of cfg.method.valr.test_time_steps) {
+    if (k > K && !unbounded) { rows.push({ latents_per_step: k, mean_accuracy: null, accuracy: {}, skipped: `K'=${k} > K=${K} with unshared embeddings` }); continue; }
+    if (k > maxFits) { rows.push({ latents_per_step: k, mean_accuracy: null, accuracy: {}, skipped: 'sequence too short' }); continue; }
+    const r = await evaluateValr(session, split, step, maxExamples, k, shouldStop);
     examples = r.examples;
-    return { latents_per_step: k, mean_accuracy: r.mean_accuracy, accuracy: r.accuracy };
-  });
+    rows.push({ latents_per_step: k, mean_accuracy: r.mean_accuracy, accuracy: r.accuracy });
+  }
   return {
     type: 'test_time_scaling', split, step, trained_latents_per_step: K, feedback: cfg.latents.feedback,
     embedding: cfg.latents.embedding, examples, rows,
@@ -67,10 +69,10 @@ export function scalingMarkdown(r: ScalingReport): string {
   return lines.join('\n') + '\n';
 }
 
-/** Runs the sweep and writes both files into runDir; returns the report. */
-export function writeTestTimeScaling(session: Session, runDir: string, step: number): ScalingReport {
+/** Runs the sweep and writes both files into runDir; returns the report. A stop request (EvalInterrupted) writes neither. */
+export async function writeTestTimeScaling(session: Session, runDir: string, step: number, shouldStop?: () => boolean): Promise<ScalingReport> {
   const cfg = session.config;
-  const report = testTimeScaling(session, cfg.eval.split, step, cfg.eval.max_examples);
+  const report = await testTimeScaling(session, cfg.eval.split, step, cfg.eval.max_examples, shouldStop);
   fs.mkdirSync(runDir, { recursive: true });
   const json = runPaths(runDir).testTimeScaling;
   writeFileAtomic(json, JSON.stringify(report, null, 2) + '\n');

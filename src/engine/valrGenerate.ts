@@ -24,6 +24,7 @@ import { SEGMENT } from './model/segments';
 import { encodeExamples, SPECIAL, toBatchTensors } from './model/sequence';
 import type { Session } from './session';
 import { evalExamples } from './eval';
+import { betweenBatches } from './evalInterrupt';
 
 export interface GenerateOptions {
   latentsPerStep: number | null;   // K' per block; null: plain CoT (no blocks)
@@ -114,8 +115,9 @@ function argmax(row: Float32Array, skip: number): number {
   return best;
 }
 
-/** Exact-match accuracy per task of greedy generation with K' latents per step. */
-export function evaluateValr(session: Session, split: 'val' | 'test', step: number, maxExamples: number, latentsPerStep: number | null): EvalMetrics {
+/** Exact-match accuracy per task of greedy generation with K' latents per step; `shouldStop` as in evaluate (eval.ts). */
+export async function evaluateValr(session: Session, split: 'val' | 'test', step: number, maxExamples: number, latentsPerStep: number | null,
+  shouldStop?: () => boolean): Promise<EvalMetrics> {
   const cfg = session.config;
   const examples = evalExamples(session.splits[split], maxExamples);
   if (examples.length === 0) throw new Error(`eval: the ${split} split is empty; set data.tasks[].${split} above 0 or choose eval.split`);
@@ -123,6 +125,7 @@ export function evaluateValr(session: Session, split: 'val' | 'test', step: numb
   const total = new Map<string, number>();
   const B = cfg.train.batch_size;
   for (let start = 0; start < examples.length; start += B) {
+    await betweenBatches(shouldStop);
     const chunk = examples.slice(start, start + B);
     const gen = generateBatch(session, chunk, { latentsPerStep, maxSteps: cfg.method.valr.max_steps, feedback: cfg.latents.feedback });
     chunk.forEach((ex, i) => {
