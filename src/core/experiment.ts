@@ -21,11 +21,12 @@ export type SyntheticTaskName =
   | 'position'          // coarse position (quadrant) of the single object
   | 'presence'          // is there a <colour> <shape>
   | 'comparison'        // are there more red or blue
-  | 'caption';          // short description of the scene
+  | 'caption'           // short description of the scene
+  | 'find';             // where is the red object, among several (quadrant)
 
 export const SYNTHETIC_TASKS: readonly SyntheticTaskName[] = [
   'counting', 'spatial_relation', 'localization', 'jigsaw', 'correspondence', 'similarity', 'small_object',
-  'colour', 'shape', 'position', 'presence', 'comparison', 'caption',
+  'colour', 'shape', 'position', 'presence', 'comparison', 'caption', 'find',
 ];
 
 export interface TaskSpec {

@@ -2,7 +2,8 @@
 
 import * as assert from 'assert';
 import { DataConfig, SYNTHETIC_TASKS, SyntheticTaskName } from '../../src/core/experiment';
-import { OBJECT_COLOURS, SHAPES, SHAPE_PLURAL } from '../../src/engine/data/canvas';
+import { OBJECT_COLOURS, PALETTE, SHAPES, SHAPE_PLURAL } from '../../src/engine/data/canvas';
+import { QUADRANTS } from '../../src/engine/data/tasks/common';
 import { contentHash } from '../../src/engine/data/contentHash';
 import { Example } from '../../src/engine/data/example';
 import { Rng } from '../../src/engine/data/rng';
@@ -118,6 +119,25 @@ describe('data: task generators', () => {
       assert.ok(hashes.size >= 45, `only ${hashes.size} distinct images of 50`);
     });
   }
+
+  it('find: the named colour is drawn in the answer quadrant and nowhere else', () => {
+    const rng = Rng.fromSeed(5);
+    for (let n = 0; n < 40; n++) {
+      const e = TASKS.find.generate(rng, 32, 'open');
+      const colour = /^where is the (\w+) object\?$/.exec(e.question)![1] as keyof typeof PALETTE;
+      const [r, g, b] = PALETTE[colour];
+      const quadrants = new Set<string>();
+      for (let y = 0; y < 32; y++) {
+        for (let x = 0; x < 32; x++) {
+          const i = (y * 32 + x) * 3;
+          if (Math.abs(e.image[i] - r) + Math.abs(e.image[i + 1] - g) + Math.abs(e.image[i + 2] - b) < 0.03) {
+            quadrants.add(QUADRANTS[(y < 16 ? 0 : 2) + (x < 16 ? 0 : 1)]);
+          }
+        }
+      }
+      assert.deepEqual([...quadrants], [e.answer], `${e.question} → ${e.answer}`);
+    }
+  });
 
   it('rejects an image size too small for the task, naming the task and the field', () => {
     assert.throws(() => TASKS.small_object.generate(Rng.fromSeed(1), 16, 'open'), /small_object needs data.image_size ≥ 32/);

@@ -1,6 +1,6 @@
 // Pretraining curricula: easy perception questions that teach the encoder colours, shapes and
 // positions before the harder tasks. One generator each: colour, shape, position, presence,
-// comparison, caption.
+// comparison, caption, find.
 
 import { Canvas, cellsFor, ColourName, gridSlots, OBJECT_COLOURS, PALETTE, ShapeName, SHAPES, squareGrid } from '../canvas';
 import { Rng } from '../rng';
@@ -121,6 +121,40 @@ export const caption: TaskGenerator = {
       answer,
       answerSpace: ALL_CAPTIONS,
       rationale: [`the object is ${o.colour}.`, `it is ${withArticle(o.shape)}.`, `it is at the ${o.quadrant}.`],
+    });
+  },
+};
+
+/**
+ * find: "where is the red object?" among 2–4 objects of different colours, one per
+ * quadrant. Unlike position, the model has to pick the named object before it reads off
+ * where it is: the step that localization and spatial_relation need.
+ */
+export const find: TaskGenerator = {
+  name: 'find',
+  minImageSize: 16,
+  generate(rng, size, format) {
+    checkSize(this.name, size, this.minImageSize);
+    const count = rng.range(2, 4);
+    const quadrants = rng.sample([0, 1, 2, 3], count);
+    const colours = rng.sample(OBJECT_COLOURS.slice(), count);
+    const half = size / 2;
+    const canvas = new Canvas(size);
+    quadrants.forEach((q, i) => {
+      const r = Math.max(1.5, half * rng.uniform(0.2, 0.35));
+      const margin = r + 0.5;
+      const cx = (q % 2) * half + rng.uniform(margin, half - margin);
+      const cy = Math.floor(q / 2) * half + rng.uniform(margin, half - margin);
+      canvas.shape(rng.pick(SHAPES), cx, cy, r, PALETTE[colours[i]]);
+    });
+    const target = rng.int(count);   // uniform over the objects, so over the quadrants
+    const answer = QUADRANTS[quadrants[target]];
+    return buildExample(rng, {
+      task: this.name, canvas, format,
+      question: `where is the ${colours[target]} object?`,
+      answer,
+      answerSpace: QUADRANTS,
+      rationale: [`i see ${count} objects.`, `i look for the ${colours[target]} one.`, `it is at the ${answer}.`],
     });
   },
 };

@@ -4,7 +4,7 @@ import { SyntheticTaskName } from '../../../core/experiment';
 import { TaskGenerator } from './common';
 import { correspondence } from './correspondence';
 import { counting } from './counting';
-import { caption, colour, comparison, position, presence, shape } from './curricula';
+import { caption, colour, comparison, find, position, presence, shape } from './curricula';
 import { jigsaw } from './jigsaw';
 import { localization } from './localization';
 import { similarity } from './similarity';
@@ -25,6 +25,7 @@ export const TASKS: Record<SyntheticTaskName, TaskGenerator> = {
   presence,
   comparison,
   caption,
+  find,
 };
 
 export type { AnswerFormat, TaskGenerator } from './common';
