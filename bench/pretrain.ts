@@ -4,7 +4,8 @@
 //
 //   node scripts/build.mjs && npx tsc -p . && node out/bench/pretrain.js              # 100 steps per stage
 //   node out/bench/pretrain.js --steps 0                                               # the whole rebuild (~18 min)
-// Wall time counts training and its periodic evaluations, not the card's test evaluation.
+// Wall time is the run's own (training, its periodic evaluations and the final val evaluation),
+// not the card's test evaluation, so a short run understates examples/s a little.
 // Every row records os.loadavg() before and after: the machine is shared.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
