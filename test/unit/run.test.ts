@@ -9,7 +9,7 @@ import { readMetrics, readSummary } from '../../src/core/runLayout';
 import { evaluateTarget, resumeRun, trainExperiment } from '../../src/engine/run';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import type { EngineEvent } from '../../src/core/events';
-import { tinyExperiment, trainLosses, writeExperiment } from './runFixture';
+import { experimentFiles, trainLosses } from './runFixture';
 
 function weightsOf(ckptDir: string): Buffer {
   return fs.readFileSync(path.join(ckptDir, 'weights.bin'));
@@ -17,13 +17,8 @@ function weightsOf(ckptDir: string): Buffer {
 
 describe('training run (tiny model)', function () {
   this.timeout(60000);
-  const made: string[] = [];
-  const experiment = (o: Record<string, unknown> = {}) => {
-    const f = writeExperiment(tinyExperiment(o));
-    made.push(path.dirname(f));
-    return f;
-  };
-  after(() => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+  const { experiment, cleanup } = experimentFiles();
+  after(cleanup);
 
   it('writes the run directory and is deterministic: two runs give identical metrics', async () => {
     const file = experiment();
@@ -90,9 +85,7 @@ describe('training run (tiny model)', function () {
   });
 
   it('refuses an invalid experiment with the validator messages and creates no run directory', async () => {
-    const doc = tinyExperiment({ train: { batch_size: 0 } });
-    const file = writeExperiment(doc);
-    made.push(path.dirname(file));
+    const file = experiment({ train: { batch_size: 0 } });
     await assert.rejects(trainExperiment(file), (e: Error) => e instanceof InvalidExperimentError && e.message.includes(file) && /batch_size/.test(e.message));
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ['tiny.experiment.yaml']);
   });

@@ -33,6 +33,22 @@ export function writeExperiment(doc: Record<string, unknown>, text?: string): st
   return file;
 }
 
+/**
+ * Tiny experiment files for one describe block: `experiment(overrides)` writes one into
+ * its own temp folder; `cleanup` (for after()) removes them all.
+ */
+export function experimentFiles(): { experiment: (overrides?: Record<string, unknown>) => string; cleanup: () => void } {
+  const made: string[] = [];
+  return {
+    experiment: (overrides = {}) => {
+      const file = writeExperiment(tinyExperiment(overrides));
+      made.push(path.dirname(file));
+      return file;
+    },
+    cleanup: () => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); },
+  };
+}
+
 export function trainLosses(runDir: string): number[] {
   return fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
     .map((l) => JSON.parse(l) as { type: string; loss?: number }).filter((r) => r.type === 'train').map((r) => r.loss!);

@@ -2,7 +2,6 @@
 // and leaves a checkpoint; a run stopped during its final evaluation resumes to that
 // evaluation and completes. Before, the request waited for the whole evaluation.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineEvent } from '../../src/core/events';
 import { readMetrics, readSummary } from '../../src/core/runLayout';
@@ -12,19 +11,14 @@ import { evaluate } from '../../src/engine/eval';
 import { EvalInterrupted } from '../../src/engine/evalInterrupt';
 import { resumeRun, startBackend, trainExperiment } from '../../src/engine/run';
 import { buildSession } from '../../src/engine/session';
-import { tinyExperiment, writeExperiment } from './runFixture';
+import { experimentFiles } from './runFixture';
 
 const evalSteps = (runDir: string) => readMetrics(runDir).filter((r) => r.type === 'eval').map((r) => r.step);
 
 describe('stop during an evaluation', function () {
   this.timeout(60000);
-  const made: string[] = [];
-  const experiment = (o: Record<string, unknown> = {}) => {
-    const f = writeExperiment(tinyExperiment(o));
-    made.push(path.dirname(f));
-    return f;
-  };
-  after(() => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+  const { experiment, cleanup } = experimentFiles();
+  after(cleanup);
 
   it('evaluate ends between batches when shouldStop turns true, and frees its tensors', async () => {
     // 16 val examples, batch 4: four batches; the request comes after the first.
