@@ -25,13 +25,13 @@ import type { EvalDiagnostic } from '../core/experiment';
 import type { EvalMetrics } from '../core/events';
 import { tf } from './backend';
 import { majorityByTask } from './chance';
-import type { Example } from './data/example';
 import { bottleneckMask, causalMask, dropLatentsMask } from './model/masks';
 import { SEGMENT } from './model/segments';
 import type { EncodedBatch } from './model/sequence';
 import type { Session } from './session';
 import { defaultLatentsPerStep, evaluateValr } from './valrGenerate';
 import { writeEvalCapture } from './captureWriter';
+import { evalExamples } from './evalExamples';
 import { betweenBatches } from './evalInterrupt';
 import { corruptExamples } from './methods/crystal';
 
@@ -48,17 +48,6 @@ export interface EvalOptions {
 type MaskKind = 'causal' | 'drop_latents' | 'bottleneck';
 /** A forward pass the evaluation tallies: a mask over the intact or the corrupted images. */
 type Variant = MaskKind | 'corrupted' | 'corrupted_drop_latents';
-
-/** Per task: the first `max` examples of the split (all when 0), in split order. */
-export function evalExamples(all: Example[], max: number): Example[] {
-  if (max <= 0) return all;
-  const seen = new Map<string, number>();
-  return all.filter((e) => {
-    const n = seen.get(e.task) ?? 0;
-    seen.set(e.task, n + 1);
-    return n < max;
-  });
-}
 
 function hostMask(session: Session, enc: EncodedBatch, kind: MaskKind): Float32Array {
   if (kind === 'drop_latents') return dropLatentsMask(enc.segments, enc.B, enc.T);

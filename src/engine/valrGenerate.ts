@@ -23,7 +23,7 @@ import { causalMask } from './model/masks';
 import { SEGMENT } from './model/segments';
 import { encodeExamples, SPECIAL, toBatchTensors } from './model/sequence';
 import type { Session } from './session';
-import { evalExamples } from './eval';
+import { evalExamples } from './evalExamples';
 import { betweenBatches } from './evalInterrupt';
 
 export interface GenerateOptions {
