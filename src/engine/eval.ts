@@ -24,14 +24,13 @@
 import type { EvalDiagnostic } from '../core/experiment';
 import type { EvalMetrics } from '../core/events';
 import { tf } from './backend';
-import { majorityByTask } from './chance';
 import { bottleneckMask, causalMask, dropLatentsMask } from './model/masks';
 import { SEGMENT } from './model/segments';
 import type { EncodedBatch } from './model/sequence';
 import type { Session } from './session';
 import { defaultLatentsPerStep, evaluateValr } from './valrGenerate';
 import { writeEvalCapture } from './captureWriter';
-import { evalExamples } from './evalExamples';
+import { evalRecord, examplesToScore, Tally } from './evalScoring';
 import { betweenBatches } from './evalInterrupt';
 import { corruptExamples } from './methods/crystal';
 
@@ -88,15 +87,6 @@ function answerLatentMass(attention: tf.Tensor4D[], enc: EncodedBatch): { sum: n
   return { sum, rows };
 }
 
-interface Tally { correct: Map<string, number>; total: Map<string, number> }
-
-function accuracy(t: Tally): { accuracy: Record<string, number>; mean_accuracy: number } {
-  const acc: Record<string, number> = {};
-  for (const [task, n] of t.total) acc[task] = (t.correct.get(task) ?? 0) / n;
-  const values = Object.values(acc);
-  return { accuracy: acc, mean_accuracy: values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0 };
-}
-
 /**
  * Evaluates the session's model on a split. All tensors are freed before it returns,
  * or before it throws EvalInterrupted when `o.shouldStop` turns true between batches.
@@ -104,8 +94,7 @@ function accuracy(t: Tally): { accuracy: Record<string, number>; mean_accuracy: 
 export async function evaluate(session: Session, split: 'val' | 'test', o: EvalOptions): Promise<EvalMetrics> {
   // VaLR: real greedy generation with latent blocks (valrGenerate.ts), not the one-pass check.
   if (session.config.method.kind === 'valr') return evaluateValr(session, split, o.step, o.maxExamples, defaultLatentsPerStep(session), o.shouldStop);
-  const examples = evalExamples(session.splits[split], o.maxExamples);
-  if (examples.length === 0) throw new Error(`eval: the ${split} split is empty; set data.tasks[].${split} above 0 or choose eval.split`);
+  const examples = examplesToScore(session.splits[split], split, o.maxExamples);
   const hasLatents = session.layout.latentCount > 0;
   const kinds: Variant[] = ['causal'];
   if (o.diagnostics.includes('drop_latents') && hasLatents) kinds.push('drop_latents');
@@ -115,7 +104,7 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
     if (hasLatents) kinds.push('corrupted_drop_latents');
   }
   const wantAttention = o.diagnostics.includes('answer_latent_attention') && hasLatents;
-  const tallies = new Map<Variant, Tally>(kinds.map((k) => [k, { correct: new Map(), total: new Map() }]));
+  const tallies = new Map<Variant, Tally>(kinds.map((k) => [k, new Tally()]));
   let attnSum = 0;
   let attnRows = 0;
   const B = o.batchSize ?? session.config.train.batch_size;
@@ -142,26 +131,19 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
       const ok = r.ok as Uint8Array;
       attnSum += r.sum as number;
       attnRows += r.rows as number;
-      const t = tallies.get(variant)!;
-      chunk.forEach((ex, i) => {
-        t.total.set(ex.task, (t.total.get(ex.task) ?? 0) + 1);
-        t.correct.set(ex.task, (t.correct.get(ex.task) ?? 0) + ok[i]);
-      });
+      tallies.get(variant)!.add(chunk, ok);
     }
   }
-  const main = accuracy(tallies.get('causal')!);
   const diagnostics: EvalMetrics['diagnostics'] = {};
-  if (tallies.has('drop_latents')) diagnostics.drop_latents = accuracy(tallies.get('drop_latents')!);
-  if (tallies.has('bottleneck')) diagnostics.bottleneck_mask = accuracy(tallies.get('bottleneck')!);
+  const of = (v: Variant) => tallies.get(v)?.accuracy();
+  if (tallies.has('drop_latents')) diagnostics.drop_latents = of('drop_latents');
+  if (tallies.has('bottleneck')) diagnostics.bottleneck_mask = of('bottleneck');
   if (wantAttention) diagnostics.answer_latent_attention = attnRows > 0 ? attnSum / attnRows : 0;
-  if (tallies.has('corrupted')) diagnostics.corrupted_images = accuracy(tallies.get('corrupted')!);
-  if (tallies.has('corrupted_drop_latents')) diagnostics.corrupted_images_drop_latents = accuracy(tallies.get('corrupted_drop_latents')!);
+  if (tallies.has('corrupted')) diagnostics.corrupted_images = of('corrupted');
+  if (tallies.has('corrupted_drop_latents')) diagnostics.corrupted_images_drop_latents = of('corrupted_drop_latents');
   if (o.captureRunDir !== undefined) {
     const file = writeEvalCapture(session, o.captureRunDir, split, o.step);
     if (file) o.onCapture?.(file);
   }
-  return {
-    type: 'eval', step: o.step, split, examples: examples.length,
-    accuracy: main.accuracy, mean_accuracy: main.mean_accuracy, majority: majorityByTask(examples), diagnostics, time: new Date().toISOString(),
-  };
+  return evalRecord(o.step, split, examples, tallies.get('causal')!, diagnostics);
 }

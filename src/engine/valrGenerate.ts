@@ -15,7 +15,6 @@
 // against the encoded answer.
 import type { EvalMetrics } from '../core/events';
 import { tf } from './backend';
-import { majorityByTask } from './chance';
 import type { Example } from './data/example';
 import { feedbackState } from './model/continuousFeedback';
 import { withMaxSteps } from './model/interleaved';
@@ -23,7 +22,7 @@ import { causalMask } from './model/masks';
 import { SEGMENT } from './model/segments';
 import { encodeExamples, SPECIAL, toBatchTensors } from './model/sequence';
 import type { Session } from './session';
-import { evalExamples } from './evalExamples';
+import { evalRecord, examplesToScore, Tally } from './evalScoring';
 import { betweenBatches } from './evalInterrupt';
 
 export interface GenerateOptions {
@@ -119,28 +118,16 @@ function argmax(row: Float32Array, skip: number): number {
 export async function evaluateValr(session: Session, split: 'val' | 'test', step: number, maxExamples: number, latentsPerStep: number | null,
   shouldStop?: () => boolean): Promise<EvalMetrics> {
   const cfg = session.config;
-  const examples = evalExamples(session.splits[split], maxExamples);
-  if (examples.length === 0) throw new Error(`eval: the ${split} split is empty; set data.tasks[].${split} above 0 or choose eval.split`);
-  const correct = new Map<string, number>();
-  const total = new Map<string, number>();
+  const examples = examplesToScore(session.splits[split], split, maxExamples);
+  const tally = new Tally();
   const B = cfg.train.batch_size;
   for (let start = 0; start < examples.length; start += B) {
     await betweenBatches(shouldStop);
     const chunk = examples.slice(start, start + B);
     const gen = generateBatch(session, chunk, { latentsPerStep, maxSteps: cfg.method.valr.max_steps, feedback: cfg.latents.feedback });
-    chunk.forEach((ex, i) => {
-      total.set(ex.task, (total.get(ex.task) ?? 0) + 1);
-      correct.set(ex.task, (correct.get(ex.task) ?? 0) + (gen[i].correct ? 1 : 0));
-    });
+    tally.add(chunk, gen.map((g) => g.correct));
   }
-  const accuracy: Record<string, number> = {};
-  for (const [task, n] of total) accuracy[task] = (correct.get(task) ?? 0) / n;
-  const values = Object.values(accuracy);
-  return {
-    type: 'eval', step, split, examples: examples.length, accuracy,
-    mean_accuracy: values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0, majority: majorityByTask(examples),
-    diagnostics: {}, time: new Date().toISOString(),
-  };
+  return evalRecord(step, split, examples, tally, {});
 }
 
 /** K' the engine uses by default: the configured K once stage 2 exists, else plain CoT. */
