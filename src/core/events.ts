@@ -5,6 +5,7 @@
 // following several runs can tell them apart.
 
 import type { BackendName } from './experiment';
+import { chanceLine } from './metricRecords';
 
 /** A tfjs backend a run can end up on. */
 export type ResolvedBackend = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -182,7 +183,7 @@ function accuracyLine(acc: Record<string, number>, mean: number): string {
 /** Lines describing an eval record: accuracy per task, then each diagnostic. */
 export function describeEval(r: EvalMetrics): string[] {
   const lines = [`eval @ step ${r.step} on ${r.split} (${r.examples} examples): accuracy ${accuracyLine(r.accuracy, r.mean_accuracy)}`];
-  if (r.majority) lines.push(`  chance (majority answer): ${Object.entries(r.majority).map(([task, m]) => `${task} ${pct(m)}`).join(', ')}`);
+  if (r.majority) lines.push(`  ${chanceLine(r.majority)}`);
   const d = r.diagnostics;
   if (d.drop_latents) lines.push(`  latents dropped:       accuracy ${accuracyLine(d.drop_latents.accuracy, d.drop_latents.mean_accuracy)}`);
   if (d.bottleneck_mask) lines.push(`  bottleneck mask:       accuracy ${accuracyLine(d.bottleneck_mask.accuracy, d.bottleneck_mask.mean_accuracy)}`);

@@ -38,3 +38,8 @@ export function flattenNumbers(obj: Record<string, unknown>, prefix = '', out: R
   }
   return out;
 }
+
+/** An eval record's chance levels as one line: `chance (majority answer): counting 25.3%, …` (CLI and dashboard). */
+export function chanceLine(majority: Record<string, number>): string {
+  return `chance (majority answer): ${Object.entries(majority).map(([task, m]) => `${task} ${(100 * m).toFixed(1)}%`).join(', ')}`;
+}

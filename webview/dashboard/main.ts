@@ -6,7 +6,7 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { vscodeApi } from '../shared/vscodeApi';
 import { LineChart } from './charts';
-import { isMetricRecord, type MetricRecord } from '../../src/core/metricRecords';
+import { chanceLine, isMetricRecord, type MetricRecord } from '../../src/core/metricRecords';
 import { MetricStore } from './metrics';
 
 export interface RunInfo {
@@ -113,10 +113,7 @@ export class Dashboard {
     }
     $('eval-empty').hidden = true;
     $('eval-split').textContent = this.store.chartSplit ? `(${this.store.chartSplit} split)` : '';
-    const chance = this.store.chance;
-    $('eval-chance').textContent = chance
-      ? `chance (majority answer): ${Object.entries(chance).map(([task, m]) => `${task} ${(100 * m).toFixed(1)}%`).join(', ')}`
-      : '';
+    $('eval-chance').textContent = this.store.chance ? chanceLine(this.store.chance) : '';
     this.evalChart.setData(this.store.evalSteps.slice(), tasks.map((t) => this.store.accuracy.get(t)!.slice()));
   }
 
