@@ -19,7 +19,8 @@ export const RUN_FILES = {
   metrics: 'metrics.jsonl',
   summary: 'summary.json',
   log: 'train.log',
-  testTimeScaling: 'test_time_scaling.json',   // valr: accuracy against latents per step (+ .md)
+  testTimeScaling: 'test_time_scaling.json',   // valr: accuracy against latents per step
+  testTimeScalingTable: 'test_time_scaling.md', // the same, as a Markdown table
   checkpoints: 'checkpoints',
   latest: 'latest',
 } as const;
@@ -58,6 +59,7 @@ export function runPaths(runDir: string) {
     summary: path.join(runDir, RUN_FILES.summary),
     log: path.join(runDir, RUN_FILES.log),
     testTimeScaling: path.join(runDir, RUN_FILES.testTimeScaling),
+    testTimeScalingTable: path.join(runDir, RUN_FILES.testTimeScalingTable),
     checkpoints: ckpts,
     latest: path.join(ckpts, RUN_FILES.latest),
     checkpoint: (step: number) => path.join(ckpts, checkpointFolderName(step)),

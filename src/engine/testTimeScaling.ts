@@ -6,7 +6,6 @@
 // K' ≤ K always works; K' > K needs latents that do not index a K-row table:
 // feedback hidden_state or embedding shared. Other K' are reported as skipped.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { runPaths } from '../core/runLayout';
 import { writeFileAtomic } from './checkpoint';
 import type { Session } from './session';
@@ -74,8 +73,8 @@ export async function writeTestTimeScaling(session: Session, runDir: string, ste
   const cfg = session.config;
   const report = await testTimeScaling(session, cfg.eval.split, step, cfg.eval.max_examples, shouldStop);
   fs.mkdirSync(runDir, { recursive: true });
-  const json = runPaths(runDir).testTimeScaling;
-  writeFileAtomic(json, JSON.stringify(report, null, 2) + '\n');
-  writeFileAtomic(json.replace(/\.json$/, '.md'), scalingMarkdown(report));
+  const p = runPaths(runDir);
+  writeFileAtomic(p.testTimeScaling, JSON.stringify(report, null, 2) + '\n');
+  writeFileAtomic(p.testTimeScalingTable, scalingMarkdown(report));
   return report;
 }
