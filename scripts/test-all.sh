@@ -14,6 +14,8 @@ command -v rg >/dev/null || need_apt+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 # The native addon (native/, built by npm ci through node-gyp) needs a compiler, make and python3.
 for tool in g++ make python3; do command -v $tool >/dev/null || need_apt+=($tool); done
+# OpenBLAS: the addon's fast matmul loads it at run time; without it the BLAS tests would be skipped.
+dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need_apt+=(libopenblas0-pthread)
 if [ ${#need_apt[@]} -gt 0 ]; then
   step "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
