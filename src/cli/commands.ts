@@ -19,6 +19,14 @@ export const commandTable: Record<string, CliCommand> = {
     summary: 'continue a stopped run from its latest checkpoint, exactly',
     run: async (args) => (await import('./trainCommand')).runResumeCommand(args),
   },
+  submit: {
+    summary: 'hand a sweep to a cluster scheduler (SLURM array job; Kubernetes / Ray printed), one task per configuration',
+    run: async (args) => (await import('./submitCommand')).runSubmitCommand(args),
+  },
+  status: {
+    summary: 'the state of each run of a sweep folder, from its run directories and squeue / sacct',
+    run: async (args) => (await import('./statusCommand')).runStatusCommand(args),
+  },
   compare: {
     summary: 'final metrics of runs side by side, mean ± std over seeds (Markdown)',
     run: async (args) => (await import('./compareCommand')).runCompareCommand(args),

@@ -11,6 +11,8 @@ import { ProgressPrinter } from './progress';
 const BACKENDS: BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 const TRAIN_HELP = `usage: latent-lab train FILE [--out DIR] [--backend B] [--threads N] [--max-steps N] [--quiet]
+       latent-lab train FILE --list-sweep
+       latent-lab train FILE --sweep-index I --out SWEEP_DIR [--backend B] [--threads N] [--max-steps N] [--quiet]
 
 Trains the experiment in FILE (*.experiment.yaml). The file is validated first;
 an invalid file is refused with file:line:col messages and nothing is created.
@@ -21,6 +23,10 @@ an invalid file is refused with file:line:col messages and nothing is created.
   --max-steps N    stop after N optimizer steps (overrides train.max_steps)
   --quiet          print only evaluations, errors and the result
   --demo           accepted for \`npm run demo\`; trains exactly as without it
+  --list-sweep     print the sweep's configurations by index (and what differs in each); train nothing
+  --sweep-index I  train configuration I only, into SWEEP_DIR/<its sub-folder> (the same name a whole
+                   sweep uses). Again on the same SWEEP_DIR: a completed run is left alone (exit 0), an
+                   unfinished one resumes from its last checkpoint. What a scheduler's array task runs.
 
 A sweep (sweep.fields / sweep.seeds) runs its configs one after another in
 sub-folders of the run directory. Ctrl-C finishes the current step, writes a
@@ -86,9 +92,10 @@ export function printInvalid(err: InvalidExperimentError): number {
 
 export async function runTrainCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { process.stdout.write(TRAIN_HELP); return 0; }
-  const parsed = parse(args, ['out', 'backend', 'threads', 'max-steps'], ['quiet', 'demo']);
+  const parsed = parse(args, ['out', 'backend', 'threads', 'max-steps', 'sweep-index'], ['quiet', 'demo', 'list-sweep']);
   if (typeof parsed === 'string') return usageError(parsed, TRAIN_HELP);
   if (parsed.positional.length !== 1) return usageError('train needs exactly one experiment FILE', TRAIN_HELP);
+  if (parsed.flags.has('list-sweep')) return (await import('./sweepIndexCommand')).runListSweep(path.resolve(parsed.positional[0]));
   const backend = parsed.flags.get('backend');
   if (backend !== undefined && !BACKENDS.includes(backend as BackendName)) return usageError(`--backend must be one of ${BACKENDS.join(', ')}`, TRAIN_HELP);
   const maxSteps = intFlag(parsed.flags.get('max-steps'), 'max-steps');
@@ -97,6 +104,17 @@ export async function runTrainCommand(args: string[]): Promise<number> {
   if (typeof threads === 'string') return usageError(threads, TRAIN_HELP);
   const out = parsed.flags.get('out');
   const printer = new ProgressPrinter({ quiet: parsed.flags.has('quiet') });
+  const sweepIndex = intFlag(parsed.flags.get('sweep-index'), 'sweep-index');
+  if (typeof sweepIndex === 'string') return usageError(sweepIndex, TRAIN_HELP);
+  if (sweepIndex !== undefined) {
+    if (typeof out !== 'string') return usageError('--sweep-index needs --out SWEEP_DIR: the sweep folder every index writes into, so that running an index again finds its run', TRAIN_HELP);
+    const { runSweepIndex } = await import('./sweepIndexCommand');
+    const code = await runSweepIndex(path.resolve(parsed.positional[0]), sweepIndex, out, {
+      backend: backend as BackendName | undefined, maxSteps, threads, onEvent: (e) => printer.handle(e), handleSignals: true,
+    }, (line) => printer.line([line]));
+    printer.finish();
+    return code;
+  }
   const { trainExperiment } = await import('../engine/run');
   try {
     const results = await trainExperiment(path.resolve(parsed.positional[0]), {

@@ -158,6 +158,19 @@ export interface SweepConfig {
   seeds: number[];
 }
 
+/** `cluster:`: how `latent-lab submit` schedules the sweep (docs/cluster.md); never what a run trains. */
+export interface ClusterConfig {
+  partition?: string;
+  time?: string;                  // SLURM format: MM, HH:MM:SS, D-HH:MM:SS
+  cpus_per_task?: number;
+  gpus?: number;
+  mem?: string;                   // e.g. 8G
+  max_parallel?: number;
+  sbatch?: string[];              // extra #SBATCH options
+  setup?: string[];               // shell lines before the CLI
+  image?: string;                 // container image (Kubernetes)
+}
+
 export interface ExperimentConfig {
   name: string;
   kind: ExperimentKind;
@@ -171,4 +184,5 @@ export interface ExperimentConfig {
   eval: EvalConfig;
   output: { runs_dir: string };        // absolute after validation
   sweep?: SweepConfig;
+  cluster?: ClusterConfig;
 }

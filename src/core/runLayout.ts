@@ -126,3 +126,30 @@ export function isCheckpointDir(dir: string): boolean {
 export function runDirOfCheckpoint(ckptDir: string): string {
   return path.dirname(path.dirname(path.resolve(ckptDir)));
 }
+
+// A sweep folder holds one run directory per configuration, `NN-<label>` in the
+// order of expandSweep (what `latent-lab train FILE --list-sweep` prints), plus
+// what `latent-lab submit` keeps for the record:
+//
+//   <sweep>/sweep.json            the experiment, the runs by index, every submission (scheduler, job id)
+//   <sweep>/submit.<scheduler>    the batch script / manifest as submitted
+//   <sweep>/scheduler-logs/       the scheduler's stdout/stderr per task
+export const SWEEP_FILES = {
+  record: 'sweep.json',
+  script: (scheduler: string) => `submit.${scheduler}`,
+  schedulerLogs: 'scheduler-logs',
+} as const;
+
+/** The run directory name of sweep entry `index` (two digits, then the label made file-safe). */
+export function sweepRunFolderName(index: number, label: string): string {
+  return `${String(index).padStart(2, '0')}-${label.replace(/[^A-Za-z0-9.=,_-]+/g, '_')}`;
+}
+
+/**
+ * Is `name` (in a sweep folder) one of the files `submit` keeps? In an experiment
+ * without a sweep the run directory is the sweep folder, and these files must not
+ * make it look like "a folder of something else".
+ */
+export function isSweepRecordFile(name: string): boolean {
+  return name === SWEEP_FILES.record || name.startsWith('submit.') || name === SWEEP_FILES.schedulerLogs;
+}

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName, ExperimentConfig } from '../core/experiment';
 import { describeEvent, type EngineEvent, type EvalMetrics, type RunStatus, type TrainMetrics } from '../core/events';
-import { isCheckpointDir, isRunDir, latestCheckpoint, readMetrics, runDirOfCheckpoint, runFolderName, runPaths, type RunSummary } from '../core/runLayout';
+import { isCheckpointDir, isRunDir, isSweepRecordFile, latestCheckpoint, readMetrics, runDirOfCheckpoint, runFolderName, runPaths, sweepRunFolderName, type RunSummary } from '../core/runLayout';
 import { expandSweep, loadExperiment } from '../core/validator';
 import { selectBackend, tf, type BackendReport } from './backend';
 import { installNativeKernels } from './kernels';
@@ -48,8 +48,7 @@ export async function trainExperiment(file: string, opts: RunOptions = {}): Prom
   if (entries.length === 1) return [await startRun(entries[0].config, source, baseDir, opts)];
   const results: RunResult[] = [];
   for (const [i, e] of entries.entries()) {
-    const sub = `${String(i).padStart(2, '0')}-${e.label.replace(/[^A-Za-z0-9.=,_-]+/g, '_')}`;
-    const r = await startRun(e.config, source, path.join(baseDir, sub), opts);
+    const r = await startRun(e.config, source, path.join(baseDir, sweepRunFolderName(i, e.label)), opts);
     results.push(r);
     if (r.status === 'stopped') break;   // a stop request ends the whole sweep
   }
@@ -58,6 +57,20 @@ export async function trainExperiment(file: string, opts: RunOptions = {}): Prom
 
 /** A fresh run of one resolved config in `runDir`. */
 export async function startRun(config: ExperimentConfig, sourceYaml: string, runDir: string, opts: RunOptions = {}): Promise<RunResult> {
+  const cfg = withRunOverrides(config, opts);
+  checkSupported(cfg);
+  if (fs.existsSync(runDir) && fs.readdirSync(runDir).some((n) => !isSweepRecordFile(n))) {
+    throw new Error(`run directory ${runDir} exists and is not empty: choose another --out, or resume it with 'latent-lab resume ${runDir}'`);
+  }
+  const p = runPaths(runDir);
+  fs.mkdirSync(p.checkpoints, { recursive: true });
+  writeFileAtomic(p.config, JSON.stringify(cfg, null, 2) + '\n');
+  writeFileAtomic(p.source, sourceYaml);
+  return execute(cfg, runDir, undefined, opts);
+}
+
+/** The config a run records in config.json: `config` with the command line's overrides applied. */
+export function withRunOverrides(config: ExperimentConfig, opts: RunOptions): ExperimentConfig {
   const cfg: ExperimentConfig = structuredClone(config);
   if (opts.backend) cfg.runtime.backend = opts.backend;
   if (opts.maxSteps !== undefined) cfg.train.max_steps = opts.maxSteps;
@@ -66,15 +79,7 @@ export async function startRun(config: ExperimentConfig, sourceYaml: string, run
     cfg.model.init_from = path.resolve(opts.initFrom);
     if (!fs.existsSync(path.join(cfg.model.init_from, 'checkpoint.json'))) throw new Error(`--init-from ${opts.initFrom}: no checkpoint.json there; pass a checkpoint folder (e.g. a base's checkpoint/)`);
   }
-  checkSupported(cfg);
-  if (fs.existsSync(runDir) && fs.readdirSync(runDir).length > 0) {
-    throw new Error(`run directory ${runDir} exists and is not empty: choose another --out, or resume it with 'latent-lab resume ${runDir}'`);
-  }
-  const p = runPaths(runDir);
-  fs.mkdirSync(p.checkpoints, { recursive: true });
-  writeFileAtomic(p.config, JSON.stringify(cfg, null, 2) + '\n');
-  writeFileAtomic(p.source, sourceYaml);
-  return execute(cfg, runDir, undefined, opts);
+  return cfg;
 }
 
 /** `latent-lab resume RUN_DIR`: continues from checkpoints/latest with the run's own config.json. */

@@ -3,6 +3,7 @@
 // validator and by applyOverrides (sweeps), so both give the same messages.
 import * as path from 'node:path';
 import type { ExperimentConfig } from '../experiment';
+import { clusterProblems } from './clusterChecks';
 import { hasErrors, type Problem } from '../problems';
 import type { ValidatorHost } from './host';
 import { missingPathProblems, resolvePaths } from './paths';
@@ -27,6 +28,7 @@ export function checkMergedValue(value: Record<string, unknown>, locator: Locato
     config.sweep!.fields[field] = values.map((v) => (typeof v === 'string' && !path.isAbsolute(v) ? path.resolve(dir, v) : v));
   }
 
-  problems.push(...semanticProblems(config, locator), ...sweepProblems(config, locator), ...missingPathProblems(config, locator, host));
+  problems.push(...semanticProblems(config, locator), ...sweepProblems(config, locator), ...clusterProblems(config, locator),
+    ...missingPathProblems(config, locator, host));
   return hasErrors(problems) ? { problems } : { config, problems };
 }

@@ -8,7 +8,7 @@ import { ajvErrorsToProblems } from './schemaProblems';
 import { semanticProblems } from './semantic';
 import { Locator, type ConfigPath } from './sourceMap';
 
-const NOT_SWEEPABLE = new Set(['sweep', 'extends']);
+const NOT_SWEEPABLE = new Set(['sweep', 'extends', 'cluster']);
 const MAX_COMBINATIONS_CHECKED = 256;
 
 export function sweepProblems(config: ExperimentConfig, locator: Locator): Problem[] {
