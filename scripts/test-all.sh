@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine (as root) and runs
-# every test: type check, unit, language server, engine, native kernels (with and
+# every test: type check, unit, language server, engine, a real single-node SLURM
+# (test/slurm/run.sh: submit, status, requeue), native kernels (with and
 # without the addon), webview rendering in headless Chromium, and the real VS Code
 # (code-server) suite. Exits non-zero on any failure or if a suite ran no test.
 set -euo pipefail
