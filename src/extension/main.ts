@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { registerCodeLens } from './codeLens';
 import { registerRunCommands } from './commands/index';
+import { registerSubmitSweepCommand } from './commands/submitSweep';
 import { languageClientModule } from './lazy';
 import { LANGUAGE_ID } from './languageId';
 import { DashboardPanel } from './panels/dashboardPanel';
@@ -41,6 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Latent
     vscode.window.registerTreeDataProvider('latentLab.runs', tree),
     createRunStatusBar(runs.manager, 'latentLab.showLog'));
   registerRunCommands(context, runs, () => tree.refresh());
+  registerSubmitSweepCommand(context, runs, () => tree.refresh());
   registerSerializers(context);
   registerCodeLens(context, LANGUAGE_ID);
   runs.reattach().catch((err: unknown) => runs.output.appendLine(`reattach failed: ${String(err)}`));
