@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseSubmitted, submitArgs, submitTarget } from '../../src/extension/runs/submitLaunch';
+import { SweepWatch, sweepEnded } from '../../src/extension/runs/sweepWatch';
 import { experimentFiles } from './runFixture';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
@@ -36,5 +37,36 @@ describe('Submit Sweep (extension → CLI)', function () {
     assert.match(path.basename(submitted!.sweepDir), /^\d{8}-\d{6}-tiny$/);
     assert.ok(fs.existsSync(path.join(submitted!.sweepDir, 'submit.slurm')));
     assert.equal(parseSubmitted('latent-lab: sbatch refused'), undefined);
+  });
+
+  it('the sweep watch refreshes the Runs view when a task writes its run, and stops once every run has ended', () => {
+    const sweepDir = path.join(path.dirname(experiment()), 'sweep');
+    fs.mkdirSync(sweepDir);
+    fs.writeFileSync(path.join(sweepDir, 'sweep.json'), JSON.stringify({ experiment: 'x', name: 'x', runs: [{ index: 0, folder: '00-seed=0', label: 'seed=0' }, { index: 1, folder: '01-seed=1', label: 'seed=1' }], submissions: [] }));
+    const writeRun = (folder: string, status: string, step: number) => {
+      fs.mkdirSync(path.join(sweepDir, folder), { recursive: true });
+      fs.writeFileSync(path.join(sweepDir, folder, 'config.json'), '{}');
+      fs.writeFileSync(path.join(sweepDir, folder, 'summary.json'), JSON.stringify({ status, step }));
+    };
+    let refreshes = 0;
+    const watch = new SweepWatch(sweepDir, () => { refreshes++; }, 3_600_000);   // polled by hand below
+    try {
+      watch.poll();
+      assert.equal(refreshes, 0, 'nothing written yet: no refresh');
+      writeRun('00-seed=0', 'running', 3);
+      watch.poll();
+      assert.equal(refreshes, 1);
+      assert.equal(watch.active, true, 'one run still running: keeps watching');
+      watch.poll();
+      assert.equal(refreshes, 1, 'unchanged: no refresh');
+      writeRun('00-seed=0', 'completed', 16);
+      writeRun('01-seed=1', 'failed', 2);
+      assert.equal(sweepEnded(sweepDir), true);
+      watch.poll();
+      assert.equal(refreshes, 2);
+      assert.equal(watch.active, false, 'every run ended: the watch stopped');
+    } finally {
+      watch.dispose();
+    }
   });
 });

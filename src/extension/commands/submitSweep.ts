@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { RunService } from '../runs/runService';
 import { engineLaunch } from '../runs/launch';
 import { parseSubmitted, submitArgs, submitTarget } from '../runs/submitLaunch';
+import { SweepWatch } from '../runs/sweepWatch';
 import { runsFolderSetting } from '../runs/workspaceRuns';
 import { requireTrust } from '../trust';
 import { experimentFromArg } from './pickers';
@@ -42,6 +43,7 @@ export function registerSubmitSweepCommand(context: vscode.ExtensionContext, ser
     }
     const submitted = parseSubmitted(answer.stdout);
     refreshView();
+    if (submitted) context.subscriptions.push(new SweepWatch(submitted.sweepDir, refreshView));
     void vscode.window.showInformationMessage(`Latent Lab: submitted SLURM job ${submitted?.jobId ?? '?'}; its runs appear in the Runs view as they start (${vscode.workspace.asRelativePath(submitted?.sweepDir ?? '')}).`);
     return submitted;
   }));
