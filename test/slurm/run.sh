@@ -25,13 +25,29 @@ chmod 711 "$STATE"               # munged wants its socket's folder searchable b
 HOST=$(hostname -s)
 ADDED_HOST=""
 pids=()
+# Processes of the jobs our controller started: slurmstepd and the jobs themselves.
+# They outlive slurmd, and carry our SLURM_CONF (the jobs also SLURM_JOB_ID).
+job_processes() {
+  local f pid
+  for f in $(grep -lsxzF "SLURM_CONF=$STATE/slurm.conf" /proc/[0-9]*/environ); do
+    pid=${f#/proc/}; pid=${pid%/environ}
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = slurmstepd ] || grep -qsxz 'SLURM_JOB_ID=[0-9]*' "$f"; then echo "$pid"; fi
+  done
+}
 cleanup() {
   local rc=$?
+  trap - EXIT
+  # Cancel what is still queued or running, so no job outlives the daemons.
+  if [ -n "${SLURM_CONF:-}" ] && [ ${#pids[@]} -ge 2 ]; then
+    scancel --user=root >/dev/null 2>&1 || true
+    for _ in $(seq 1 60); do [ -z "$(job_processes)" ] && break; sleep 0.5; done
+  fi
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null || true
   done
+  for pid in $(job_processes); do kill -9 "$pid" 2>/dev/null || true; done
   if [ $rc -ne 0 ]; then
     for log in slurmctld.log slurmd.log; do [ -f "$STATE/$log" ] && { say "last lines of $log:"; tail -n 15 "$STATE/$log"; }; done
   fi
@@ -39,7 +55,9 @@ cleanup() {
   rm -rf "$STATE"
   exit $rc
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # slurmctld and slurmd find this node by its short host name.
 if ! getent hosts "$HOST" >/dev/null; then echo "127.0.0.1 $HOST # latent-lab slurm test" >> /etc/hosts; ADDED_HOST=1; fi
@@ -56,15 +74,17 @@ export SLURM_CONF="$STATE/slurm.conf"
 
 if command -v mungekey >/dev/null; then mungekey --create --keyfile "$STATE/munge.key"
 else dd if=/dev/urandom of="$STATE/munge.key" bs=1024 count=1 status=none; chmod 600 "$STATE/munge.key"; fi
-munged -F --force --socket="$STATE/munge.socket" --key-file="$STATE/munge.key" --pid-file="$STATE/munged.pid" \
+# Each daemon in its own session: a Ctrl-C (SIGINT to this process group) must not
+# stop them before cleanup has cancelled the jobs.
+setsid munged -F --force --socket="$STATE/munge.socket" --key-file="$STATE/munge.key" --pid-file="$STATE/munged.pid" \
   --log-file="$STATE/munged.log" --seed-file="$STATE/munged.seed" >"$STATE/munged.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do [ -S "$STATE/munge.socket" ] && break; sleep 0.1; done
 [ -S "$STATE/munge.socket" ] || { say "munged did not start:"; cat "$STATE/munged.out"; exit 1; }
 
-slurmctld -D -c >"$STATE/slurmctld.out" 2>&1 &
+setsid slurmctld -D -c >"$STATE/slurmctld.out" 2>&1 &
 pids+=($!)
-slurmd -D >"$STATE/slurmd.out" 2>&1 &
+setsid slurmd -D >"$STATE/slurmd.out" 2>&1 &
 pids+=($!)
 say "waiting for node $HOST (controller port $CTLD_PORT)"
 ready=""
