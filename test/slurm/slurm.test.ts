@@ -91,7 +91,7 @@ describe('SLURM: latent-lab submit / status against a real slurmctld + slurmd', 
   it('a task cancelled mid-run resumes from its checkpoint when the sweep is resubmitted', async () => {
     const file = writeTiny(dir, {
       name: 'requeue', sweep: { seeds: [0, 1] }, method: { kind: 'sft' },
-      train: { epochs: 12, batch_size: 8, log_every: 4, checkpoint_every: 4 },
+      train: { epochs: 20, batch_size: 8, log_every: 4, checkpoint_every: 4 },   // 160 steps: long enough to be cancelled mid-run on a fast machine
     });
     const sweepDir = path.join(dir, 'requeue');
     const job = submit([file, '--out', sweepDir]);
