@@ -132,7 +132,7 @@ export function runDirOfCheckpoint(ckptDir: string): string {
 // what `latent-lab submit` keeps for the record:
 //
 //   <sweep>/sweep.json            the experiment, the runs by index, every submission (scheduler, job id)
-//   <sweep>/submit.<scheduler>    the batch script / manifest as submitted
+//   <sweep>/submit.<scheduler>    the batch script as submitted (submit.slurm; a resubmission: submit.slurm.2, …)
 //   <sweep>/scheduler-logs/       the scheduler's stdout/stderr per task
 export const SWEEP_FILES = {
   record: 'sweep.json',
