@@ -50,7 +50,7 @@ export function sacctTasks(jobIds: string[], runner: Runner = run): QueueAnswer 
   if (jobIds.length === 0) return answer;
   const r = runner('sacct', ['-n', '-P', '-X', '-j', jobIds.join(','), '-o', 'JobID,State,ExitCode']);
   if (r.error) answer.notes.push(`sacct unavailable (${r.error.message})`);
-  else if (r.status !== 0) answer.notes.push(`sacct: ${(r.stderr.trim() || r.stdout.trim()).split('\n')[0]}`);
+  else if (r.status !== 0) answer.notes.push(`sacct: ${(r.stderr.trim() || r.stdout.trim()).split('\n')[0].replace(/^sacct: /, '')}`);
   else for (const [key, state, detail] of parseRows(r.stdout)) answer.tasks.set(key, { state: state.split(' ')[0], detail });
   return answer;
 }
