@@ -16,7 +16,7 @@ if [ ${#need[@]} -gt 0 ]; then
   say "apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
-  apt-get install -y -q "${need[@]}" >/dev/null
+  apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null   # the daemons and clients, not the dev packages
 fi
 [ -f out/test/slurm/slurm.test.js ] && [ -f dist/cli.js ] || node scripts/build.mjs --tests
 
