@@ -71,6 +71,7 @@ export async function runSubmitCommand(args: string[]): Promise<number> {
   if (!SCHEDULERS.includes(to as Scheduler)) return usageError(`--to must be one of ${SCHEDULERS.join(', ')}${to === undefined ? '' : `, got '${String(to)}'`}`, HELP);
   const dryRun = parsed.flags.has('dry-run');
   if (to !== 'slurm' && !dryRun) return usageError(`--to ${String(to)} only prints what to submit: add --dry-run (Latent Lab submits to SLURM only)`, HELP);
+  if (to !== 'slurm' && parsed.flags.has('indices')) return usageError(`--indices is for --to slurm; --to ${String(to)} prints every index`, HELP);
   let plan: SubmitPlan | string;
   try {
     plan = makePlan(path.resolve(parsed.positional[0]), parsed.flags);

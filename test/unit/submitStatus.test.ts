@@ -103,6 +103,7 @@ describe('latent-lab submit / status', function () {
     const file = experiment(sweep);
     assert.match(cli(['submit', file, '--to', 'pbs']).err, /--to must be one of slurm, k8s, ray, got 'pbs'/);
     assert.match(cli(['submit', file, '--to', 'k8s']).err, /--to k8s only prints what to submit: add --dry-run/);
+    assert.match(cli(['submit', file, '--to', 'ray', '--dry-run', '--indices', '1']).err, /--indices is for --to slurm/);
     assert.match(cli(['submit', file, '--to', 'slurm', '--dry-run', '--gpus', 'two']).err, /--gpus: `cluster.gpus` must be/);
     assert.match(cli(['submit', file, '--to', 'slurm', '--dry-run', '--indices', '5']).err, /index 5 is out of range: the experiment has 3 configurations/);
   });
