@@ -10,7 +10,7 @@
 import { tf } from '../backend';
 import { block, createBlock, type BlockLora, type BlockParams } from './block';
 import { layerNorm } from './layerNorm';
-import { matMul2d } from './linear';
+import { matMul2d, matMul2dTransposeB } from './linear';
 import { createLayerNorm, INIT_STD, type LayerNormParams, type ParamStore } from './params';
 import { SEGMENT } from './segments';
 
@@ -154,7 +154,7 @@ export function decoder(p: DecoderParams, inp: DecoderInputs, opts: DecoderOptio
     if (opts.returnHidden) hidden.push(x as tf.Tensor3D);
   });
   const h = tf.reshape(layerNorm(x, p.lnF), [B * T, d]) as tf.Tensor2D;             // [B·T, d]
-  const logits = matMul2d(h, tf.transpose(p.tokenEmbed) as tf.Tensor2D);          // [B·T, V], tied head
+  const logits = matMul2dTransposeB(h, p.tokenEmbed as tf.Tensor2D);               // [B·T, V], tied head: h·Eᵀ
   const result: DecoderOutput = { logits: tf.reshape(logits, [B, T, V]) };
   if (opts.captureAttention) result.attention = attention;
   if (opts.returnHidden) result.hidden = hidden;
