@@ -98,8 +98,8 @@ function placement(segments: Int32Array, B: number, T: number, P: number, latent
   return { keepToken, latentOneHot, imageStarts };
 }
 
-/** Input embeddings [B, T, d]. */
-function embed(p: DecoderParams, inp: DecoderInputs): tf.Tensor {
+/** Input embeddings [B, T, d] (also model/generate.ts's, so cached decoding embeds exactly as the forward pass). */
+export function embed(p: DecoderParams, inp: Omit<DecoderInputs, 'mask'>): tf.Tensor {
   const { B, T } = inp;
   const d = p.tokenEmbed.shape[1] as number;
   const P = inp.imageTokens.shape[1] as number;

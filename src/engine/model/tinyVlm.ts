@@ -56,6 +56,8 @@ export interface TinyVlm {
   forward(batch: BatchTensors, opts?: ForwardOptions): ForwardResult;
   /** patches [B, P, p·p·3] → image tokens [B, P, d] (the decoder's image positions). */
   imageTokens(patches: tf.Tensor3D): tf.Tensor;
+  /** The decoder's weights and LoRA adapters, for cached decoding (model/generate.ts). */
+  readonly decoderParts: { params: DecoderParams; lora?: BlockLora[] };
   numParameters(): number;
   dispose(): void;
 }
@@ -137,6 +139,7 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
     trainableVariables: () => trainableOf(store.variables, model.finetune),
     forward,
     imageTokens: imageTokensOf,
+    decoderParts: { params: dec, lora },
     numParameters: () => [...store.variables.values()].reduce((s, v) => s + v.size, 0),
     dispose: () => store.dispose(),
   };
