@@ -6,6 +6,13 @@
 //
 //   npx tsc -p . && node out/bench/engine-step.js [--config examples/livr.experiment.yaml]
 //       [--threads 2] [--steps 6] [--rounds 3] [--variants all,none,-fusedKernels,...] [--out file.jsonl]
+//       [--twin yes|no] [--gen-tokens 12]
+//
+// --twin: after the engine's segments of each round, the PyTorch twin
+// (bench/torch_engine_step.py) trains on the same weights and first batch (dumped by
+// bench/twinDump.ts), with its vision path every step and cached; its first loss must
+// match the engine's. Then greedy generation, engine with and without the KV cache
+// against the twin's KV-cached decoding (same B, same prefix).
 //
 // Variants: all (every fast path), none (every one off: the engine before issue 15),
 // -<name> (all but one). Each segment reloads the same trainable weights and
@@ -25,6 +32,20 @@ import { runTrainingLoop, type LoopState } from '../src/engine/train';
 import { speedups, type Speedup } from '../src/engine/model/speedups';
 import { trainStepFlops } from './engineFlops';
 import { measureSgemmPeak } from './sgemmPeak';
+import { dumpForTwin } from './twinDump';
+import { generationMs } from './engineGenerate';
+import { spawnSync } from 'node:child_process';
+import type { TokenBatch } from '../src/engine/methods/sft';
+
+const LIB = '/usr/lib/x86_64-linux-gnu';
+/** The twin, set up fairly: OpenBLAS (Debian's torch links reference BLAS by default), jemalloc, passive OpenMP waits. */
+function runTwin(dir: string, args: string[]): Record<string, number> | null {
+  const env = { ...process.env, LD_LIBRARY_PATH: `${LIB}/openblas-pthread`, OMP_WAIT_POLICY: 'PASSIVE',
+    ...(fs.existsSync(`${LIB}/libjemalloc.so.2`) ? { LD_PRELOAD: `${LIB}/libjemalloc.so.2` } : {}) };
+  const r = spawnSync('/usr/bin/python3', [path.join(__dirname, '../../bench/torch_engine_step.py'), dir, ...args], { env, encoding: 'utf8' });
+  if (r.status !== 0) { console.log(`twin failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' ')}`); return null; }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const median = (a: number[]) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
@@ -56,6 +77,15 @@ async function main(): Promise<void> {
   const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));   // process CPU ms per step (all threads): less sensitive to load than wall time
   const firstLoss = new Map<string, number[]>();
   const loads: string[] = [];
+  const twin = arg('twin', 'yes') === 'yes';
+  const twinDir = fs.mkdtempSync(path.join(os.tmpdir(), 'll-twin-'));
+  if (twin) {
+    const first = session.epochOrder(0).slice(0, cfg.train.batch_size).map((i) => session.splits.train[i]);
+    const b = method.prepareBatch(first, 0) as TokenBatch;
+    dumpForTwin(session, b, twinDir);
+    b.dispose();
+  }
+  const twinRuns: Array<Record<string, number>> = [];
   for (let r = 0; r < rounds; r++) {
     for (const v of variants) {
       setVariant(v);
@@ -80,6 +110,13 @@ async function main(): Promise<void> {
       });
       optimizer.dispose();
     }
+    if (twin) {
+      for (const cache of [false, true]) {
+        loads.push(load());
+        const t = runTwin(twinDir, ['--threads', String(cfg.runtime.threads), '--steps', String(steps), ...(cache ? ['--cache-vision'] : [])]);
+        if (t) twinRuns.push({ ...t, cache: cache ? 1 : 0 });
+      }
+    }
   }
   setVariant('all');
   const B = cfg.train.batch_size, T = session.layout.T;
@@ -89,15 +126,37 @@ async function main(): Promise<void> {
   });
   const peak = measureSgemmPeak();
   console.log(`${path.relative(process.cwd(), file)}: ${method.name}, B ${B}, T ${T}; backend ${backend.name}; ${native}`);
-  console.log(`useful work ${(flops.total / 1e9).toFixed(2)} GFLOP/step; sgemm peak ${peak.gflops.toFixed(1)} GFLOP/s (${peak.what}); loads ${loads[0]} … ${loads[loads.length - 1]}`);
+  console.log(`useful work ${(flops.total / 1e9).toFixed(2)} GFLOP/step; sgemm peak ${peak.gflops.toFixed(1)} GFLOP/s (${peak.what}); loads ${loads[0] ?? load()} … ${loads[loads.length - 1] ?? load()}`);
   const lines: object[] = [];
   for (const v of variants) {
+    if (times.get(v)!.length === 0) continue;   // --rounds 0: generation only
     const ms = median(times.get(v)!);
     const gf = flops.total / (ms / 1000) / 1e9;
     console.log(`${v.padEnd(18)} ${ms.toFixed(1).padStart(7)} ms/step  (cpu ${median(cpu.get(v)!).toFixed(1)} ms)  ${gf.toFixed(1).padStart(5)} GFLOP/s  ${(100 * gf / peak.gflops).toFixed(1).padStart(5)}% of peak  first loss ${firstLoss.get(v)!.map((x) => x.toFixed(7)).join(' ')}`);
     lines.push({ bench: 'engine-step', config: path.basename(file), variant: v, ms_per_step: ms, cpu_ms_per_step: median(cpu.get(v)!), steps: times.get(v)!.length, gflop_per_step: flops.total / 1e9,
       gflops: gf, sgemm_peak_gflops: peak.gflops, first_loss: firstLoss.get(v), threads: cfg.runtime.threads, loads, numTensors: tf.memory().numTensors });
   }
+  for (const cache of [0, 1]) {
+    const runs = twinRuns.filter((t) => t.cache === cache);
+    if (runs.length === 0) continue;
+    const ms = median(runs.map((t) => t.ms));
+    const eng = median(times.get(variants[0])!);
+    console.log(`torch twin${cache ? ', vision cached' : ', vision each step'}`.padEnd(34) + ` ${ms.toFixed(1)} ms/step (cpu ${median(runs.map((t) => t.cpu_ms)).toFixed(1)} ms)  first loss ${runs[0].first_loss.toFixed(7)}  engine ${variants[0]} / twin = ${(eng / ms).toFixed(2)}`);
+    lines.push({ bench: 'engine-step', config: path.basename(file), variant: `torch${cache ? '+vision-cache' : ''}`, ms_per_step: ms, cpu_ms_per_step: median(runs.map((t) => t.cpu_ms)),
+      first_loss: runs.map((t) => t.first_loss), threads: cfg.runtime.threads, ratio_engine_over_twin: eng / ms });
+  }
+  const genTokens = Number(arg('gen-tokens', '12'));
+  if (genTokens > 0) {
+    const ex = session.splits.val.slice(0, cfg.train.batch_size);
+    const genLoad = load();
+    const cached = generationMs(session, ex, genTokens, true), full = generationMs(session, ex, genTokens, false);
+    const t = twin ? runTwin(twinDir, ['--mode', 'gen', '--threads', String(cfg.runtime.threads), '--gen-tokens', String(genTokens)]) : null;
+    console.log(`generation, B ${ex.length}: engine ${cached.msPerToken.toFixed(1)} ms/token with KV cache (prefix ${cached.prefixMs.toFixed(0)} ms), ` +
+      `${full.msPerToken.toFixed(1)} without${t ? `; torch KV cache ${t.ms_per_token.toFixed(1)} ms/token (prefix ${t.prefix_ms.toFixed(0)} ms): engine/twin ${(cached.msPerToken / t.ms_per_token).toFixed(2)}` : ''}; load ${genLoad}`);
+    lines.push({ bench: 'engine-generate', B: ex.length, ms_per_token_cached: cached.msPerToken, ms_per_token_full: full.msPerToken, prefix_ms: cached.prefixMs,
+      torch_ms_per_token: t?.ms_per_token, torch_prefix_ms: t?.prefix_ms, threads: cfg.runtime.threads, load: genLoad });
+  }
+  fs.rmSync(twinDir, { recursive: true, force: true });
   const out = arg('out', '');
   if (out) fs.appendFileSync(out, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   session.dispose();

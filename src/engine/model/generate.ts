@@ -9,9 +9,11 @@
 //     last one (the image prefix once, at the first call), rows in a chunk
 //     [B, L, d], L = the most any row wrote. Earlier positions never attend to later
 //     ones, so their keys and values do not change as the sequence grows.
-// The embedding is decoder.ts's own over the whole sequence (cheap: a one-hot
-// matmul), then the chunk's rows are selected, so layouts stay in one place; the
-// attention mask rows are masks.ts's causalMask rows for the same reason.
+// The chunk is embedded by decoder.ts's own embed, given the chunk's tokens,
+// segments and true positions, and the mask rows are masks.ts's causalMask rows,
+// so the layout rules stay in one place. (A latent block is always written within
+// one call, so embed numbers its latents as in the full sequence; with hidden_state
+// feedback the fed-back states replace latent_embed anyway.)
 import { tf } from '../backend';
 import { gelu } from './block';
 import { embed, type DecoderParams } from './decoder';
@@ -19,7 +21,8 @@ import { layerNorm } from './layerNorm';
 import { linear, matMul2dTransposeB } from './linear';
 import type { BlockLora, BlockParams } from './block';
 import { causalMask } from './masks';
-import { oneHot, toBatchTensors, type EncodedBatch } from './sequence';
+import { SEGMENT } from './segments';
+import { oneHot, SPECIAL, toBatchTensors, type EncodedBatch } from './sequence';
 import { speedups } from './speedups';
 import type { TinyVlm } from './tinyVlm';
 
@@ -69,33 +72,52 @@ function fullDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean): D
 
 interface Chunk {
   L: number;
-  select: tf.Tensor3D;   // [B, L, T]: chunk row j of row b ← position from_b + j
+  ids: Int32Array;       // [B·L] token ids of positions from_b + j (pad past len_b)
+  segs: Int32Array;      // [B·L]
+  positions: Int32Array; // [B·L] true positions
   place: tf.Tensor3D;    // [B, T, L]: the transpose, only for rows that exist (len_b > j)
   keep: tf.Tensor3D;     // [B, T, 1]: 0 at positions this chunk writes
   mask: tf.Tensor4D;     // [B, 1, L, T]: causalMask rows of the chunk's positions
   last: tf.Tensor3D;     // [B, 1, L]: each live row's chunk row at cursor − 1
 }
 
-/** Host-built selection tensors for positions [from_b, to_b) of each row. */
-function chunkOf(segs: Int32Array, B: number, T: number, from: number[], to: number[]): Chunk {
+/** Host-built chunk of positions [from_b, to_b) of each row; rows past len_b are padding, never written back. */
+function chunkOf(ids: Int32Array, segs: Int32Array, B: number, T: number, from: number[], to: number[]): Chunk {
   const L = Math.max(1, ...to.map((t, b) => t - from[b]));
   const full = causalMask(segs, B, T);                                    // [B·T·T]
-  const select = new Float32Array(B * L * T), place = new Float32Array(B * T * L), keep = new Float32Array(B * T).fill(1);
+  const c = { ids: new Int32Array(B * L).fill(SPECIAL.pad), segs: new Int32Array(B * L).fill(SEGMENT.pad), positions: new Int32Array(B * L) };
+  const place = new Float32Array(B * T * L), keep = new Float32Array(B * T).fill(1);
   const mask = new Float32Array(B * L * T), last = new Float32Array(B * L);
   for (let b = 0; b < B; b++) {
     const len = to[b] - from[b];
     for (let j = 0; j < L; j++) {
-      const t = Math.min(from[b] + j, T - 1);   // rows past len_b: a real position, never written back
-      select[(b * L + j) * T + t] = 1;
-      mask.set(full.subarray((b * T + t) * T, (b * T + t + 1) * T), (b * L + j) * T);
-      if (j < len) { place[(b * T + t) * L + j] = 1; keep[b * T + t] = 0; }
+      const t = Math.min(from[b] + j, T - 1);
+      const i = b * L + j;
+      c.positions[i] = t;
+      mask.set(full.subarray((b * T + t) * T, (b * T + t + 1) * T), i * T);
+      if (j >= len) continue;
+      c.ids[i] = ids[b * T + t];
+      c.segs[i] = segs[b * T + t];
+      place[(b * T + t) * L + j] = 1;
+      keep[b * T + t] = 0;
     }
     if (len > 0) last[b * L + len - 1] = 1;
   }
   return {
-    L, select: tf.tensor3d(select, [B, L, T]), place: tf.tensor3d(place, [B, T, L]), keep: tf.tensor3d(keep, [B, T, 1]),
+    L, ...c, place: tf.tensor3d(place, [B, T, L]), keep: tf.tensor3d(keep, [B, T, 1]),
     mask: tf.tensor4d(mask, [B, 1, L, T]), last: tf.tensor3d(last, [B, 1, L]),
   };
+}
+
+/** latentInput [B·T·d] → the chunk's rows [B, L, d] (zero past len_b). */
+function chunkRows(latentInput: Float32Array, c: Chunk, B: number, T: number, d: number): tf.Tensor3D {
+  const out = new Float32Array(B * c.L * d);
+  for (let i = 0; i < B * c.L; i++) {
+    if (c.segs[i] === SEGMENT.pad) continue;
+    const b = Math.floor(i / c.L);
+    out.set(latentInput.subarray((b * T + c.positions[i]) * d, (b * T + c.positions[i] + 1) * d), i * d);
+  }
+  return tf.tensor3d(out, [B, c.L, d]);
 }
 
 /** One pre-LN block on chunk rows x [B, L, d], reading and updating the layer's cache k, v [B, T, d]. */
@@ -128,12 +150,11 @@ function cachedDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean):
       const to = cursor.map((c, b) => (done[b] ? ran[b] : c));
       const got: Readout = { logits: new Float32Array(0), hidden: null };
       const next = tf.tidy(() => {
-        const c = chunkOf(segs, B, T, ran, to);
-        const x0 = embed(params, {
-          tokenOneHot: tf.tensor2d(oneHot(ids, V), [B * T, V]), imageTokens, segments: segs, B, T,
-          latentInput: latentInput ? tf.tensor3d(latentInput, [B, T, d]) : undefined,
-        });                                                             // [B, T, d]
-        let x = tf.matMul(c.select, x0);                                // [B, L, d]
+        const c = chunkOf(ids, segs, B, T, ran, to);
+        let x = embed(params, {
+          tokenOneHot: tf.tensor2d(oneHot(c.ids, V), [B * c.L, V]), imageTokens, segments: c.segs, positions: c.positions, B, T: c.L,
+          latentInput: latentInput ? chunkRows(latentInput, c, B, T, d) : undefined,
+        });                                                             // [B, L, d]
         const layers = params.blocks.map((bp, l) => {
           const cache = { ...caches[l] };
           x = cachedBlock(x, bp, heads, c, cache, lora?.[l]);
