@@ -6,7 +6,7 @@
 //
 //   npx tsc -p . && node out/bench/engine-step.js [--config examples/livr.experiment.yaml]
 //       [--threads 2] [--steps 6] [--rounds 3] [--variants all,none,-fusedKernels,...] [--out file.jsonl]
-//       [--twin yes|no] [--gen-tokens 12]
+//       [--twin yes|no] [--twin-dir DIR] [--gen-tokens 12]
 //
 // --twin: after the engine's segments of each round, the PyTorch twin
 // (bench/torch_engine_step.py) trains on the same weights and first batch (dumped by
@@ -38,10 +38,15 @@ import { spawnSync } from 'node:child_process';
 import type { TokenBatch } from '../src/engine/methods/sft';
 
 const LIB = '/usr/lib/x86_64-linux-gnu';
-/** The twin, set up fairly: OpenBLAS (Debian's torch links reference BLAS by default), jemalloc, passive OpenMP waits. */
-function runTwin(dir: string, args: string[]): Record<string, number> | null {
-  const env = { ...process.env, LD_LIBRARY_PATH: `${LIB}/openblas-pthread`, OMP_WAIT_POLICY: 'PASSIVE',
-    ...(fs.existsSync(`${LIB}/libjemalloc.so.2`) ? { LD_PRELOAD: `${LIB}/libjemalloc.so.2` } : {}) };
+/**
+ * The twin, set up fairly (docs/performance.md): OpenBLAS (Debian's torch links reference BLAS
+ * by default) with as many threads as the engine, jemalloc that keeps freed pages (glibc malloc
+ * and jemalloc's default decay both return memory every step: 1.6× and 10× slower here),
+ * passive OpenMP waits.
+ */
+function runTwin(dir: string, threads: number, args: string[]): Record<string, number> | null {
+  const env = { ...process.env, LD_LIBRARY_PATH: `${LIB}/openblas-pthread`, OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: String(threads),
+    ...(fs.existsSync(`${LIB}/libjemalloc.so.2`) ? { LD_PRELOAD: `${LIB}/libjemalloc.so.2`, MALLOC_CONF: 'dirty_decay_ms:-1,muzzy_decay_ms:-1' } : {}) };
   const r = spawnSync('/usr/bin/python3', [path.join(__dirname, '../../bench/torch_engine_step.py'), dir, ...args], { env, encoding: 'utf8' });
   if (r.status !== 0) { console.log(`twin failed: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' ')}`); return null; }
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -78,7 +83,8 @@ async function main(): Promise<void> {
   const firstLoss = new Map<string, number[]>();
   const loads: string[] = [];
   const twin = arg('twin', 'yes') === 'yes';
-  const twinDir = fs.mkdtempSync(path.join(os.tmpdir(), 'll-twin-'));
+  const keepTwin = arg('twin-dir', '');   // keep the dump there (to run the twin alone)
+  const twinDir = keepTwin || fs.mkdtempSync(path.join(os.tmpdir(), 'll-twin-'));
   if (twin) {
     const first = session.epochOrder(0).slice(0, cfg.train.batch_size).map((i) => session.splits.train[i]);
     const b = method.prepareBatch(first, 0) as TokenBatch;
@@ -113,7 +119,7 @@ async function main(): Promise<void> {
     if (twin) {
       for (const cache of [false, true]) {
         loads.push(load());
-        const t = runTwin(twinDir, ['--threads', String(cfg.runtime.threads), '--steps', String(steps), ...(cache ? ['--cache-vision'] : [])]);
+        const t = runTwin(twinDir, cfg.runtime.threads, ['--threads', String(cfg.runtime.threads), '--steps', String(steps), ...(cache ? ['--cache-vision'] : [])]);
         if (t) twinRuns.push({ ...t, cache: cache ? 1 : 0 });
       }
     }
@@ -150,13 +156,13 @@ async function main(): Promise<void> {
     const ex = session.splits.val.slice(0, cfg.train.batch_size);
     const genLoad = load();
     const cached = generationMs(session, ex, genTokens, true), full = generationMs(session, ex, genTokens, false);
-    const t = twin ? runTwin(twinDir, ['--mode', 'gen', '--threads', String(cfg.runtime.threads), '--gen-tokens', String(genTokens)]) : null;
+    const t = twin ? runTwin(twinDir, cfg.runtime.threads, ['--mode', 'gen', '--threads', String(cfg.runtime.threads), '--gen-tokens', String(genTokens)]) : null;
     console.log(`generation, B ${ex.length}: engine ${cached.msPerToken.toFixed(1)} ms/token with KV cache (prefix ${cached.prefixMs.toFixed(0)} ms), ` +
       `${full.msPerToken.toFixed(1)} without${t ? `; torch KV cache ${t.ms_per_token.toFixed(1)} ms/token (prefix ${t.prefix_ms.toFixed(0)} ms): engine/twin ${(cached.msPerToken / t.ms_per_token).toFixed(2)}` : ''}; load ${genLoad}`);
     lines.push({ bench: 'engine-generate', B: ex.length, ms_per_token_cached: cached.msPerToken, ms_per_token_full: full.msPerToken, prefix_ms: cached.prefixMs,
       torch_ms_per_token: t?.ms_per_token, torch_prefix_ms: t?.prefix_ms, threads: cfg.runtime.threads, load: genLoad });
   }
-  fs.rmSync(twinDir, { recursive: true, force: true });
+  if (!keepTwin) fs.rmSync(twinDir, { recursive: true, force: true });
   const out = arg('out', '');
   if (out) fs.appendFileSync(out, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   session.dispose();

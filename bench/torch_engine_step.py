@@ -7,7 +7,9 @@ Run by bench/engine-step.ts; alone:
   /usr/bin/python3 bench/torch_engine_step.py DIR [--mode train|gen] [--threads 2] [--steps 10] [--cache-vision]
 Install: apt-get install -y python3-torch libopenblas0-pthread libjemalloc2. Run fairly:
   LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread (OpenBLAS, not reference BLAS)
-  LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 (glibc malloc makes torch slow here)
+  OPENBLAS_NUM_THREADS=<threads> (OpenBLAS otherwise starts a thread per core)
+  LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 MALLOC_CONF=dirty_decay_ms:-1,muzzy_decay_ms:-1
+    (glibc malloc, and jemalloc's default decay, hand memory back every step: much slower here)
   OMP_WAIT_POLICY=PASSIVE (no spinning threads on a shared 2-core machine)
 """
 import argparse, json, math, os, statistics, sys, time
