@@ -27,8 +27,9 @@ import { loadExperiment } from '../src/core/validator';
 import { tf } from '../src/engine/backend';
 import { Optimizer } from '../src/engine/optimizer';
 import { startBackend } from '../src/engine/run';
-import { buildSession } from '../src/engine/session';
-import { runTrainingLoop, type LoopState } from '../src/engine/train';
+import { buildSession, type Session } from '../src/engine/session';
+import type { HostTensor } from '../src/engine/checkpoint';
+import { runTrainingLoop } from '../src/engine/train';
 import { speedups, type Speedup } from '../src/engine/model/speedups';
 import { trainStepFlops } from './engineFlops';
 import { measureSgemmPeak } from './sgemmPeak';
@@ -65,66 +66,55 @@ function setVariant(v: string): void {
   }
 }
 
-async function main(): Promise<void> {
-  const file = path.resolve(arg('config', 'examples/livr.experiment.yaml'));
-  const steps = Number(arg('steps', '6'));
-  const rounds = Number(arg('rounds', '3'));
-  const variants = arg('variants', 'all,none').split(',');
-  const cfg = loadExperiment(file);
-  cfg.runtime.threads = Number(arg('threads', '2'));
-  const { backend, native } = await startBackend(cfg);
-  const session = await buildSession(cfg);
-  const { model, method } = session;
+/** One segment: `steps` steps of the engine's own loop from `start` at step 0; the first step untimed. */
+async function engineSegment(session: Session, start: Map<string, HostTensor>, steps: number): Promise<{ firstLoss: number; ms: number[]; cpuMs: number[] }> {
+  const { model, method, config: cfg } = session;
   const params = method.trainableVariables(model);
-  const names = new Set(params.keys());
-  const start = new Map([...session.hostWeights()].filter(([n]) => names.has(n)));   // trainable weights only: the frozen ones (and the image cache) stay
-  const times = new Map<string, number[]>(variants.map((v) => [v, []]));
-  const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));   // process CPU ms per step (all threads): less sensitive to load than wall time
-  const firstLoss = new Map<string, number[]>();
-  const loads: string[] = [];
-  const twin = arg('twin', 'yes') === 'yes';
-  const keepTwin = arg('twin-dir', '');   // keep the dump there (to run the twin alone)
-  const twinDir = keepTwin || fs.mkdtempSync(path.join(os.tmpdir(), 'll-twin-'));
-  if (twin) {
-    const first = session.epochOrder(0).slice(0, cfg.train.batch_size).map((i) => session.splits.train[i]);
-    const b = method.prepareBatch(first, 0) as TokenBatch;
-    dumpForTwin(session, b, twinDir);
-    b.dispose();
-  }
-  const twinRuns: Array<Record<string, number>> = [];
-  for (let r = 0; r < rounds; r++) {
-    for (const v of variants) {
-      setVariant(v);
-      session.loadWeights(start, false);
-      const optimizer = new Optimizer(cfg.train.optimizer, cfg.train.grad_clip, params);
-      const state: LoopState = { step: 0, epoch: 0, positionInEpoch: 0 };
-      loads.push(load());
-      let cpuBefore = process.cpuUsage();
-      await runTrainingLoop({
-        model, method, optimizer, params, train: cfg.train, ctxConfig: cfg, examples: session.splits.train, totalSteps: steps,
-        epochOrder: session.epochOrder, state,
-        hooks: {
-          afterStep: (rep) => {
-            const used = process.cpuUsage(cpuBefore);
-            cpuBefore = process.cpuUsage();
-            if (rep.step === 1) { firstLoss.set(v, [...(firstLoss.get(v) ?? []), rep.loss]); return; }
-            times.get(v)!.push(rep.seconds * 1000);
-            cpu.get(v)!.push((used.user + used.system) / 1000);
-          },
-          shouldStop: () => false,
-        },
-      });
-      optimizer.dispose();
-    }
-    if (twin) {
-      for (const cache of [false, true]) {
-        loads.push(load());
-        const t = runTwin(twinDir, cfg.runtime.threads, ['--threads', String(cfg.runtime.threads), '--steps', String(steps), ...(cache ? ['--cache-vision'] : [])]);
-        if (t) twinRuns.push({ ...t, cache: cache ? 1 : 0 });
-      }
-    }
-  }
-  setVariant('all');
+  session.loadWeights(start, false);
+  const optimizer = new Optimizer(cfg.train.optimizer, cfg.train.grad_clip, params);
+  const seg = { firstLoss: NaN, ms: [] as number[], cpuMs: [] as number[] };
+  let cpuBefore = process.cpuUsage();
+  await runTrainingLoop({
+    model, method, optimizer, params, train: cfg.train, ctxConfig: cfg, examples: session.splits.train, totalSteps: steps,
+    epochOrder: session.epochOrder, state: { step: 0, epoch: 0, positionInEpoch: 0 },
+    hooks: {
+      afterStep: (rep) => {
+        const used = process.cpuUsage(cpuBefore);   // process CPU (all threads): less sensitive to load than wall time
+        cpuBefore = process.cpuUsage();
+        if (rep.step === 1) { seg.firstLoss = rep.loss; return; }
+        seg.ms.push(rep.seconds * 1000);
+        seg.cpuMs.push((used.user + used.system) / 1000);
+      },
+      shouldStop: () => false,
+    },
+  });
+  optimizer.dispose();
+  return seg;
+}
+
+/** Greedy generation on B val examples: engine with and without the KV cache, and the twin's cached decoding. */
+function benchGeneration(session: Session, tokens: number, twinDir: string | null): object {
+  const cfg = session.config;
+  const ex = session.splits.val.slice(0, cfg.train.batch_size);
+  const genLoad = load();
+  const cached = generationMs(session, ex, tokens, true), full = generationMs(session, ex, tokens, false);
+  const t = twinDir ? runTwin(twinDir, cfg.runtime.threads, ['--mode', 'gen', '--threads', String(cfg.runtime.threads), '--gen-tokens', String(tokens)]) : null;
+  console.log(`generation, B ${ex.length}: engine ${cached.msPerToken.toFixed(1)} ms/token with KV cache (prefix ${cached.prefixMs.toFixed(0)} ms), ` +
+    `${full.msPerToken.toFixed(1)} without${t ? `; torch KV cache ${t.ms_per_token.toFixed(1)} ms/token (prefix ${t.prefix_ms.toFixed(0)} ms): engine/twin ${(cached.msPerToken / t.ms_per_token).toFixed(2)}` : ''}; load ${genLoad}`);
+  return { bench: 'engine-generate', B: ex.length, ms_per_token_cached: cached.msPerToken, ms_per_token_full: full.msPerToken, prefix_ms: cached.prefixMs,
+    torch_ms_per_token: t?.ms_per_token, torch_prefix_ms: t?.prefix_ms, threads: cfg.runtime.threads, load: genLoad };
+}
+
+interface TrainResults {
+  times: Map<string, number[]>; cpu: Map<string, number[]>; firstLoss: Map<string, number[]>; loads: string[];
+  twinRuns: Array<Record<string, number>>; variants: string[];
+}
+
+/** Prints (and returns as JSON lines) ms/step, CPU ms, GFLOP/s and first losses per variant, then the twin's. */
+function reportTrain(session: Session, file: string, run: { backend: string; native: string }, r: TrainResults): object[] {
+  const { config: cfg, model, method } = session;
+  const { times, cpu, firstLoss, loads, twinRuns, variants } = r;
+  const backend = { name: run.backend }, native = run.native;
   const B = cfg.train.batch_size, T = session.layout.T;
   const flops = trainStepFlops(model.shape, {
     B, T, loraRank: cfg.model.finetune.lora.rank, loraTargets: cfg.model.finetune.lora.targets.length,
@@ -151,17 +141,57 @@ async function main(): Promise<void> {
     lines.push({ bench: 'engine-step', config: path.basename(file), variant: `torch${cache ? '+vision-cache' : ''}`, ms_per_step: ms, cpu_ms_per_step: median(runs.map((t) => t.cpu_ms)),
       first_loss: runs.map((t) => t.first_loss), threads: cfg.runtime.threads, ratio_engine_over_twin: eng / ms });
   }
-  const genTokens = Number(arg('gen-tokens', '12'));
-  if (genTokens > 0) {
-    const ex = session.splits.val.slice(0, cfg.train.batch_size);
-    const genLoad = load();
-    const cached = generationMs(session, ex, genTokens, true), full = generationMs(session, ex, genTokens, false);
-    const t = twin ? runTwin(twinDir, cfg.runtime.threads, ['--mode', 'gen', '--threads', String(cfg.runtime.threads), '--gen-tokens', String(genTokens)]) : null;
-    console.log(`generation, B ${ex.length}: engine ${cached.msPerToken.toFixed(1)} ms/token with KV cache (prefix ${cached.prefixMs.toFixed(0)} ms), ` +
-      `${full.msPerToken.toFixed(1)} without${t ? `; torch KV cache ${t.ms_per_token.toFixed(1)} ms/token (prefix ${t.prefix_ms.toFixed(0)} ms): engine/twin ${(cached.msPerToken / t.ms_per_token).toFixed(2)}` : ''}; load ${genLoad}`);
-    lines.push({ bench: 'engine-generate', B: ex.length, ms_per_token_cached: cached.msPerToken, ms_per_token_full: full.msPerToken, prefix_ms: cached.prefixMs,
-      torch_ms_per_token: t?.ms_per_token, torch_prefix_ms: t?.prefix_ms, threads: cfg.runtime.threads, load: genLoad });
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const file = path.resolve(arg('config', 'examples/livr.experiment.yaml'));
+  const steps = Number(arg('steps', '6'));
+  const rounds = Number(arg('rounds', '3'));
+  const variants = arg('variants', 'all,none').split(',');
+  const cfg = loadExperiment(file);
+  cfg.runtime.threads = Number(arg('threads', '2'));
+  const { backend, native } = await startBackend(cfg);
+  const session = await buildSession(cfg);
+  const { model, method } = session;
+  const params = method.trainableVariables(model);
+  const names = new Set(params.keys());
+  const start = new Map([...session.hostWeights()].filter(([n]) => names.has(n)));   // trainable weights only: the frozen ones (and the image cache) stay
+  const times = new Map<string, number[]>(variants.map((v) => [v, []]));
+  const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));
+  const firstLoss = new Map<string, number[]>();
+  const loads: string[] = [];
+  const twin = arg('twin', 'yes') === 'yes';
+  const keepTwin = arg('twin-dir', '');   // keep the dump there (to run the twin alone)
+  const twinDir = keepTwin || fs.mkdtempSync(path.join(os.tmpdir(), 'll-twin-'));
+  if (twin) {
+    const first = session.epochOrder(0).slice(0, cfg.train.batch_size).map((i) => session.splits.train[i]);
+    const b = method.prepareBatch(first, 0) as TokenBatch;
+    dumpForTwin(session, b, twinDir);
+    b.dispose();
   }
+  const twinRuns: Array<Record<string, number>> = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const v of variants) {
+      setVariant(v);
+      loads.push(load());
+      const seg = await engineSegment(session, start, steps);
+      firstLoss.set(v, [...(firstLoss.get(v) ?? []), seg.firstLoss]);
+      times.get(v)!.push(...seg.ms);
+      cpu.get(v)!.push(...seg.cpuMs);
+    }
+    if (twin) {
+      for (const cache of [false, true]) {
+        loads.push(load());
+        const t = runTwin(twinDir, cfg.runtime.threads, ['--threads', String(cfg.runtime.threads), '--steps', String(steps), ...(cache ? ['--cache-vision'] : [])]);
+        if (t) twinRuns.push({ ...t, cache: cache ? 1 : 0 });
+      }
+    }
+  }
+  setVariant('all');
+  const lines = reportTrain(session, file, { backend: backend.name, native }, { times, cpu, firstLoss, loads, twinRuns, variants });
+  const genTokens = Number(arg('gen-tokens', '12'));
+  if (genTokens > 0) lines.push(benchGeneration(session, genTokens, twin ? twinDir : null));
   if (!keepTwin) fs.rmSync(twinDir, { recursive: true, force: true });
   const out = arg('out', '');
   if (out) fs.appendFileSync(out, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
