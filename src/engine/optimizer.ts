@@ -10,9 +10,13 @@
 // Weight decay applies to matrices only (rank ≥ 2: linear weights, embeddings),
 // never to biases, LayerNorm gains or position vectors, as in nanoGPT.
 // Gradients are first scaled so their global L2 norm is at most `grad_clip`.
+// With the native kernels installed, adam and adamw run one native kernel per
+// variable (kernels/adam.ts; moments in host arrays) instead of ~14 tfjs ops.
 
 import { tf } from './backend';
 import type { TrainConfig } from '../core/experiment';
+import { ADAM_KERNEL, createNativeAdam, isNativeKernelActive, type NativeAdam } from './kernels';
+import { speedups } from './model/speedups';
 
 const EPS = 1e-8;
 
@@ -24,6 +28,7 @@ export class Optimizer {
   step = 0;
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
+  private readonly native: NativeAdam | null = null;
 
   constructor(
     private readonly cfg: TrainConfig['optimizer'],
@@ -31,6 +36,10 @@ export class Optimizer {
     private readonly params: Map<string, tf.Variable>,   // name → trainable variable
   ) {
     if (cfg.kind === 'sgd') return;
+    if (speedups.nativeAdam && isNativeKernelActive(tf, ADAM_KERNEL)) {
+      this.native = createNativeAdam(tf, { learningRate: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, epsilon: EPS });
+      return;
+    }
     // tf.variable keeps its initial tensor alive unless that tensor dies with a tidy.
     tf.tidy(() => {
       for (const [name, p] of params) {
@@ -56,6 +65,7 @@ export class Optimizer {
     this.step += 1;
     const { kind, beta1, beta2, weight_decay: wd } = this.cfg;
     const clipScale = this.gradClip > 0 && gradNorm > this.gradClip ? this.gradClip / (gradNorm + 1e-6) : 1;
+    if (this.native) { this.applyNative(grads, lr, clipScale); return; }
     const bias1 = 1 - Math.pow(beta1, this.step);
     const bias2 = 1 - Math.pow(beta2, this.step);
     tf.tidy(() => {
@@ -83,8 +93,29 @@ export class Optimizer {
     });
   }
 
+  /** The same update through the native Adam kernel: decoupled decay (adamw) as a kernel argument, L2 (adam) added to g. */
+  private applyNative(grads: Record<string, tf.Tensor>, lr: number, clipScale: number): void {
+    const { kind, weight_decay: wd } = this.cfg;
+    const decays = (name: string) => wd > 0 && this.params.get(name)!.shape.length >= 2;
+    tf.tidy(() => {
+      const scaled: Record<string, tf.Tensor> = {};
+      const variables: Record<string, tf.Variable> = {};
+      for (const [name, p] of this.params) {
+        const raw = grads[name];
+        if (!raw) continue;
+        let g = clipScale === 1 ? raw : tf.mul(raw, clipScale);
+        if (kind === 'adam' && decays(name)) g = tf.add(g, tf.mul(p, wd));
+        scaled[name] = g;
+        variables[name] = p;
+      }
+      this.native!.setLearningRate(lr);
+      this.native!.applyGradients(scaled, variables, (name) => kind === 'adamw' && decays(name) ? wd : 0);
+    });
+  }
+
   getState(): OptimizerState {
     const slots: OptimizerSlotState[] = [];
+    const nativeMoments = this.native?.getState().moments;
     for (const [name, p] of this.params) {
       const slot: OptimizerSlotState = { name, shape: p.shape.slice() };
       const m = this.m.get(name);
@@ -92,6 +123,10 @@ export class Optimizer {
       if (m && v) {
         slot.m = m.dataSync() as Float32Array;
         slot.v = v.dataSync() as Float32Array;
+      } else if (nativeMoments) {   // a variable no step has reached yet has zero moments
+        const mv = nativeMoments.get(name);
+        slot.m = mv ? Float32Array.from(mv.m) : new Float32Array(p.size);
+        slot.v = mv ? Float32Array.from(mv.v) : new Float32Array(p.size);
       }
       slots.push(slot);
     }
@@ -106,20 +141,24 @@ export class Optimizer {
     this.step = state.step;
     if (this.cfg.kind === 'sgd') return;
     const byName = new Map(state.slots.map((s) => [s.name, s]));
+    const nativeMoments = new Map<string, { m: Float32Array; v: Float32Array }>();
     for (const [name, p] of this.params) {
       const slot = byName.get(name);
       if (!slot || !slot.m || !slot.v) throw new Error(`optimizer state has no moments for parameter '${name}'`);
       if (slot.shape.join(',') !== p.shape.join(',')) {
         throw new Error(`optimizer state for '${name}' has shape [${slot.shape}] but the parameter is [${p.shape}]`);
       }
+      if (this.native) { nativeMoments.set(name, { m: slot.m, v: slot.v }); continue; }
       tf.tidy(() => {
         this.m.get(name)!.assign(tf.tensor(slot.m!, p.shape, 'float32'));
         this.v.get(name)!.assign(tf.tensor(slot.v!, p.shape, 'float32'));
       });
     }
+    this.native?.setState({ step: state.step, moments: nativeMoments });
   }
 
   dispose(): void {
+    this.native?.dispose();
     for (const t of this.m.values()) t.dispose();
     for (const t of this.v.values()) t.dispose();
     this.m.clear();

@@ -1,8 +1,8 @@
 // VaLR greedy generation and its exact-match evaluation.
 //
 // The engine writes the prompt; the model then generates greedily, one token per
-// forward pass over the fixed-length sequence (no KV cache; positions after the
-// cursor are padding, so the causal mask hides them):
+// call of model/generate.ts (a KV cache: the image prefix runs once, then only
+// the new positions):
 //   - when the model emits <latent> (and the row has fewer than valr.max_steps
 //     blocks), the engine writes <latent>, K' latent positions and </latent>;
 //     with feedback: embedding the latents take latent_embed rows (the first K')
@@ -14,13 +14,11 @@
 // the last latent block when it wrote none), up to <eos>; exact match on token ids
 // against the encoded answer.
 import type { EvalMetrics } from '../core/events';
-import { tf } from './backend';
 import type { Example } from './data/example';
-import { feedbackState } from './model/continuousFeedback';
+import { startDecoding } from './model/generate';
 import { withMaxSteps } from './model/interleaved';
-import { causalMask } from './model/masks';
 import { SEGMENT } from './model/segments';
-import { encodeExamples, SPECIAL, toBatchTensors } from './model/sequence';
+import { encodeExamples, SPECIAL } from './model/sequence';
 import type { Session } from './session';
 import { evalRecord, examplesToScore, Tally } from './evalScoring';
 import { betweenBatches } from './evalInterrupt';
@@ -58,20 +56,9 @@ export function generateBatch(session: Session, examples: Example[], o: Generate
     segs[b * T + cursor[b]] = seg;
     cursor[b] += 1;
   };
+  const decoding = startDecoding(model, enc, latentInput !== null);   // KV cache: model/generate.ts
   while (done.some((x) => !x)) {
-    const read = new Float32Array(B * T);           // [B, T]: the position each row reads (cursor − 1)
-    for (let b = 0; b < B; b++) if (!done[b]) read[b * T + cursor[b] - 1] = 1;
-    const got: { logits: Float32Array; hidden: Float32Array | null } = { logits: new Float32Array(0), hidden: null };
-    tf.tidy(() => {
-      const batch = toBatchTensors({ ...enc, tokenIds: ids, segments: segs }, causalMask(segs, B, T));
-      if (latentInput) batch.latentInput = tf.tensor3d(latentInput, [B, T, d]);
-      const out = model.forward(batch, { returnHidden: latentInput !== null });
-      const r = tf.tensor3d(read, [B, T, 1]);
-      const pick = (x: tf.Tensor) => tf.sum(tf.mul(x, r), 1);   // [B, ·]
-      got.logits = pick(out.logits).dataSync() as Float32Array;           // [B·V] at each row's read position
-      if (latentInput) got.hidden = pick(feedbackState(out)).dataSync() as Float32Array; // [B·d] fed-back state there
-    });
-    const { logits, hidden } = got;
+    const { logits, hidden } = decoding.read(ids, segs, cursor, done, latentInput); // [B·V], [B·d] at each row's cursor − 1
     const V = logits.length / B;
     for (let b = 0; b < B; b++) {
       if (done[b]) continue;
@@ -100,6 +87,7 @@ export function generateBatch(session: Session, examples: Example[], o: Generate
       write(b, id, SEGMENT.answer);
     }
   }
+  decoding.dispose();
   return examples.map((ex, b) => {
     const want = tokenizer.encode(ex.answer);
     const got = answer[b];

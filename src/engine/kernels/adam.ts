@@ -14,8 +14,11 @@ export interface AdamOptions { learningRate: number; beta1?: number; beta2?: num
 export interface AdamMoments { m: Float32Array; v: Float32Array }
 
 export interface NativeAdam {
-  /** One step over every gradient; variables found by name (tf.variableGrads keys) or given. */
-  applyGradients(grads: NamedTensorMap, variables?: Record<string, Variable>): void;
+  /**
+   * One step over every gradient; variables found by name (tf.variableGrads keys) or given.
+   * weightDecayOf: per-variable decoupled decay (default: the options' weightDecay for all).
+   */
+  applyGradients(grads: NamedTensorMap, variables?: Record<string, Variable>, weightDecayOf?: (name: string) => number): void;
   setLearningRate(lr: number): void;
   getState(): { step: number; moments: Map<string, AdamMoments> };
   setState(state: { step: number; moments: Map<string, AdamMoments> }): void;
@@ -63,7 +66,7 @@ export function createNativeAdam(tf: TF, opts: AdamOptions): NativeAdam {
   };
 
   return {
-    applyGradients(grads, variables) {
+    applyGradients(grads, variables, weightDecayOf) {
       step++;
       // Bias corrections in float64 (tf.train.adam accumulates beta^t in float32: differences ~1e-7).
       const invBc1 = 1 / (1 - Math.pow(beta1, step)), invBc2 = 1 / (1 - Math.pow(beta2, step));
@@ -73,7 +76,8 @@ export function createNativeAdam(tf: TF, opts: AdamOptions): NativeAdam {
           const x = variables?.[name] ?? (tf.engine().registeredVariables[name] as Variable | undefined);
           if (!x) throw new Error(`createNativeAdam: no variable named "${name}" for this gradient`);
           const momentsId = momentsFor(name, x.size);
-          const next = tf.engine().runKernel(ADAM_KERNEL, { x, g }, { momentsId, lr, beta1, beta2, epsilon, invBc1, invBc2, weightDecay }) as Tensor;
+          const wd = weightDecayOf ? weightDecayOf(name) : weightDecay;
+          const next = tf.engine().runKernel(ADAM_KERNEL, { x, g }, { momentsId, lr, beta1, beta2, epsilon, invBc1, invBc2, weightDecay: wd }) as Tensor;
           x.assign(next);
         }
       });

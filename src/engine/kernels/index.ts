@@ -16,8 +16,8 @@ import { chooseThreads } from './threads';
 import { backendInternalsProblem, type TF } from './wasm_heap';
 
 export { fusedGeluTanh, fusedLayerNorm } from './fused';
-export { createNativeAdam, type NativeAdam, type AdamOptions } from './adam';
-export { activeNativeKernels } from './registry';
+export { ADAM_KERNEL, createNativeAdam, type NativeAdam, type AdamOptions } from './adam';
+export { activeNativeKernels, isNativeKernelActive } from './registry';
 export { TFJS_VERSION_PINNED, backendInternalsProblem } from './wasm_heap';
 
 export type NativeKernelsMode = 'auto' | 'on' | 'off';

@@ -47,3 +47,9 @@ export function activeNativeKernels(tf: TF): string[] {
     .map((k) => k.kernelName)
     .sort();
 }
+
+/** Whether `kernelName` on the active backend is a native kernel right now (one registry lookup, cheap per op). */
+export function isNativeKernelActive(tf: TF, kernelName: string): boolean {
+  const k = tf.getKernel(kernelName, tf.getBackend());
+  return k !== undefined && (k.kernelFunc as NativeKernelFunc)[NATIVE] === true;
+}

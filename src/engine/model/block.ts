@@ -1,10 +1,12 @@
 // Pre-LN transformer block, shared by the vision encoder and the decoder:
 //   x += Attn(LN1(x), mask);  x += MLP(LN2(x)),  MLP = Linear(d → r·d) · GELU · Linear(r·d → d)
 import { tf } from '../backend';
+import { fusedGeluTanh } from '../kernels';
 import { attention, createAttention, type AttentionLora, type AttentionParams } from './attention';
 import { layerNorm } from './layerNorm';
 import { linear, type LoraAdapter } from './linear';
 import { createLayerNorm, createLinear, INIT_STD, type LayerNormParams, type LinearParams, type ParamStore } from './params';
+import { speedups } from './speedups';
 
 export interface BlockParams {
   ln1: LayerNormParams;
@@ -28,8 +30,9 @@ export function createBlock(store: ParamStore, name: string, d: number, mlpRatio
   };
 }
 
-/** GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+/** GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); one fused kernel each way when native. */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (speedups.fusedKernels) return fusedGeluTanh(x);
   const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.square(x)))));
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }

@@ -10,7 +10,7 @@
 import { tf } from '../backend';
 import { block, createBlock, type BlockLora, type BlockParams } from './block';
 import { layerNorm } from './layerNorm';
-import { matMul2d } from './linear';
+import { matMul2d, matMul2dTransposeB } from './linear';
 import { createLayerNorm, INIT_STD, type LayerNormParams, type ParamStore } from './params';
 import { SEGMENT } from './segments';
 
@@ -98,8 +98,8 @@ function placement(segments: Int32Array, B: number, T: number, P: number, latent
   return { keepToken, latentOneHot, imageStarts };
 }
 
-/** Input embeddings [B, T, d]. */
-function embed(p: DecoderParams, inp: DecoderInputs): tf.Tensor {
+/** Input embeddings [B, T, d] (also model/generate.ts's, so cached decoding embeds exactly as the forward pass). */
+export function embed(p: DecoderParams, inp: Omit<DecoderInputs, 'mask'>): tf.Tensor {
   const { B, T } = inp;
   const d = p.tokenEmbed.shape[1] as number;
   const P = inp.imageTokens.shape[1] as number;
@@ -154,7 +154,7 @@ export function decoder(p: DecoderParams, inp: DecoderInputs, opts: DecoderOptio
     if (opts.returnHidden) hidden.push(x as tf.Tensor3D);
   });
   const h = tf.reshape(layerNorm(x, p.lnF), [B * T, d]) as tf.Tensor2D;             // [B·T, d]
-  const logits = matMul2d(h, tf.transpose(p.tokenEmbed) as tf.Tensor2D);          // [B·T, V], tied head
+  const logits = matMul2dTransposeB(h, p.tokenEmbed as tf.Tensor2D);               // [B·T, V], tied head: h·Eᵀ
   const result: DecoderOutput = { logits: tf.reshape(logits, [B, T, V]) };
   if (opts.captureAttention) result.attention = attention;
   if (opts.returnHidden) result.hidden = hidden;

@@ -1,14 +1,23 @@
 // Linear layer: y = x·W + b (+ LoRA: scale·(x·A)·B).
 //
-// Every matmul here is a plain 2-D [N, K]×[K, M] product, including the
-// backward ones: on wasm only that form reaches XNNPACK (≈30 GFLOP/s); the
-// transposeA/B flags tf.matMul's own gradient uses fall into a naive loop
-// (≈2 GFLOP/s). Measured 4.1 s → 0.89 s per reference train step.
+// Two ways to multiply, chosen per call by what the BatchMatMul kernel can do:
+//   - tf.matMul with its own gradient, when the kernel takes transposed operands
+//     at full speed (the native sgemm, the fast wasm kernel of
+//     fastBatchMatMul.ts, or a non-wasm backend). tfjs's gradient is lazy per
+//     input: the tape asks for dW only when W trains, so a frozen matrix costs
+//     one matmul backward instead of two.
+//   - matMul2dExplicit, for the stock wasm kernel: every matmul a plain 2-D
+//     [N, K]×[K, M] product with explicit transposes, because only that form
+//     reaches XNNPACK (≈30 GFLOP/s) and transpose flags fall into a naive loop
+//     (≈2 GFLOP/s). Its custom gradient computes both inputs' gradients always.
 import { tf } from '../backend';
+import { isNativeKernelActive } from '../kernels';
+import { fastBatchMatMulInstalled } from './fastBatchMatMul';
 import type { LinearParams } from './params';
+import { speedups } from './speedups';
 
 /** a [N, K] · b [K, M] → [N, M]; gradients via explicit transposes. */
-export const matMul2d = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+const matMul2dExplicit = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [a, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([a, b]);
   return {
@@ -22,6 +31,23 @@ export const matMul2d = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFun
     },
   };
 }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+/** Whether tf.matMul's transpose flags (and so its lazy gradient) run at full speed here. */
+function transposeFlagsAreFast(): boolean {
+  if (!speedups.lazyMatMulGrad) return false;
+  if (tf.getBackend() !== 'wasm') return true;
+  return isNativeKernelActive(tf, 'BatchMatMul') || fastBatchMatMulInstalled();
+}
+
+/** a [N, K] · b [K, M] → [N, M]. */
+export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return transposeFlagsAreFast() ? tf.matMul(a, b) : matMul2dExplicit(a, b);
+}
+
+/** a [N, K] · bᵀ, b [M, K] → [N, M] (the tied LM head): no transposed copy of b when flags are fast. */
+export function matMul2dTransposeB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return transposeFlagsAreFast() ? tf.matMul(a, b, false, true) : matMul2dExplicit(a, tf.transpose(b));
+}
 
 /** Low-rank adapter on one linear layer: A [din, r], B [r, dout], update scale = alpha / r. */
 export interface LoraAdapter { a: tf.Variable; b: tf.Variable; scale: number }

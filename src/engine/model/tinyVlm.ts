@@ -3,10 +3,12 @@ import type { LatentsConfig, ModelConfig } from '../../core/experiment';
 import { tf } from '../backend';
 import type { BlockLora } from './block';
 import { createDecoder, decoder, type DecoderParams } from './decoder';
+import { ImageTokenCache } from './imageTokenCache';
 import { createDecoderLora, isTrainable, trainableOf } from './lora';
 import { ParamStore } from './params';
 import { createProjector, projector, type ProjectorParams } from './projector';
 import { SEGMENT } from './segments';
+import { speedups } from './speedups';
 import { createVisionEncoder, visionEncoder, type VisionEncoderParams } from './visionEncoder';
 
 export interface BatchTensors {
@@ -52,6 +54,10 @@ export interface TinyVlm {
   readonly shape: TinyVlmShape;
   trainableVariables(): tf.Variable[];
   forward(batch: BatchTensors, opts?: ForwardOptions): ForwardResult;
+  /** patches [B, P, p·p·3] → image tokens [B, P, d] (the decoder's image positions). */
+  imageTokens(patches: tf.Tensor3D): tf.Tensor;
+  /** The decoder's weights and LoRA adapters, for cached decoding (model/generate.ts). */
+  readonly decoderParts: { params: DecoderParams; lora?: BlockLora[] };
   numParameters(): number;
   dispose(): void;
 }
@@ -98,10 +104,17 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
   });
   const lora: BlockLora[] | undefined = model.finetune.mode === 'lora' ? createDecoderLora(store, dec.blocks, model.finetune.lora) : undefined;
   for (const [name, v] of store.variables) v.trainable = isTrainable(name, model.finetune);
+  const imageCache = new ImageTokenCache([...store.variables].filter(([n]) => n.startsWith('vision.') || n.startsWith('projector.')).map(([, v]) => v));
+
+  /** patches [B, P, p·p·3] → image tokens [B, P, d]; once per distinct image while the vision path is frozen. */
+  function imageTokensOf(patches: tf.Tensor3D): tf.Tensor {
+    const encode = (x: tf.Tensor3D) => projector(visionEncoder(x, vision), proj);
+    return speedups.imageTokenCache && imageCache.usable() ? imageCache.imageTokens(patches, encode) : encode(patches);
+  }
 
   function forward(batch: BatchTensors, opts: ForwardOptions = {}): ForwardResult {
     const { B, T } = batch;
-    const imageTokens = projector(visionEncoder(batch.patches, vision), proj); // [B, P, d]
+    const imageTokens = imageTokensOf(batch.patches); // [B, P, d]
     let afterBlock: ((x: tf.Tensor) => tf.Tensor) | undefined;
     if (opts.pairedLatentTransplant) {
       const m = transplantMask(batch.segments, B, T); // [B/2, T, 1]
@@ -125,6 +138,8 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
     shape,
     trainableVariables: () => trainableOf(store.variables, model.finetune),
     forward,
+    imageTokens: imageTokensOf,
+    decoderParts: { params: dec, lora },
     numParameters: () => [...store.variables.values()].reduce((s, v) => s + v.size, 0),
     dispose: () => store.dispose(),
   };

@@ -1,0 +1,178 @@
+// Greedy decoding: the model's logits (and last hidden state) at each row's
+// newest position, one call per generated token or latent block.
+//
+// Two ways, the same numbers (test/unit/generate.test.ts):
+//   - full: one forward pass over the whole fixed-length sequence every call
+//     (positions after the cursor are padding, hidden by the causal mask);
+//   - cached (speedups.kvCache): keys and values of every position already run are
+//     kept per layer [B, T, d]; a call runs only the positions written since the
+//     last one (the image prefix once, at the first call), rows in a chunk
+//     [B, L, d], L = the most any row wrote. Earlier positions never attend to later
+//     ones, so their keys and values do not change as the sequence grows.
+// The chunk is embedded by decoder.ts's own embed, given the chunk's tokens,
+// segments and true positions, and the mask rows are masks.ts's causalMask rows,
+// so the layout rules stay in one place. (A latent block is always written within
+// one call, so embed numbers its latents as in the full sequence; with hidden_state
+// feedback the fed-back states replace latent_embed anyway.)
+import { tf } from '../backend';
+import { gelu } from './block';
+import { embed, type DecoderParams } from './decoder';
+import { layerNorm } from './layerNorm';
+import { linear, matMul2dTransposeB } from './linear';
+import type { BlockLora, BlockParams } from './block';
+import { causalMask } from './masks';
+import { SEGMENT } from './segments';
+import { oneHot, SPECIAL, toBatchTensors, type EncodedBatch } from './sequence';
+import { speedups } from './speedups';
+import type { TinyVlm } from './tinyVlm';
+
+export interface Readout {
+  logits: Float32Array;          // [B·V] at each live row's position cursor − 1
+  hidden: Float32Array | null;   // [B·d] last block's output there (continuous feedback), when asked for
+}
+
+export interface Decoding {
+  /** Runs what rows wrote up to cursor[b] (ids, segs, latentInput [B·T·d] as now) and reads position cursor[b] − 1. */
+  read(ids: Int32Array, segs: Int32Array, cursor: number[], done: boolean[], latentInput: Float32Array | null): Readout;
+  dispose(): void;
+}
+
+/** Starts decoding `enc` (its patches and sizes; tokens come with each read). */
+export function startDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean): Decoding {
+  return speedups.kvCache ? cachedDecoding(model, enc, wantHidden) : fullDecoding(model, enc, wantHidden);
+}
+
+/** Row r of [B, T, ·]: picks each row's position cursor − 1 (zero for done rows). */
+function readRows(B: number, T: number, cursor: number[], done: boolean[]): Float32Array {
+  const read = new Float32Array(B * T);                  // [B, T]
+  for (let b = 0; b < B; b++) if (!done[b]) read[b * T + cursor[b] - 1] = 1;
+  return read;
+}
+
+function fullDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean): Decoding {
+  const { B, T } = enc;
+  const d = model.shape.d;
+  return {
+    read(ids, segs, cursor, done, latentInput) {
+      const got: Readout = { logits: new Float32Array(0), hidden: null };
+      tf.tidy(() => {
+        const batch = toBatchTensors({ ...enc, tokenIds: ids, segments: segs }, causalMask(segs, B, T));
+        if (latentInput) batch.latentInput = tf.tensor3d(latentInput, [B, T, d]);
+        const out = model.forward(batch, { returnHidden: wantHidden });
+        const r = tf.tensor3d(readRows(B, T, cursor, done), [B, T, 1]);
+        const pick = (x: tf.Tensor) => tf.sum(tf.mul(x, r), 1);   // [B, ·]
+        got.logits = pick(out.logits).dataSync() as Float32Array;
+        if (wantHidden) got.hidden = pick(out.hidden![out.hidden!.length - 1]).dataSync() as Float32Array;
+      });
+      return got;
+    },
+    dispose() { /* nothing kept */ },
+  };
+}
+
+interface Chunk {
+  L: number;
+  ids: Int32Array;       // [B·L] token ids of positions from_b + j (pad past len_b)
+  segs: Int32Array;      // [B·L]
+  positions: Int32Array; // [B·L] true positions
+  place: tf.Tensor3D;    // [B, T, L]: the transpose, only for rows that exist (len_b > j)
+  keep: tf.Tensor3D;     // [B, T, 1]: 0 at positions this chunk writes
+  mask: tf.Tensor4D;     // [B, 1, L, T]: causalMask rows of the chunk's positions
+  last: tf.Tensor3D;     // [B, 1, L]: each live row's chunk row at cursor − 1
+}
+
+/** Host-built chunk of positions [from_b, to_b) of each row; rows past len_b are padding, never written back. */
+function chunkOf(ids: Int32Array, segs: Int32Array, B: number, T: number, from: number[], to: number[]): Chunk {
+  const L = Math.max(1, ...to.map((t, b) => t - from[b]));
+  const full = causalMask(segs, B, T);                                    // [B·T·T]
+  const c = { ids: new Int32Array(B * L).fill(SPECIAL.pad), segs: new Int32Array(B * L).fill(SEGMENT.pad), positions: new Int32Array(B * L) };
+  const place = new Float32Array(B * T * L), keep = new Float32Array(B * T).fill(1);
+  const mask = new Float32Array(B * L * T), last = new Float32Array(B * L);
+  for (let b = 0; b < B; b++) {
+    const len = to[b] - from[b];
+    for (let j = 0; j < L; j++) {
+      const t = Math.min(from[b] + j, T - 1);
+      const i = b * L + j;
+      c.positions[i] = t;
+      mask.set(full.subarray((b * T + t) * T, (b * T + t + 1) * T), i * T);
+      if (j >= len) continue;
+      c.ids[i] = ids[b * T + t];
+      c.segs[i] = segs[b * T + t];
+      place[(b * T + t) * L + j] = 1;
+      keep[b * T + t] = 0;
+    }
+    if (len > 0) last[b * L + len - 1] = 1;
+  }
+  return {
+    L, ...c, place: tf.tensor3d(place, [B, T, L]), keep: tf.tensor3d(keep, [B, T, 1]),
+    mask: tf.tensor4d(mask, [B, 1, L, T]), last: tf.tensor3d(last, [B, 1, L]),
+  };
+}
+
+/** latentInput [B·T·d] → the chunk's rows [B, L, d] (zero past len_b). */
+function chunkRows(latentInput: Float32Array, c: Chunk, B: number, T: number, d: number): tf.Tensor3D {
+  const out = new Float32Array(B * c.L * d);
+  for (let i = 0; i < B * c.L; i++) {
+    if (c.segs[i] === SEGMENT.pad) continue;
+    const b = Math.floor(i / c.L);
+    out.set(latentInput.subarray((b * T + c.positions[i]) * d, (b * T + c.positions[i] + 1) * d), i * d);
+  }
+  return tf.tensor3d(out, [B, c.L, d]);
+}
+
+/** One pre-LN block on chunk rows x [B, L, d], reading and updating the layer's cache k, v [B, T, d]. */
+function cachedBlock(x: tf.Tensor, p: BlockParams, heads: number, c: Chunk, cache: { k: tf.Tensor; v: tf.Tensor }, lora: BlockLora = {}): tf.Tensor {
+  const [B, L, d] = x.shape;
+  const dh = d / heads;
+  const T = cache.k.shape[1] as number;
+  const split = (t: tf.Tensor, n: number) => tf.transpose(tf.reshape(t, [B, n, heads, dh]), [0, 2, 1, 3]); // [B, h, n, dh]
+  const h = layerNorm(x, p.ln1);
+  const q = split(linear(h, p.attn.q, lora.q), L);
+  const write = (old: tf.Tensor, fresh: tf.Tensor) => tf.add(tf.mul(old, c.keep), tf.matMul(c.place, fresh)); // [B, T, d]
+  cache.k = write(cache.k, linear(h, p.attn.k, lora.k));
+  cache.v = write(cache.v, linear(h, p.attn.v, lora.v));
+  const scores = tf.add(tf.mul(tf.matMul(q, split(cache.k, T), false, true), 1 / Math.sqrt(dh)), c.mask); // [B, h, L, T]
+  const ctx = tf.matMul(tf.softmax(scores), split(cache.v, T));                                        // [B, h, L, dh]
+  const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [B, L, d]);
+  x = tf.add(x, linear(merged, p.attn.o, lora.o));
+  return tf.add(x, linear(gelu(linear(layerNorm(x, p.ln2), p.mlpIn, lora.mlpIn)), p.mlpOut, lora.mlpOut));
+}
+
+function cachedDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean): Decoding {
+  const { B, T } = enc;
+  const { d, heads, vocab: V } = model.shape;
+  const { params, lora } = model.decoderParts as { params: DecoderParams; lora?: BlockLora[] };
+  const imageTokens = tf.tidy(() => tf.keep(model.imageTokens(tf.tensor3d(enc.patches, [B, enc.P, enc.patchDim])))); // [B, P, d], once
+  let caches = params.blocks.map(() => tf.tidy(() => ({ k: tf.keep(tf.zeros([B, T, d])), v: tf.keep(tf.zeros([B, T, d])) })));
+  const ran = new Array<number>(B).fill(0);             // positions [0, ran_b) are in the cache
+  return {
+    read(ids, segs, cursor, done, latentInput) {
+      const to = cursor.map((c, b) => (done[b] ? ran[b] : c));
+      const got: Readout = { logits: new Float32Array(0), hidden: null };
+      const next = tf.tidy(() => {
+        const c = chunkOf(ids, segs, B, T, ran, to);
+        let x = embed(params, {
+          tokenOneHot: tf.tensor2d(oneHot(c.ids, V), [B * c.L, V]), imageTokens, segments: c.segs, positions: c.positions, B, T: c.L,
+          latentInput: latentInput ? chunkRows(latentInput, c, B, T, d) : undefined,
+        });                                                             // [B, L, d]
+        const layers = params.blocks.map((bp, l) => {
+          const cache = { ...caches[l] };
+          x = cachedBlock(x, bp, heads, c, cache, lora?.[l]);
+          return cache;
+        });
+        const hid = tf.reshape(tf.matMul(c.last, x), [B, d]);          // [B, d] at cursor − 1
+        got.logits = matMul2dTransposeB(layerNorm(hid, params.lnF) as tf.Tensor2D, params.tokenEmbed as tf.Tensor2D).dataSync() as Float32Array; // [B·V]
+        if (wantHidden) got.hidden = hid.dataSync() as Float32Array;
+        return layers.map((k) => ({ k: tf.keep(k.k), v: tf.keep(k.v) }));
+      });
+      for (const old of caches) { old.k.dispose(); old.v.dispose(); }
+      caches = next;
+      to.forEach((t, b) => { ran[b] = t; });
+      return got;
+    },
+    dispose() {
+      imageTokens.dispose();
+      for (const c of caches) { c.k.dispose(); c.v.dispose(); }
+    },
+  };
+}

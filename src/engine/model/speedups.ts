@@ -1,0 +1,30 @@
+// The engine's fast paths, each of which must give the same numbers (to float
+// tolerance) as the plain path it replaces. All are on; tests and bench/ turn
+// one off at a time to prove that and to measure what it buys
+// (docs/performance.md, "The engine's own step").
+//
+//   fusedKernels      LayerNorm and GELU through src/engine/kernels' fused ops
+//                     (one native kernel each way; plain tfjs ops when native is off)
+//   lazyMatMulGrad    linear layers use tf.matMul and its own gradient: each input's
+//                     gradient is computed only when the tape needs it (no weight
+//                     gradient for a frozen matrix) and transposes ride as sgemm flags
+//   imageTokenCache   a frozen vision encoder + projector runs once per distinct image
+//                     (model/imageTokenCache.ts)
+//   nativeAdam        Adam/AdamW updates in one native kernel per variable
+//   kvCache           greedy generation reuses keys and values (model/generate.ts)
+export const speedups = {
+  fusedKernels: true,
+  lazyMatMulGrad: true,
+  imageTokenCache: true,
+  nativeAdam: true,
+  kvCache: true,
+};
+
+export type Speedup = keyof typeof speedups;
+
+/** Runs f with one fast path set to `on`, then restores it (tests and benches). */
+export function withSpeedup<R>(name: Speedup, on: boolean, f: () => R): R {
+  const before = speedups[name];
+  speedups[name] = on;
+  try { return f(); } finally { speedups[name] = before; }
+}
