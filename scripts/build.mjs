@@ -8,7 +8,7 @@ const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning' };
 // tfjs backends that cannot install here (tfjs-node*) stay external and are required at run time.
-const engineExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'latent-lab-native'];
+const engineExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'latent-lab-native'];
 
 const nodeEntries = [
   // The extension is split so activation parses only dist/extension.js; the heavy parts
