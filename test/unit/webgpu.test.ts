@@ -50,6 +50,8 @@ describe('webgpu backend (Dawn)', function () {
 
   it('asked for by name, runs on the adapter Dawn finds and agrees with wasm; or says clearly why it cannot', async function () {
     if (info === null) {
+      // `npm run test:webgpu` provides a (software) adapter and sets this: there a missing adapter is a failure.
+      if (process.env.LATENT_LAB_EXPECT_WEBGPU === '1') assert.fail(`LATENT_LAB_EXPECT_WEBGPU=1 but Dawn found no adapter: ${why}`);
       await assert.rejects(selectBackend('webgpu', { threads: 1 }), /runtime.backend: webgpu is not available here .*docs\/gpu.md/);
       console.log(`      (no WebGPU adapter here: ${why}; the numeric comparison is skipped)`);
       return;
