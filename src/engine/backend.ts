@@ -19,6 +19,7 @@ import { installFastBatchMatMul, uninstallFastBatchMatMul } from './model/fastBa
 export { tf };
 
 import type { AdapterInfo, BackendAttempt, BackendReport, ResolvedBackend } from '../core/events';
+import { installWebGpuKernels } from './webgpuKernels';
 import { autoWebGpuObstacle, classifyAdapter, describeAdapter, loadWebGpuBackend, probeWebGpu } from './webgpu';
 
 export interface BackendOptions {
@@ -89,6 +90,7 @@ async function tryWebGpu(requested: BackendName): Promise<{ adapter: AdapterInfo
   if (!ok) throw new Error(`tf.setBackend("webgpu") returned false on ${describeAdapter(adapter)}`);
   await tf.ready();
   uninstallFastBatchMatMul(tf);
+  installWebGpuKernels(tf);
   return { adapter, software: !kind.hardware };
 }
 

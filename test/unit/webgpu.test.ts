@@ -65,12 +65,14 @@ describe('webgpu backend (Dawn)', function () {
     const run = async () => {
       const x = tf.tensor2d(a, [24, 40]);
       const y = tf.tensor2d(b, [40, 16]);
-      const [out, grad] = tf.tidy(() => {
+      const [out, grad, sum] = tf.tidy(() => {
         const f = (t: tf.Tensor) => tf.sum(tf.tanh(tf.matMul(t as tf.Tensor2D, y)));
-        return [tf.softmax(tf.matMul(x, y)), tf.grad(f)(x)];
+        // 20 addends: more than the 8 storage buffers WebGPU guarantees one AddN dispatch (webgpuKernels.ts)
+        const terms = Array.from({ length: 20 }, (_, k) => tf.mul(x, k + 1));
+        return [tf.softmax(tf.matMul(x, y)), tf.grad(f)(x), tf.addN(terms)];
       });
-      const res = [Float32Array.from(await out.data()), Float32Array.from(await grad.data())];
-      tf.dispose([x, y, out, grad]);
+      const res = [Float32Array.from(await out.data()), Float32Array.from(await grad.data()), Float32Array.from(await sum.data())];
+      tf.dispose([x, y, out, grad, sum]);
       return res;
     };
     const gpu = await run();
