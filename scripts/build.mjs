@@ -7,8 +7,11 @@ import { cpSync, mkdirSync, existsSync } from 'node:fs';
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: !production, minify: production, logLevel: 'warning' };
-// tfjs backends that cannot install here (tfjs-node*) stay external and are required at run time.
-const engineExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'latent-lab-native'];
+// tfjs backends that cannot install here (tfjs-node*) stay external and are required at run time,
+// and so does Dawn (`webgpu`: ESM around a prebuilt dawn.node). tfjs-backend-webgpu is plain JS:
+// bundled, so it registers into the bundle's own tfjs (external only if the optional install is missing).
+const engineExternals = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'webgpu', 'latent-lab-native',
+  ...(existsSync('node_modules/@tensorflow/tfjs-backend-webgpu') ? [] : ['@tensorflow/tfjs-backend-webgpu'])];
 
 const nodeEntries = [
   // The extension is split so activation parses only dist/extension.js; the heavy parts

@@ -43,6 +43,10 @@ export const commandTable: Record<string, CliCommand> = {
     summary: 'run a checkpoint on your examples; dump every attention map and loss term to a capture file',
     run: async (args) => (await import('./inspectCommand')).runInspectCommand(args),
   },
+  backend: {
+    summary: 'which tfjs backend a run gets here (GPU adapter included) and why others were skipped',
+    run: async (args) => (await import('./backendCommand')).runBackendCommand(args),
+  },
   export: {
     summary: 'write a checkpoint\'s weights as safetensors (tensor names of docs/model.md)',
     run: async (args) => (await import('./exportCommand')).runExportCommand(args),

@@ -8,7 +8,10 @@ import type { BackendName } from './experiment';
 import { chanceLine } from './metricRecords';
 
 /** A tfjs backend a run can end up on. */
-export type ResolvedBackend = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type ResolvedBackend = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+/** The WebGPU adapter a run used, as Dawn reports it. */
+export interface AdapterInfo { vendor: string; architecture: string; device: string; description: string; fallback: boolean }
 
 export interface BackendAttempt { name: string; ok: boolean; reason?: string }
 
@@ -21,7 +24,24 @@ export interface BackendReport {
   simd?: boolean;
   threads?: number;
   fastBatchMatMul?: boolean;   // wasm only: batched matmuls routed through XNNPACK (engine/model/fastBatchMatMul.ts)
+  adapter?: AdapterInfo;       // webgpu only
+  softwareAdapter?: boolean;   // webgpu only: a CPU (software) adapter, taken because webgpu was asked for by name
   tried: BackendAttempt[];
+}
+
+/** One line for logs: `wasm (simd, 1 thread); skipped tensorflow-gpu: MODULE_NOT_FOUND …`. */
+export function describeBackend(r: BackendReport): string {
+  const bits: string[] = [];
+  if (r.adapter !== undefined) {
+    const a = r.adapter;
+    bits.push(`adapter ${[a.vendor, a.architecture, a.device].filter((x) => x.length > 0).join(' / ') || a.description || 'unnamed'}`);
+    if (r.softwareAdapter) bits.push('software adapter: slower than wasm, for checks only');
+  }
+  if (r.simd !== undefined) bits.push(r.simd ? 'simd' : 'no simd');
+  if (r.threads !== undefined) bits.push(`${r.threads} thread${r.threads === 1 ? '' : 's'}`);
+  if (r.fastBatchMatMul) bits.push('fast batched matmul');
+  const skipped = r.tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`);
+  return `${r.name}${bits.length ? ` (${bits.join(', ')})` : ''}${skipped.length ? `; skipped ${skipped.join('; ')}` : ''}`;
 }
 
 export type RunStatus = 'running' | 'completed' | 'stopped' | 'failed';
@@ -200,15 +220,9 @@ export function describeEval(r: EvalMetrics): string[] {
 export function describeEvent(e: EngineEvent): string[] {
   switch (e.type) {
     case 'started': {
-      const b = e.backend;
-      const bits: string[] = [];
-      if (b.simd !== undefined) bits.push(b.simd ? 'simd' : 'no simd');
-      if (b.threads !== undefined) bits.push(`${b.threads} thread${b.threads === 1 ? '' : 's'}`);
-      if (b.fastBatchMatMul) bits.push('fast batched matmul');
-      const skipped = b.tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`).join('; ');
       return [
         `run ${e.name} (${e.method}) in ${e.runDir}`,
-        `backend ${b.name}${bits.length ? ` (${bits.join(', ')})` : ''}${skipped ? `; skipped ${skipped}` : ''}`,
+        `backend ${describeBackend(e.backend)}`,
         `${e.trainExamples} training examples, ${e.totalEpochs} epochs × ${e.stepsPerEpoch} steps = ${e.totalSteps} steps; ` +
           `${e.parameters.trainable}/${e.parameters.total} parameters trainable` +
           (e.resumedFromStep ? `; resuming after step ${e.resumedFromStep}` : ''),

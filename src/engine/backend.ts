@@ -2,6 +2,7 @@
 //
 // `auto` tries, in order: @tensorflow/tfjs-node-gpu, @tensorflow/tfjs-node (both
 // optionalDependencies: they only install where npm may download libtensorflow),
+// webgpu through Dawn (optional too; a hardware adapter only, see webgpu.ts),
 // wasm (SIMD when the runtime has it), then the pure-JS cpu backend. Every
 // attempt is recorded in the report so a run can say why it landed where it did.
 //
@@ -17,8 +18,9 @@ import { installFastBatchMatMul, uninstallFastBatchMatMul } from './model/fastBa
 
 export { tf };
 
-export type { BackendAttempt, BackendReport, ResolvedBackend } from '../core/events';
-import type { BackendAttempt, BackendReport, ResolvedBackend } from '../core/events';
+import type { AdapterInfo, BackendAttempt, BackendReport, ResolvedBackend } from '../core/events';
+import { installWebGpuKernels } from './webgpuKernels';
+import { autoWebGpuObstacle, classifyAdapter, describeAdapter, loadWebGpuBackend, probeWebGpu } from './webgpu';
 
 export interface BackendOptions {
   threads: number;             // requested; the wasm backend runs single-threaded under Node (see docs/model.md)
@@ -76,9 +78,26 @@ async function tryTensorflow(): Promise<void> {
   await tf.ready();
 }
 
+/** Dawn + tfjs-backend-webgpu on the adapter Dawn picks; `auto` refuses a software or null adapter. */
+async function tryWebGpu(requested: BackendName): Promise<{ adapter: AdapterInfo; software: boolean }> {
+  const obstacle = requested === 'auto' ? autoWebGpuObstacle() : null;
+  if (obstacle !== null) throw new Error(`${obstacle}; not used by auto`);
+  const adapter = await probeWebGpu();
+  const kind = classifyAdapter(adapter);
+  if (!kind.hardware && (requested === 'auto' || adapter.device === 'null-backend')) throw new Error(`${kind.why}; not used by auto`);
+  loadWebGpuBackend();
+  const ok = await tf.setBackend('webgpu');
+  if (!ok) throw new Error(`tf.setBackend("webgpu") returned false on ${describeAdapter(adapter)}`);
+  await tf.ready();
+  uninstallFastBatchMatMul(tf);
+  installWebGpuKernels(tf);
+  return { adapter, software: !kind.hardware };
+}
+
 const HOW_TO: Record<Exclude<ResolvedBackend, 'cpu'>, string> = {
   'tensorflow-gpu': 'install it with `npm install @tensorflow/tfjs-node-gpu@4.22.0` on a machine with CUDA that can download libtensorflow, or set runtime.backend: auto',
   'tensorflow': 'install it with `npm install @tensorflow/tfjs-node@4.22.0` on a machine that can download libtensorflow, or set runtime.backend: auto',
+  'webgpu': 'install the optional packages (`npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0`), a Vulkan loader and a GPU driver (docs/gpu.md), or set runtime.backend: auto',
   'wasm': 'check that the tfjs-backend-wasm .wasm files sit beside dist/*.js (npm run build copies them), or set runtime.backend: cpu',
 };
 
@@ -88,7 +107,7 @@ const HOW_TO: Record<Exclude<ResolvedBackend, 'cpu'>, string> = {
  */
 export async function selectBackend(requested: BackendName, opts: BackendOptions): Promise<BackendReport> {
   const tried: BackendAttempt[] = [];
-  const order: ResolvedBackend[] = requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
+  const order: ResolvedBackend[] = requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] : [requested];
   for (const name of order) {
     try {
       if (name === 'tensorflow-gpu' || name === 'tensorflow') {
@@ -97,6 +116,11 @@ export async function selectBackend(requested: BackendName, opts: BackendOptions
         await tryTensorflow();
         tried.push({ name, ok: true });
         return { name, tried };
+      }
+      if (name === 'webgpu') {
+        const g = await tryWebGpu(requested);
+        tried.push({ name, ok: true });
+        return { name, adapter: g.adapter, ...(g.software ? { softwareAdapter: true } : {}), tried };
       }
       if (name === 'wasm') {
         const w = await tryWasm(opts);
@@ -116,14 +140,4 @@ export async function selectBackend(requested: BackendName, opts: BackendOptions
     throw new Error(`runtime.backend: ${requested} is not available here (${last.reason}); ${HOW_TO[requested]}.`);
   }
   throw new Error(`runtime.backend: ${requested}: no tfjs backend could start: ${tried.map((t) => `${t.name}: ${t.reason}`).join('; ')}`);
-}
-
-/** One line for logs: `wasm (simd, 1 thread; skipped tensorflow-gpu: MODULE_NOT_FOUND …)`. */
-export function describeBackend(r: BackendReport): string {
-  const bits: string[] = [];
-  if (r.simd !== undefined) bits.push(r.simd ? 'simd' : 'no simd');
-  if (r.threads !== undefined) bits.push(`${r.threads} thread${r.threads === 1 ? '' : 's'}`);
-  if (r.fastBatchMatMul) bits.push('fast batched matmul');
-  const skipped = r.tried.filter((t) => !t.ok).map((t) => `${t.name}: ${t.reason}`);
-  return `${r.name} (${bits.join(', ')}${skipped.length ? `; skipped ${skipped.join('; ')}` : ''})`;
 }
