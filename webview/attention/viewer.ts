@@ -5,6 +5,7 @@
 //   hover               redraw the one (or two) rows whose crosshair moved
 //   scroll              draw rows that came into view and are stale
 
+import { esc } from '../shared/escape';
 import type { Capture } from '../../src/core/capture';
 import { axisLabels, type HeadSelection } from '../../src/core/capture/views';
 import { vscodeApi } from '../shared/vscodeApi';
@@ -186,7 +187,7 @@ export class AttentionViewer {
     const l = row.layerIndex;
     const j = r * m.cols + c;
     const { answer, latent } = this.labels();
-    const lines = [`<b>layer ${m.layers[l]}</b> · ${esc(answer[r])} <span class="muted">(answer ${r})</span> → ${esc(latent[c])}`];
+    const lines = [`<b>layer ${esc(m.layers[l])}</b> · ${esc(answer[r])} <span class="muted">(answer ${r})</span> → ${esc(latent[c])}`];
     const shown = this.state.norm !== 'raw';
     lines.push(`intact <b>${fmt(m.raw.intact[l][j])}</b>${shown ? ` <span class="muted">shown ${fmt(m.scaled.intact[l][j])}</span>` : ''}`);
     if (m.raw.corrupted && m.scaled.corrupted && m.diff) {
@@ -355,6 +356,3 @@ function clamp(v: number, lo: number, hi: number): number {
   return Math.min(Math.max(Number.isFinite(v) ? v : lo, lo), hi);
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
-}

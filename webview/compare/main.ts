@@ -4,6 +4,7 @@
 // See docs/panels.md for the full protocol.
 
 import uPlot from 'uplot';
+import { esc } from '../shared/escape';
 import { vscodeApi } from '../shared/vscodeApi';
 import { themeColors } from '../shared/theme';
 import { seriesColor, tickLabel } from '../dashboard/charts';
@@ -48,8 +49,8 @@ class ComparePanel {
       if (means.length > 1) best.set(m, lowerIsBetter(m) ? Math.min(...means) : Math.max(...means));
     }
     const head = `<tr><th>configuration</th><th>runs</th>${metrics.map((m) => `<th class="num">${esc(m)}</th>`).join('')}</tr>`;
-    const body = groups.map((g) => `<tr><td><span class="swatch" style="background:${colorOf(g.label)}"></span>${esc(g.label)}</td><td>${g.runs.length}</td>${
-      metrics.map((m) => `<td class="num${best.get(m) === g.stats[m]?.mean ? ' best' : ''}">${formatMeanStd(g.stats[m])}</td>`).join('')}</tr>`).join('');
+    const body = groups.map((g) => `<tr><td><span class="swatch" style="background:${colorOf(g.label)}"></span>${esc(g.label)}</td><td>${esc(g.runs.length)}</td>${
+      metrics.map((m) => `<td class="num${best.get(m) === g.stats[m]?.mean ? ' best' : ''}">${esc(formatMeanStd(g.stats[m]))}</td>`).join('')}</tr>`).join('');
     $('groups').innerHTML = `<table class="grid" id="groups-table"><thead>${head}</thead><tbody>${body}</tbody></table>`;
   }
 
@@ -57,8 +58,8 @@ class ComparePanel {
     const finals = runs.map(finalMetrics);
     const metrics = [...new Set(finals.flatMap((f) => Object.keys(f)))].filter((m) => m === 'mean_accuracy' || m === 'loss' || m.startsWith('accuracy.'));
     const head = `<tr><th>run</th><th>configuration</th><th>seed</th><th>status</th>${metrics.map((m) => `<th class="num">${esc(m)}</th>`).join('')}</tr>`;
-    const body = runs.map((r, i) => `<tr><td><a href="#" data-run="${esc(r.name)}">${esc(r.name)}</a></td><td>${esc(r.label)}</td><td>${r.seed ?? ''}</td><td>${esc(r.status ?? '')}</td>${
-      metrics.map((m) => `<td class="num">${finals[i][m] === undefined ? '' : finals[i][m].toFixed(3)}</td>`).join('')}</tr>`).join('');
+    const body = runs.map((r, i) => `<tr><td><a href="#" data-run="${esc(r.name)}">${esc(r.name)}</a></td><td>${esc(r.label)}</td><td>${esc(r.seed)}</td><td>${esc(r.status)}</td>${
+      metrics.map((m) => `<td class="num">${finals[i][m] === undefined ? '' : esc(finals[i][m].toFixed(3))}</td>`).join('')}</tr>`).join('');
     $('runs').innerHTML = `<table class="grid" id="runs-table"><thead>${head}</thead><tbody>${body}</tbody></table>`;
     $('runs').querySelectorAll('a[data-run]').forEach((a) => a.addEventListener('click', (e) => {
       e.preventDefault();
@@ -101,9 +102,6 @@ class ComparePanel {
   }
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
-}
 
 const panel = new ComparePanel(document.getElementById('app') ?? document.body);
 (window as unknown as { __compare: ComparePanel }).__compare = panel;
