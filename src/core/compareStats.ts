@@ -36,7 +36,7 @@ export function finalMetrics(run: CompareRun): Record<string, number> {
     for (const [task, v] of Object.entries(lastEval.majority ?? {})) out[`chance.${task}`] = v;   // majority answer
     Object.assign(out, flattenNumbers(lastEval.diagnostics ?? {}, 'diagnostics'));
   }
-  if (lastTrain?.type === 'train') out.loss = lastTrain.loss;
+  if (lastTrain?.type === 'train' && typeof lastTrain.loss === 'number') out.loss = lastTrain.loss;
   return { ...out, ...run.final };
 }
 

@@ -77,7 +77,7 @@ class ComparePanel {
       const d = new MinMaxDecimator(400);
       for (const m of r.metrics ?? []) {
         if (m.type === 'eval' && kind === 'eval' && (m.split ?? 'val') === 'val' && typeof m.mean_accuracy === 'number') d.push(m.step, m.mean_accuracy);
-        if (m.type === 'train' && kind === 'train') d.push(m.step, m.loss);
+        if (m.type === 'train' && kind === 'train' && typeof m.loss === 'number') d.push(m.step, m.loss);
       }
       return d.output() as uPlot.AlignedData;
     };
