@@ -73,3 +73,33 @@ export function formatMeanStd(s: MeanStd | undefined): string {
   const f = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
   return Number.isNaN(s.std) ? `${f(s.mean)} (n=1)` : `${f(s.mean)} ± ${f(s.std)} (n=${s.n})`;
 }
+
+/** A run's best mean accuracy over its val evaluations (finalMetrics has the last one); undefined without any. */
+export function bestMeanAccuracy(run: CompareRun): number | undefined {
+  const values = (run.metrics ?? []).filter((r) => r.type === 'eval' && (r.split ?? 'val') === 'val')
+    .map((r) => (r.type === 'eval' ? r.mean_accuracy : undefined)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return values.length > 0 ? Math.max(...values) : undefined;
+}
+
+/**
+ * Metrics where one configuration can be "best": accuracies, loss, test-time scaling.
+ * Not chance levels (a property of the test set) nor diagnostics (higher attention or
+ * accuracy without latents is not better, it is what the diagnostic measures).
+ */
+export function isScoredMetric(metric: string): boolean {
+  return metric === 'mean_accuracy' || metric === 'loss' || metric.startsWith('accuracy.') || metric.startsWith('test_time_scaling.');
+}
+
+/** One CSV row per run: identity, status, then every final metric (the panel's Export CSV). */
+export function compareCsv(runs: CompareRun[]): string {
+  const finals = runs.map(finalMetrics);
+  const metrics = [...new Set(finals.flatMap((f) => Object.keys(f)))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const head = ['run', 'configuration', 'seed', 'status', 'best_mean_accuracy', ...metrics];
+  const rows = runs.map((r, i) => [r.name, r.label, r.seed ?? '', r.status ?? '', bestMeanAccuracy(r) ?? '', ...metrics.map((m) => finals[i][m] ?? '')]);
+  return [head, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
+}
+
+function csvField(v: string | number): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

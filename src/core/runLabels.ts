@@ -33,6 +33,22 @@ export function findRunDirs(root: string): string[] {
     .flatMap((e) => findRunDirs(path.join(root, e.name)));
 }
 
+/**
+ * The runs once each: the same run reached by two paths (a symlinked runs folder,
+ * `a/../a`, a sweep folder and its sub-run both picked) counts once, by real path.
+ * First-seen order; a path that no longer exists is dropped.
+ */
+export function uniqueRunDirs(dirs: string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const dir of dirs) {
+    let real: string;
+    try { real = fs.realpathSync(dir); } catch { continue; }
+    if (!seen.has(real)) { seen.add(real); out.push(dir); }
+  }
+  return out;
+}
+
 /** A run for comparison: its label, seed, status, metrics.jsonl, and its test-time-scaling table as final metrics. */
 export function readCompareRun(dir: string): CompareRun {
   const { name, label, seed } = runLabel(dir);

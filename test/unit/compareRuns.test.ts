@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { finalMetrics, groupByLabel } from '../../src/core/compareStats';
-import { readCompareRun } from '../../src/core/runLabels';
+import { bestMeanAccuracy, compareCsv, finalMetrics, groupByLabel, isScoredMetric } from '../../src/core/compareStats';
+import { readCompareRun, uniqueRunDirs } from '../../src/core/runLabels';
 
 describe('readCompareRun', () => {
   let root = '';
@@ -34,4 +34,29 @@ describe('readCompareRun', () => {
     assert.equal(groups[0].stats['test_time_scaling.K=0'].mean, 0.2);
     assert.equal(groups[0].stats['test_time_scaling.K=0'].n, 2);
   });
+
+  it('counts a run reached by two paths (symlink, a/../a) once', () => {
+    const dir = run('02-repa=off,seed=0', 0, 0.25);
+    const link = path.join(root, 'linked-run');
+    fs.symlinkSync(dir, link);
+    const dotted = path.join(dir, '..', path.basename(dir));
+    assert.deepEqual(uniqueRunDirs([dir, link, dotted, path.join(root, 'gone')]), [dir]);
+    const { groups } = groupByLabel(uniqueRunDirs([dir, link, dotted]).map(readCompareRun));
+    assert.equal(groups[0].stats.mean_accuracy.n, 1, 'one run, not three seeds');
+  });
+
+  it('best is the highest val mean accuracy of any evaluation; chance levels and diagnostics are never "best"; CSV has one row per run', () => {
+    const r = {
+      name: 'x/00-lr=1,seed=0', label: 'x lr=1', seed: 0, status: 'completed',
+      metrics: [0.2, 0.5, 0.4].map((a, i) => ({ type: 'eval' as const, step: i + 1, split: 'val', mean_accuracy: a, accuracy: { t: a }, majority: { t: 0.3 } })),
+    };
+    assert.equal(bestMeanAccuracy(r), 0.5);
+    assert.equal(finalMetrics(r).mean_accuracy, 0.4, 'the last evaluation');
+    assert.deepEqual(['mean_accuracy', 'accuracy.t', 'loss', 'chance.t', 'diagnostics.answer_latent_attention'].map(isScoredMetric), [true, true, true, false, false]);
+    const csv = compareCsv([r, { ...r, name: 'y, "quoted"', seed: 1, metrics: [] }]).trim().split('\n');
+    assert.equal(csv[0], 'run,configuration,seed,status,best_mean_accuracy,mean_accuracy,accuracy.t,chance.t');
+    assert.equal(csv[1], 'x/00-lr=1,seed=0,x lr=1,0,completed,0.5,0.4,0.4,0.3'.replace('x/00-lr=1,seed=0', '"x/00-lr=1,seed=0"'));
+    assert.equal(csv[2], '"y, ""quoted""",x lr=1,1,completed,,,,');
+  });
 });
+

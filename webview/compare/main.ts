@@ -1,8 +1,9 @@
 // Entry of the run comparison webview (bundled to dist/webview/compare.js).
 // Host → webview: {type:'init', runs: CompareRun[]}
-// Webview → host: {type:'ready'} | {type:'openRun', name}
+// Webview → host: {type:'ready'} | {type:'openRun', name} | {type:'exportCsv'}
 // See docs/panels.md for the full protocol.
 
+import '@vscode-elements/elements/dist/vscode-button/index.js';
 import uPlot from 'uplot';
 import { esc } from '../shared/escape';
 import { vscodeApi } from '../shared/vscodeApi';
@@ -10,14 +11,15 @@ import { themeColors } from '../shared/theme';
 import { seriesColor, tickLabel } from '../dashboard/charts';
 import { MinMaxDecimator } from '../dashboard/decimate';
 import { isMetricRecord } from '../../src/core/metricRecords';
-import { finalMetrics, formatMeanStd, groupByLabel, type CompareRun } from '../../src/core/compareStats';
+import { bestMeanAccuracy, finalMetrics, formatMeanStd, groupByLabel, isScoredMetric, meanStd, type CompareRun } from '../../src/core/compareStats';
 
 const PAGE = `
 <div id="message" class="message" role="status">Waiting for runs to compare…</div>
 <div id="content" hidden>
-  <h2>Final metrics by configuration <span class="muted">(mean ± std across seeds)</span></h2><div id="groups"></div>
+  <div class="compare-actions"><vscode-button id="export-csv" secondary>Export CSV</vscode-button></div>
+  <h2>Final metrics by configuration <span class="muted">(mean ± std across seeds; last evaluation, and the best val accuracy of any evaluation)</span></h2><div id="groups" class="table-scroll"></div>
   <h2>Curves</h2><div id="curves" class="chart-grid"></div>
-  <h2>Runs</h2><div id="runs"></div>
+  <h2>Runs</h2><div id="runs" class="table-scroll"></div>
 </div>`;
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
@@ -27,7 +29,10 @@ class ComparePanel {
   private api = vscodeApi<{ runs: string[] }>();
   private charts: uPlot[] = [];
 
-  constructor(root: HTMLElement) { root.innerHTML = PAGE; }
+  constructor(root: HTMLElement) {
+    root.innerHTML = PAGE;
+    $('export-csv').addEventListener('click', () => this.api.postMessage({ type: 'exportCsv' }));
+  }
 
   init(runs: CompareRun[]): void {
     if (runs.length === 0) { $('message').textContent = 'No runs selected: pick runs (or a sweep) to compare.'; return; }
@@ -44,12 +49,13 @@ class ComparePanel {
   private renderGroups(runs: CompareRun[], colorOf: (l: string) => string): void {
     const { metrics, groups } = groupByLabel(runs);
     const best = new Map<string, number>();
-    for (const m of metrics) {
+    for (const m of metrics.filter(isScoredMetric)) {
       const means = groups.map((g) => g.stats[m]?.mean).filter((v): v is number => v !== undefined);
       if (means.length > 1) best.set(m, lowerIsBetter(m) ? Math.min(...means) : Math.max(...means));
     }
-    const head = `<tr><th>configuration</th><th>runs</th>${metrics.map((m) => `<th class="num">${esc(m)}</th>`).join('')}</tr>`;
-    const body = groups.map((g) => `<tr><td><span class="swatch" style="background:${colorOf(g.label)}"></span>${esc(g.label)}</td><td>${esc(g.runs.length)}</td>${
+    const bestOfGroup = groups.map((g) => meanStd(runs.filter((r) => g.runs.includes(r.name)).map(bestMeanAccuracy).filter((v): v is number => v !== undefined)));
+    const head = `<tr><th>configuration</th><th class="num">runs</th><th class="num" title="best val mean accuracy over each run's evaluations">best mean_accuracy</th>${metrics.map((m) => `<th class="num">${esc(m)}</th>`).join('')}</tr>`;
+    const body = groups.map((g, i) => `<tr><td><span class="swatch" style="background:${colorOf(g.label)}"></span>${esc(g.label)}</td><td class="num">${esc(g.runs.length)}</td><td class="num">${esc(bestOfGroup[i].n > 0 ? formatMeanStd(bestOfGroup[i]) : '')}</td>${
       metrics.map((m) => `<td class="num${best.get(m) === g.stats[m]?.mean ? ' best' : ''}">${esc(formatMeanStd(g.stats[m]))}</td>`).join('')}</tr>`).join('');
     $('groups').innerHTML = `<table class="grid" id="groups-table"><thead>${head}</thead><tbody>${body}</tbody></table>`;
   }
