@@ -17,10 +17,22 @@ export function runLabel(dir: string): RunLabel {
   try { config = JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')) as typeof config; } catch { config = {}; }
   const base = path.basename(dir);
   const parent = path.basename(path.dirname(dir));
-  const inSweep = /^\d+-/.test(base) && !/^\d{8}-\d{6}-/.test(base);
+  const inSweep = sweepOf(dir) !== undefined;
   const params = inSweep ? base.replace(/^\d+-/, '').split(',').filter((p) => !/^seed=/.test(p)).join(',') : '';
   const label = `${config.name ?? (inSweep ? parent : base)}${params ? ` ${params}` : ''}`;
   return { name: inSweep ? `${parent}/${base}` : base, label, seed: config.seed };
+}
+
+/** The sweep folder holding a run (`<stamp>-<name>/NN-lr=0.001,seed=1`), or undefined for a run of its own. */
+export function sweepOf(dir: string): string | undefined {
+  const base = path.basename(dir);
+  return /^\d+-/.test(base) && !/^\d{8}-\d{6}-/.test(base) ? path.dirname(dir) : undefined;
+}
+
+/** What tells a sweep's runs apart, from the sub-run folder name: `lr=0.001 · seed 1`. */
+export function sweepMemberLabel(dir: string): string {
+  return path.basename(dir).replace(/^\d+-/, '').split(',').filter(Boolean)
+    .map((p) => (p.startsWith('seed=') ? `seed ${p.slice(5)}` : p)).join(' · ');
 }
 
 /** Every run directory at or below `root` (a run, a sweep folder, or a folder of runs). */

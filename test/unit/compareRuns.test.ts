@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { bestMeanAccuracy, compareCsv, finalMetrics, groupByLabel, isScoredMetric } from '../../src/core/compareStats';
-import { readCompareRun, uniqueRunDirs } from '../../src/core/runLabels';
+import { readCompareRun, sweepMemberLabel, sweepOf, uniqueRunDirs } from '../../src/core/runLabels';
 
 describe('readCompareRun', () => {
   let root = '';
@@ -57,6 +57,13 @@ describe('readCompareRun', () => {
     assert.equal(csv[0], 'run,configuration,seed,status,best_mean_accuracy,mean_accuracy,accuracy.t,chance.t');
     assert.equal(csv[1], 'x/00-lr=1,seed=0,x lr=1,0,completed,0.5,0.4,0.4,0.3'.replace('x/00-lr=1,seed=0', '"x/00-lr=1,seed=0"'));
     assert.equal(csv[2], '"y, ""quoted""",x lr=1,1,completed,,,,');
+  });
+
+  it('tells a sweep\'s runs from runs of their own, and labels them by what differs', () => {
+    assert.equal(sweepOf('/r/20260101-000000-abl/03-lr=0.001,repa=on,seed=2'), '/r/20260101-000000-abl');
+    assert.equal(sweepOf('/r/20260101-000000-abl'), undefined, 'a timestamped run folder is a run of its own');
+    assert.equal(sweepMemberLabel('/r/20260101-000000-abl/03-lr=0.001,repa=on,seed=2'), 'lr=0.001 · repa=on · seed 2');
+    assert.equal(sweepMemberLabel('/r/x/00-seed=0'), 'seed 0');
   });
 });
 
