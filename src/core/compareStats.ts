@@ -8,6 +8,7 @@ export interface CompareRun {
   label: string;                         // configuration label: runs sharing it are seeds of one config
   seed?: number;
   status?: string;
+  params?: Record<string, string>;       // swept values (sweep runs), seed excluded
   final?: Record<string, number>;        // final metrics reported outside metrics.jsonl (test-time scaling), merged over the derived ones
   metrics?: MetricRecord[];              // the run's metrics.jsonl records
 }
@@ -102,4 +103,29 @@ export function compareCsv(runs: CompareRun[]): string {
 function csvField(v: string | number): string {
   const s = String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export interface ParameterPoint { x: number; stats: MeanStd }
+
+/**
+ * A final metric against each numeric swept parameter: per value of the parameter,
+ * mean ± std over the runs that have it (seeds, and any other swept values).
+ * Parameters with fewer than two distinct numeric values are left out.
+ */
+export function metricByParameter(runs: CompareRun[], metric: string): Map<string, ParameterPoint[]> {
+  const finals = runs.map(finalMetrics);
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.params ?? {})))].sort();
+  const out = new Map<string, ParameterPoint[]>();
+  for (const key of keys) {
+    const byValue = new Map<number, number[]>();
+    runs.forEach((r, i) => {
+      const x = Number(r.params?.[key]);
+      const y = finals[i][metric];
+      if (r.params?.[key] === undefined || !Number.isFinite(x) || typeof y !== 'number' || !Number.isFinite(y)) return;
+      byValue.set(x, [...(byValue.get(x) ?? []), y]);
+    });
+    if (byValue.size < 2) continue;
+    out.set(key, [...byValue.entries()].sort((a, b) => a[0] - b[0]).map(([x, ys]) => ({ x, stats: meanStd(ys) })));
+  }
+  return out;
 }

@@ -9,7 +9,7 @@ import type { CompareRun } from './compareStats';
 import type { MetricRecord } from './metricRecords';
 import { readMetrics, runPaths, safeSummary } from './runLayout';
 
-export interface RunLabel { name: string; label: string; seed?: number }
+export interface RunLabel { name: string; label: string; seed?: number; params?: Record<string, string> }
 
 export function runLabel(dir: string): RunLabel {
   // The experiment's name and seed from the run's config.json (written once, before training).
@@ -20,7 +20,8 @@ export function runLabel(dir: string): RunLabel {
   const inSweep = sweepOf(dir) !== undefined;
   const params = inSweep ? base.replace(/^\d+-/, '').split(',').filter((p) => !/^seed=/.test(p)).join(',') : '';
   const label = `${config.name ?? (inSweep ? parent : base)}${params ? ` ${params}` : ''}`;
-  return { name: inSweep ? `${parent}/${base}` : base, label, seed: config.seed };
+  const swept = params ? Object.fromEntries(params.split(',').map((p) => p.split('=')).filter((kv) => kv.length === 2)) as Record<string, string> : undefined;
+  return { name: inSweep ? `${parent}/${base}` : base, label, seed: config.seed, ...(swept ? { params: swept } : {}) };
 }
 
 /** The sweep folder holding a run (`<stamp>-<name>/NN-lr=0.001,seed=1`), or undefined for a run of its own. */
@@ -63,10 +64,10 @@ export function uniqueRunDirs(dirs: string[]): string[] {
 
 /** A run for comparison: its label, seed, status, metrics.jsonl, and its test-time-scaling table as final metrics. */
 export function readCompareRun(dir: string): CompareRun {
-  const { name, label, seed } = runLabel(dir);
+  const { name, label, seed, params } = runLabel(dir);
   const status = safeSummary(dir)?.status;
   const final = testTimeScalingMetrics(dir);
-  return { name, label, seed, status, metrics: readMetrics(dir) as MetricRecord[], ...(final ? { final } : {}) };
+  return { name, label, seed, status, metrics: readMetrics(dir) as MetricRecord[], ...(params ? { params } : {}), ...(final ? { final } : {}) };
 }
 
 /** `test_time_scaling.K=k`: mean accuracy with k latents per step at inference (valr runs). */

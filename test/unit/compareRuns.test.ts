@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bestMeanAccuracy, compareCsv, finalMetrics, groupByLabel, isScoredMetric } from '../../src/core/compareStats';
+import { bestMeanAccuracy, compareCsv, finalMetrics, groupByLabel, isScoredMetric, metricByParameter } from '../../src/core/compareStats';
 import { readCompareRun, sweepMemberLabel, sweepOf, uniqueRunDirs } from '../../src/core/runLabels';
 
 describe('readCompareRun', () => {
@@ -64,6 +64,22 @@ describe('readCompareRun', () => {
     assert.equal(sweepOf('/r/20260101-000000-abl'), undefined, 'a timestamped run folder is a run of its own');
     assert.equal(sweepMemberLabel('/r/20260101-000000-abl/03-lr=0.001,repa=on,seed=2'), 'lr=0.001 · repa=on · seed 2');
     assert.equal(sweepMemberLabel('/r/x/00-seed=0'), 'seed 0');
+  });
+
+  it('a final metric against each numeric swept parameter: mean ± std over the runs with each value', () => {
+    const sweep = (lr: string, seed: number, acc: number) => ({
+      name: `s/0-lr=${lr},mode=a,seed=${seed}`, label: `s lr=${lr},mode=a`, seed, params: { lr, mode: 'a' },
+      metrics: [{ type: 'eval' as const, step: 1, split: 'val', mean_accuracy: acc }],
+    });
+    const runs = [sweep('0.01', 0, 0.3), sweep('0.001', 0, 0.5), sweep('0.001', 1, 0.7), sweep('0.01', 1, 0.5)];
+    const curves = metricByParameter(runs, 'mean_accuracy');
+    assert.deepEqual([...curves.keys()], ['lr'], 'mode has one non-numeric value: no curve');
+    const pts = curves.get('lr')!;
+    assert.deepEqual(pts.map((p) => p.x), [0.001, 0.01]);
+    assert.ok(Math.abs(pts[0].stats.mean - 0.6) < 1e-12 && Math.abs(pts[1].stats.mean - 0.4) < 1e-12);
+    assert.ok(Math.abs(pts[0].stats.std - Math.SQRT2 * 0.1) < 1e-12, `std ${pts[0].stats.std}`);
+    const dir = run('03-lr=0.5,seed=0', 0, 0.25);
+    assert.deepEqual(readCompareRun(dir).params, { lr: '0.5' }, 'readCompareRun carries the swept values, seed excluded');
   });
 });
 

@@ -66,5 +66,22 @@ describe('compare runs (headless Chromium)', function () {
     await screenshot(page, 'compare-runs-narrow.png');
     await page.close();
   });
+
+  it('draws mean accuracy against a swept learning rate', async () => {
+    const page = await openPanel(browser, 'compare');
+    const swept = (lr: string, seed: number, acc: number) => ({ ...run(`abl lr=${lr}`, seed, acc), name: `abl/0-lr=${lr},seed=${seed}`, params: { lr } });
+    await post(page, { type: 'init', runs: [swept('0.0001', 0, 0.4), swept('0.0001', 1, 0.5), swept('0.001', 0, 0.6), swept('0.01', 0, 0.3)] });
+    await page.waitForSelector('#swept .uplot');
+    assert.equal(await page.locator('#swept-section').isVisible(), true);
+    const data = await page.evaluate(() => {
+      const u = (window as any).__compare.sweptCharts[0];
+      return { title: u.root.querySelector('.u-title').textContent, x: Array.from(u.data[0]), mean: Array.from(u.data[1]) };
+    });
+    assert.equal(data.title, 'mean_accuracy vs lr');
+    assert.deepEqual(data.x, [0.0001, 0.001, 0.01]);
+    assert.deepEqual((data.mean as number[]).map((v) => Math.round(v * 1000) / 1000), [0.45, 0.6, 0.3]);
+    await screenshot(page, 'compare-swept-parameter.png');
+    await page.close();
+  });
 });
 

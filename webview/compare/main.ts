@@ -11,13 +11,14 @@ import { themeColors } from '../shared/theme';
 import { seriesColor, tickLabel } from '../dashboard/charts';
 import { MinMaxDecimator } from '../dashboard/decimate';
 import { isMetricRecord } from '../../src/core/metricRecords';
-import { bestMeanAccuracy, finalMetrics, formatMeanStd, groupByLabel, isScoredMetric, meanStd, type CompareRun } from '../../src/core/compareStats';
+import { bestMeanAccuracy, finalMetrics, formatMeanStd, groupByLabel, isScoredMetric, meanStd, metricByParameter, type CompareRun } from '../../src/core/compareStats';
 
 const PAGE = `
 <div id="message" class="message" role="status">Waiting for runs to compare…</div>
 <div id="content" hidden>
   <div class="compare-actions"><vscode-button id="export-csv" secondary>Export CSV</vscode-button></div>
   <h2>Final metrics by configuration <span class="muted">(mean ± std across seeds; last evaluation, and the best val accuracy of any evaluation)</span></h2><div id="groups" class="table-scroll"></div>
+  <div id="swept-section" hidden><h2>Mean accuracy against each swept parameter <span class="muted">(mean ± std over the runs with that value)</span></h2><div id="swept" class="chart-grid"></div></div>
   <h2>Curves</h2><div id="curves" class="chart-grid"></div>
   <h2>Runs</h2><div id="runs" class="table-scroll"></div>
 </div>`;
@@ -28,6 +29,7 @@ const lowerIsBetter = (metric: string): boolean => metric === 'loss' || metric.e
 class ComparePanel {
   private api = vscodeApi<{ runs: string[] }>();
   private charts: uPlot[] = [];
+  private sweptCharts: uPlot[] = [];
 
   constructor(root: HTMLElement) {
     root.innerHTML = PAGE;
@@ -44,6 +46,35 @@ class ComparePanel {
     this.renderGroups(runs, colorOf);
     this.renderRuns(runs);
     this.renderCurves(runs, colorOf);
+    this.renderSwept(runs);
+  }
+
+  /** Final mean accuracy against each numeric swept parameter (sweeps of lr, weights, latent counts…). */
+  private renderSwept(runs: CompareRun[]): void {
+    for (const c of this.sweptCharts) c.destroy();
+    this.sweptCharts = [];
+    const host = $('swept');
+    host.replaceChildren();
+    const byParam = metricByParameter(runs, 'mean_accuracy');
+    $('swept-section').hidden = byParam.size === 0;
+    const theme = themeColors();
+    const axis = { stroke: theme.muted, grid: { stroke: theme.border, width: 1 }, ticks: { stroke: theme.border, width: 1 }, font: `11px ${theme.font}` };
+    const width = Math.max(300, Math.floor(((host.clientWidth || window.innerWidth - 32) - 16) / 2));
+    for (const [param, points] of byParam) {
+      const xs = points.map((p) => p.x);
+      const logX = xs[0] > 0 && xs[xs.length - 1] / xs[0] >= 100;   // learning rates and the like
+      const sd = (p: typeof points[number]) => (Number.isNaN(p.stats.std) ? 0 : p.stats.std);
+      const box = document.createElement('div');
+      box.className = 'chart';
+      host.appendChild(box);
+      this.sweptCharts.push(new uPlot({
+        title: `mean_accuracy vs ${param}`, width, height: 220,
+        scales: { x: { time: false, distr: logX ? 3 : 1 } },
+        axes: [{ ...axis, size: 32, label: param, labelSize: 14, values: (_u: uPlot, v: (number | null)[]) => v.map(paramTick) }, { ...axis, size: 56, label: 'mean accuracy', labelSize: 14, values: (_u: uPlot, v: number[]) => v.map(tickLabel) }],
+        series: [{ label: param }, { label: 'mean', stroke: seriesColor(0), width: 2, points: { show: true, size: 7 } },
+          { label: '− std', stroke: seriesColor(0), width: 1, dash: [4, 4] }, { label: '+ std', stroke: seriesColor(0), width: 1, dash: [4, 4] }],
+      }, [xs, points.map((p) => p.stats.mean), points.map((p) => p.stats.mean - sd(p)), points.map((p) => p.stats.mean + sd(p))], box));
+    }
   }
 
   private renderGroups(runs: CompareRun[], colorOf: (l: string) => string): void {
@@ -108,6 +139,13 @@ class ComparePanel {
   }
 }
 
+
+/** A swept value as a tick: 1e-4 rather than a rounded 0. */
+function paramTick(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return '';   // uPlot's unlabelled minor ticks on a log axis
+  if (x === 0) return '0';
+  return Math.abs(x) < 0.01 || Math.abs(x) >= 1e4 ? x.toExponential(0) : String(Number(x.toPrecision(3)));
+}
 
 const panel = new ComparePanel(document.getElementById('app') ?? document.body);
 (window as unknown as { __compare: ComparePanel }).__compare = panel;
