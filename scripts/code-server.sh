@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Opens this repository in a real VS Code in your browser, with Latent Lab installed:
 # builds, packages the VSIX, installs it into a local code-server (4.100.3, cached in
-# .e2e/code-server) and serves the repository on http://127.0.0.1:8080 (Ctrl+C stops it).
+# $E2E_DIR/code-server, by default a folder under $TMPDIR so nothing lands in the
+# workspace it serves) and serves the repository on http://127.0.0.1:8080 (Ctrl+C stops it).
 #
 #   bash scripts/code-server.sh                 # build, package, install, start
 #   PORT=9000 bash scripts/code-server.sh       # another port
@@ -9,7 +10,10 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-E2E=${E2E_DIR:-$ROOT/.e2e}
+# Outside the repository: installed extension copies and test workspaces hold
+# *.experiment.yaml files that the Runs view would otherwise list beside the user's own.
+E2E=${E2E_DIR:-${TMPDIR:-/tmp}/latent-lab-e2e-$(printf %s "$ROOT" | sha1sum | cut -c1-10)}
+mkdir -p "$E2E"
 CS_VERSION=4.100.3
 CS_DIR=$E2E/code-server
 CSBIN=$CS_DIR/node_modules/.bin/code-server
@@ -45,7 +49,7 @@ ensure_code_server
 log "building"
 node scripts/build.mjs
 log "packaging the VSIX"
-npx vsce package --no-dependencies --allow-missing-repository --skip-license -o "$E2E/latent-lab.vsix" < /dev/null > "$E2E/vsce.log" 2>&1 \
+npm run -s package:vsix -- -o "$E2E/latent-lab.vsix" < /dev/null > "$E2E/vsce.log" 2>&1 \
   || { cat "$E2E/vsce.log" >&2; exit 1; }
 COMMON=(--user-data-dir "$E2E/dev-user" --extensions-dir "$E2E/dev-extensions")
 "$CSBIN" "${COMMON[@]}" --install-extension "$E2E/latent-lab.vsix" --force > "$E2E/install-extension.log" 2>&1 \

@@ -22,7 +22,7 @@ export { CaptureFormatError };
 export const CAPTURE_MAGIC = [0x4c, 0x4c, 0x43, 0x41, 0x50, 0x00];   // "LLCAP\0"
 export const CAPTURE_VERSION = 1;
 export const CAPTURE_HEADER_BYTES = 12;
-export const SEGMENT = { text: 0, image: 1, latent: 2, answer: 3, pad: 4 } as const;
+export { SEGMENT } from './segments';
 
 
 export type DType = 'float32' | 'uint8';

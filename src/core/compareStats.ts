@@ -8,6 +8,7 @@ export interface CompareRun {
   label: string;                         // configuration label: runs sharing it are seeds of one config
   seed?: number;
   status?: string;
+  params?: Record<string, string>;       // swept values (sweep runs), seed excluded
   final?: Record<string, number>;        // final metrics reported outside metrics.jsonl (test-time scaling), merged over the derived ones
   metrics?: MetricRecord[];              // the run's metrics.jsonl records
 }
@@ -36,7 +37,7 @@ export function finalMetrics(run: CompareRun): Record<string, number> {
     for (const [task, v] of Object.entries(lastEval.majority ?? {})) out[`chance.${task}`] = v;   // majority answer
     Object.assign(out, flattenNumbers(lastEval.diagnostics ?? {}, 'diagnostics'));
   }
-  if (lastTrain?.type === 'train') out.loss = lastTrain.loss;
+  if (lastTrain?.type === 'train' && typeof lastTrain.loss === 'number') out.loss = lastTrain.loss;
   return { ...out, ...run.final };
 }
 
@@ -72,4 +73,59 @@ export function formatMeanStd(s: MeanStd | undefined): string {
   if (!s) return '';
   const f = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
   return Number.isNaN(s.std) ? `${f(s.mean)} (n=1)` : `${f(s.mean)} ± ${f(s.std)} (n=${s.n})`;
+}
+
+/** A run's best mean accuracy over its val evaluations (finalMetrics has the last one); undefined without any. */
+export function bestMeanAccuracy(run: CompareRun): number | undefined {
+  const values = (run.metrics ?? []).filter((r) => r.type === 'eval' && (r.split ?? 'val') === 'val')
+    .map((r) => (r.type === 'eval' ? r.mean_accuracy : undefined)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return values.length > 0 ? Math.max(...values) : undefined;
+}
+
+/**
+ * Metrics where one configuration can be "best": accuracies, loss, test-time scaling.
+ * Not chance levels (a property of the test set) nor diagnostics (higher attention or
+ * accuracy without latents is not better, it is what the diagnostic measures).
+ */
+export function isScoredMetric(metric: string): boolean {
+  return metric === 'mean_accuracy' || metric === 'loss' || metric.startsWith('accuracy.') || metric.startsWith('test_time_scaling.');
+}
+
+/** One CSV row per run: identity, status, then every final metric (the panel's Export CSV). */
+export function compareCsv(runs: CompareRun[]): string {
+  const finals = runs.map(finalMetrics);
+  const metrics = [...new Set(finals.flatMap((f) => Object.keys(f)))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const head = ['run', 'configuration', 'seed', 'status', 'best_mean_accuracy', ...metrics];
+  const rows = runs.map((r, i) => [r.name, r.label, r.seed ?? '', r.status ?? '', bestMeanAccuracy(r) ?? '', ...metrics.map((m) => finals[i][m] ?? '')]);
+  return [head, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
+}
+
+function csvField(v: string | number): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export interface ParameterPoint { x: number; stats: MeanStd }
+
+/**
+ * A final metric against each numeric swept parameter: per value of the parameter,
+ * mean ± std over the runs that have it (seeds, and any other swept values).
+ * Parameters with fewer than two distinct numeric values are left out.
+ */
+export function metricByParameter(runs: CompareRun[], metric: string): Map<string, ParameterPoint[]> {
+  const finals = runs.map(finalMetrics);
+  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.params ?? {})))].sort();
+  const out = new Map<string, ParameterPoint[]>();
+  for (const key of keys) {
+    const byValue = new Map<number, number[]>();
+    runs.forEach((r, i) => {
+      const x = Number(r.params?.[key]);
+      const y = finals[i][metric];
+      if (r.params?.[key] === undefined || !Number.isFinite(x) || typeof y !== 'number' || !Number.isFinite(y)) return;
+      byValue.set(x, [...(byValue.get(x) ?? []), y]);
+    });
+    if (byValue.size < 2) continue;
+    out.set(key, [...byValue.entries()].sort((a, b) => a[0] - b[0]).map(([x, ys]) => ({ x, stats: meanStd(ys) })));
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
 // following several runs can tell them apart.
 
 import type { BackendName } from './experiment';
-import { chanceLine } from './metricRecords';
+import { chanceLine, type EvalMetrics, type TrainMetrics } from './metricRecords';
 
 /** A tfjs backend a run can end up on. */
 export type ResolvedBackend = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -77,43 +77,8 @@ export interface ProgressEvent extends EventBase {
   etaSeconds: number;
 }
 
-/** One `type: 'train'` line of metrics.jsonl, as logged every `train.log_every` steps. */
-export interface TrainMetrics {
-  type: 'train';
-  step: number;
-  epoch: number;
-  stage: string;
-  lr: number;
-  loss: number;
-  terms: Record<string, number>;
-  grad_norm: number;
-  examples_per_s: number;
-  time: string;
-}
-
-/** One `type: 'eval'` line of metrics.jsonl. */
-export interface EvalMetrics {
-  type: 'eval';
-  step: number;
-  split: string;
-  examples: number;
-  accuracy: Record<string, number>;        // per task
-  mean_accuracy: number;                   // mean over tasks
-  majority?: Record<string, number>;       // per task, share of the most frequent answer evaluated: a blind model's accuracy
-  diagnostics: EvalDiagnostics;
-  time: string;
-}
-
-/** Latent diagnostics; a field is absent when `eval.diagnostics` did not ask for it or it does not apply (K = 0). */
-export interface EvalDiagnostics {
-  drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };
-  bottleneck_mask?: { accuracy: Record<string, number>; mean_accuracy: number };
-  answer_latent_attention?: number;        // mean attention mass, answer rows → latent columns
-  corrupted_images?: { accuracy: Record<string, number>; mean_accuracy: number };               // SIC-corrupted images, with latents
-  corrupted_images_drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };  // corrupted images, latents dropped
-}
-
-export type MetricsRecord = TrainMetrics | EvalMetrics;
+// The records a run writes to metrics.jsonl are defined once, in ./metricRecords.
+export type { EvalDiagnostics, EvalMetrics, MetricsRecord, TrainMetrics } from './metricRecords';
 
 export interface MetricsEvent extends EventBase {
   type: 'metrics';

@@ -9,7 +9,7 @@ import type { CompareRun } from './compareStats';
 import type { MetricRecord } from './metricRecords';
 import { readMetrics, runPaths, safeSummary } from './runLayout';
 
-export interface RunLabel { name: string; label: string; seed?: number }
+export interface RunLabel { name: string; label: string; seed?: number; params?: Record<string, string> }
 
 export function runLabel(dir: string): RunLabel {
   // The experiment's name and seed from the run's config.json (written once, before training).
@@ -17,10 +17,23 @@ export function runLabel(dir: string): RunLabel {
   try { config = JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')) as typeof config; } catch { config = {}; }
   const base = path.basename(dir);
   const parent = path.basename(path.dirname(dir));
-  const inSweep = /^\d+-/.test(base) && !/^\d{8}-\d{6}-/.test(base);
+  const inSweep = sweepOf(dir) !== undefined;
   const params = inSweep ? base.replace(/^\d+-/, '').split(',').filter((p) => !/^seed=/.test(p)).join(',') : '';
   const label = `${config.name ?? (inSweep ? parent : base)}${params ? ` ${params}` : ''}`;
-  return { name: inSweep ? `${parent}/${base}` : base, label, seed: config.seed };
+  const swept = params ? Object.fromEntries(params.split(',').map((p) => p.split('=')).filter((kv) => kv.length === 2)) as Record<string, string> : undefined;
+  return { name: inSweep ? `${parent}/${base}` : base, label, seed: config.seed, ...(swept ? { params: swept } : {}) };
+}
+
+/** The sweep folder holding a run (`<stamp>-<name>/NN-lr=0.001,seed=1`), or undefined for a run of its own. */
+export function sweepOf(dir: string): string | undefined {
+  const base = path.basename(dir);
+  return /^\d+-/.test(base) && !/^\d{8}-\d{6}-/.test(base) ? path.dirname(dir) : undefined;
+}
+
+/** What tells a sweep's runs apart, from the sub-run folder name: `lr=0.001 · seed 1`. */
+export function sweepMemberLabel(dir: string): string {
+  return path.basename(dir).replace(/^\d+-/, '').split(',').filter(Boolean)
+    .map((p) => (p.startsWith('seed=') ? `seed ${p.slice(5)}` : p)).join(' · ');
 }
 
 /** Every run directory at or below `root` (a run, a sweep folder, or a folder of runs). */
@@ -33,12 +46,28 @@ export function findRunDirs(root: string): string[] {
     .flatMap((e) => findRunDirs(path.join(root, e.name)));
 }
 
+/**
+ * The runs once each: the same run reached by two paths (a symlinked runs folder,
+ * `a/../a`, a sweep folder and its sub-run both picked) counts once, by real path.
+ * First-seen order; a path that no longer exists is dropped.
+ */
+export function uniqueRunDirs(dirs: string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const dir of dirs) {
+    let real: string;
+    try { real = fs.realpathSync(dir); } catch { continue; }
+    if (!seen.has(real)) { seen.add(real); out.push(dir); }
+  }
+  return out;
+}
+
 /** A run for comparison: its label, seed, status, metrics.jsonl, and its test-time-scaling table as final metrics. */
 export function readCompareRun(dir: string): CompareRun {
-  const { name, label, seed } = runLabel(dir);
+  const { name, label, seed, params } = runLabel(dir);
   const status = safeSummary(dir)?.status;
   const final = testTimeScalingMetrics(dir);
-  return { name, label, seed, status, metrics: readMetrics(dir) as MetricRecord[], ...(final ? { final } : {}) };
+  return { name, label, seed, status, metrics: readMetrics(dir) as MetricRecord[], ...(params ? { params } : {}), ...(final ? { final } : {}) };
 }
 
 /** `test_time_scaling.K=k`: mean accuracy with k latents per step at inference (valr runs). */

@@ -15,6 +15,8 @@ export { nodeHost } from './validate/host';
 export { applyOverrides, expandSweep } from './validate/overrides';
 export { experimentSchema, schemaAt, keysAt, type JsonSchema } from './validate/schema';
 export { nearest } from './validate/nearest';
+// New Experiment (extension) writes templates through the lazily loaded validator bundle.
+export { experimentFromTemplate } from './templateCopy';
 
 export interface ValidationResult {
   config?: ExperimentConfig;   // present only when there is no error

@@ -3,7 +3,7 @@
 
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import type { ServerSettings } from '../server/protocol';
+import type { ServerSettings } from '../core/lspProtocol';
 import { LANGUAGE_ID } from './languageId';
 
 export { LANGUAGE_ID };

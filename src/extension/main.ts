@@ -16,6 +16,7 @@ import { RunService } from './runs/runService';
 import { createRunStatusBar } from './statusBar';
 import { registerValidateCommand } from './validateCommand';
 import { RunsTreeProvider } from './views/runsTree';
+import { sweepOf } from '../core/runLabels';
 
 let client: LanguageClient | undefined;
 let clientStart: Promise<LanguageClient | undefined> | undefined;
@@ -37,7 +38,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Latent
   };
   registerValidateCommand(context, startClient);
   const tree = new RunsTreeProvider(runs.onDidChange);
-  runs.onRunDir = (dir) => DashboardPanel.show(context.extensionUri, dir, true);
+  runs.onRunDir = (dir) => {
+    // One dashboard per sweep: the next run of a sweep takes the place of the previous one's.
+    const sweep = sweepOf(dir);
+    if (sweep) for (const [d, p] of DashboardPanel.open) if (d !== dir && sweepOf(d) === sweep) p.panel.dispose();
+    DashboardPanel.show(context.extensionUri, dir, true);
+  };
   context.subscriptions.push(runs, tree,
     vscode.window.registerTreeDataProvider('latentLab.runs', tree),
     createRunStatusBar(runs.manager, 'latentLab.showLog'));

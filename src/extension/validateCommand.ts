@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { VALIDATE_REQUEST, type ValidateParams, type ValidateSummary } from '../server/protocol';
+import { VALIDATE_REQUEST, type ValidateParams, type ValidateSummary } from '../core/lspProtocol';
 import { LANGUAGE_ID } from './languageId';
 
 /** `client` starts the language server if it is not running yet (it starts with the first experiment file). */

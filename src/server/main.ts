@@ -9,7 +9,7 @@ import { completionsAt } from './completion';
 import { DEFAULT_DEBOUNCE_MS, DiagnosticsScheduler } from './diagnostics';
 import { describeError, guarded } from './guard';
 import { hoverAt } from './hover';
-import { VALIDATE_REQUEST, type ServerSettings, type ValidateParams, type ValidateSummary } from './protocol';
+import { VALIDATE_REQUEST, type ServerSettings, type ValidateParams, type ValidateSummary } from '../core/lspProtocol';
 import { documentSymbols } from './symbols';
 
 const connection = createConnection(ProposedFeatures.all);

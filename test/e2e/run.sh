@@ -3,14 +3,15 @@
 # headless Debian Chromium), offline after the first install:
 #   (a) test/e2e/suite inside the extension host (the @vscode/test-electron run() contract)
 #   (b) test/e2e/ui.ts: the user's path through the workbench UI, with screenshots
-# Installs what it needs: apt chromium libkrb5-dev ripgrep (as root), code-server into .e2e/
+# Installs what it needs: apt chromium libkrb5-dev ripgrep (as root), code-server into $E2E_DIR
+# (default: a folder under $TMPDIR named after this checkout, outside the workspace)
 # (through scripts/code-server.sh --ensure-only).
 # Prints `N passed, M failed` and exits non-zero on any failure or when no test ran.
 # usage: bash test/e2e/run.sh        (env: E2E_DIR cache folder, E2E_PORT, CHROMIUM)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
-E2E=${E2E_DIR:-$ROOT/.e2e}
+E2E=${E2E_DIR:-${TMPDIR:-/tmp}/latent-lab-e2e-$(printf %s "$ROOT" | sha1sum | cut -c1-10)}
 ART=$ROOT/test/e2e/artifacts
 SECONDS=0
 step() { echo "[e2e $(printf '%4d' "$SECONDS")s] $*"; }
@@ -33,7 +34,7 @@ if ! command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1; then
 fi
 
 # --- code-server 4.100.3 (+ apt libkrb5-dev ripgrep), cached in .e2e/code-server -----------
-step "code-server (installs once into ${E2E_DIR:-.e2e}/code-server)"
+step "code-server (installs once into $E2E/code-server)"
 CSBIN=$(E2E_DIR=$E2E bash scripts/code-server.sh --ensure-only 2> >(tee "$LOGS/code-server-install.log" >&2) | tail -1)
 [ -d node_modules/playwright-core ] && [ -d node_modules/mocha ] || { echo "e2e: run npm ci first (playwright-core, mocha, esbuild, @vscode/vsce are devDependencies)"; exit 1; }
 
@@ -42,7 +43,7 @@ step "build extension, server, e2e bundles"
 node scripts/build.mjs
 node test/e2e/build.mjs
 step "package VSIX"
-npx vsce package --no-dependencies --allow-missing-repository --skip-license --no-rewrite-relative-links -o "$E2E/latent-lab.vsix" < /dev/null > "$LOGS/vsce.log" 2>&1 \
+npm run -s package:vsix -- -o "$E2E/latent-lab.vsix" < /dev/null > "$LOGS/vsce.log" 2>&1 \
   || { cat "$LOGS/vsce.log"; exit 1; }
 rm -rf "$E2E/user" "$E2E/extensions" "$E2E/ws-host" "$E2E/ws-ui"
 COMMON=(--user-data-dir "$E2E/user" --extensions-dir "$E2E/extensions")

@@ -137,6 +137,17 @@ export function runSteps(folder: string, artifacts: string): Step[] {
         return n;
       });
       if (painted === 0) throw new Error('the heatmap canvas is blank');
+      // One selection state (issue 13): after › the Example dropdown names the example the view shows.
+      await frame.locator('#next').click();
+      const synced = await frame.waitForFunction(() => {
+        const viewer = (window as unknown as { __attentionViewer: { state: { example: number } } }).__attentionViewer;
+        const select = document.getElementById('example') as HTMLElement & { value: string };
+        return viewer.state.example === 1 && select.value === '1';
+      }, undefined, { timeout: 10000 }).then(() => true, () => false);
+      if (!synced) {
+        const seen = await frame.evaluate(() => `${(document.getElementById('example') as HTMLElement & { value: string }).value} vs state ${(window as unknown as { __attentionViewer: { state: { example: number } } }).__attentionViewer.state.example}`);
+        throw new Error(`after › the Example dropdown is stale: ${seen}`);
+      }
       await page.screenshot({ path: path.join(artifacts, 'attention-vscode.png') });
     }],
     ['after a window reload the attention viewer and the dashboard come back (serializers + setState)', async (page) => {

@@ -8,7 +8,9 @@ export function tinyExperiment(overrides: Record<string, unknown> = {}): Record<
   const base: Record<string, unknown> = {
     name: 'tiny',
     seed: 3,
-    runtime: { backend: 'wasm' },
+    // One thread, not `0` (adapt to the free cores): runs compared bit for bit
+    // must use the same thread count whatever the machine's load is.
+    runtime: { backend: 'wasm', threads: 1 },
     data: {
       image_size: 16, max_text_tokens: 24,
       tasks: [{ name: 'counting', train: 32, val: 8, test: 8 }, { name: 'spatial_relation', train: 32, val: 8, test: 8 }],

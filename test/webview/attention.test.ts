@@ -163,7 +163,8 @@ describe('attention viewer (headless Chromium)', function () {
     assert.match(String(png?.data), /^data:image\/png;base64,/);
     const csv = String(msgs.find((m) => m.type === 'export' && m.kind === 'csv')?.data).trim().split('\n');
     assert.equal(csv.length, 1 + L * 3 * A * K, 'one line per layer, path and cell');
-    assert.match(csv[1], new RegExp(`^${cap.step},val-0,0,mean,raw,intact,0,`));
+    // The default normalisation is 'global' (to the view's maximum).
+    assert.match(csv[1], new RegExp(`^${cap.step},val-0,0,mean,global,intact,0,`));
     const canvas = await page.$('canvas.layer-row[data-layer="1"]');
     await canvas!.click({ position: { x: 5, y: 5 } });
     await page.waitForSelector('#enlarged:not([hidden])');

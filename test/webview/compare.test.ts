@@ -38,4 +38,50 @@ describe('compare runs (headless Chromium)', function () {
     await screenshot(page, 'compare-runs.png');
     await page.close();
   });
+
+  it('bolds the best of a scored metric only, never a chance level; wide tables scroll instead of clipping; Export CSV asks the host', async () => {
+    const page = await openPanel(browser, 'compare', 'dark', { width: 700, height: 700 });
+    const withChance = (r: ReturnType<typeof run>, chance: number) => ({
+      ...r, metrics: r.metrics.map((m) => (m.type === 'eval' ? { ...m, majority: { color: chance }, diagnostics: { answer_latent_attention: chance } } : m)),
+    });
+    const runs = [withChance(run('a', 1, 0.6), 0.3), withChance(run('b', 1, 0.4), 0.34)];
+    for (let i = 0; i < 6; i++) runs.push(withChance(run(`config-with-a-long-name-${i}`, 1, 0.1 * i), 0.2));
+    await post(page, { type: 'init', runs });
+    await page.waitForSelector('#groups-table');
+    const boldHeaders = await page.evaluate(() => {
+      const heads = Array.from(document.querySelectorAll("#groups-table thead th")).map((th) => th.textContent);
+      return Array.from(document.querySelectorAll("#groups-table td.best")).map((td) => heads[(td as HTMLTableCellElement).cellIndex]);
+    });
+    assert.ok(boldHeaders.includes('mean_accuracy'), `bold: ${boldHeaders}`);
+    assert.ok(!boldHeaders.some((h) => /^chance\.|diagnostics\./.test(h ?? '')), `a chance level or diagnostic is bolded: ${boldHeaders}`);
+    const fit = await page.evaluate(() => {
+      const box = document.getElementById('groups')!;
+      const table = document.getElementById('groups-table')!;
+      return { boxRight: box.getBoundingClientRect().right, viewport: window.innerWidth, tableWidth: table.scrollWidth, boxWidth: box.clientWidth, overflow: getComputedStyle(box).overflowX };
+    });
+    assert.ok(fit.boxRight <= fit.viewport, `the table box ends at ${fit.boxRight}px in a ${fit.viewport}px panel`);
+    assert.ok(fit.tableWidth <= fit.boxWidth || fit.overflow === 'auto', `a ${fit.tableWidth}px table in a ${fit.boxWidth}px box must scroll`);
+    await page.click('#export-csv');
+    assert.deepEqual((await posted(page)).at(-1), { type: 'exportCsv' });
+    await screenshot(page, 'compare-runs-narrow.png');
+    await page.close();
+  });
+
+  it('draws mean accuracy against a swept learning rate', async () => {
+    const page = await openPanel(browser, 'compare');
+    const swept = (lr: string, seed: number, acc: number) => ({ ...run(`abl lr=${lr}`, seed, acc), name: `abl/0-lr=${lr},seed=${seed}`, params: { lr } });
+    await post(page, { type: 'init', runs: [swept('0.0001', 0, 0.4), swept('0.0001', 1, 0.5), swept('0.001', 0, 0.6), swept('0.01', 0, 0.3)] });
+    await page.waitForSelector('#swept .uplot');
+    assert.equal(await page.locator('#swept-section').isVisible(), true);
+    const data = await page.evaluate(() => {
+      const u = (window as any).__compare.sweptCharts[0];
+      return { title: u.root.querySelector('.u-title').textContent, x: Array.from(u.data[0]), mean: Array.from(u.data[1]) };
+    });
+    assert.equal(data.title, 'mean_accuracy vs lr');
+    assert.deepEqual(data.x, [0.0001, 0.001, 0.01]);
+    assert.deepEqual((data.mean as number[]).map((v) => Math.round(v * 1000) / 1000), [0.45, 0.6, 0.3]);
+    await screenshot(page, 'compare-swept-parameter.png');
+    await page.close();
+  });
 });
+

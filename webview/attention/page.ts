@@ -16,6 +16,7 @@ export const PAGE_HTML = `
     <vscode-button id="next" secondary title="Next example">›</vscode-button>
     <label>Heads <vscode-single-select id="head" aria-label="Heads"></vscode-single-select></label>
     <label>Normalise <vscode-single-select id="norm" aria-label="Normalisation"></vscode-single-select></label>
+    <label>Show <vscode-single-select id="paths" aria-label="Maps shown"></vscode-single-select></label>
     <label>Layer <vscode-single-select id="layer" aria-label="Layer"></vscode-single-select></label>
     <label>Latent <vscode-single-select id="latent" aria-label="Latent token"></vscode-single-select></label>
     <span id="step-box" class="step-box" hidden>
@@ -58,16 +59,32 @@ export const $ = <T extends HTMLElement = HTMLElement>(id: string): T => documen
 
 interface SelectElement extends HTMLElement { value: string }
 
-/** Replaces a vscode-single-select's options and selects `value`. */
+/**
+ * Replaces a vscode-single-select's options and selects `value`. The element reads
+ * its options on slotchange, after this returns, so `el.value = value` alone is lost
+ * (the dropdown kept showing the old example after ‹ ›): the chosen option carries
+ * `selected`, and the value is set again once the element has seen its new options.
+ */
 export function fillSelect(id: string, options: [string, string][], value: string): void {
   const el = $<SelectElement>(id);
   el.replaceChildren(...options.map(([v, label]) => {
     const o = document.createElement('vscode-option') as HTMLElement & { value: string };
     o.setAttribute('value', v);
+    if (v === value) o.setAttribute('selected', '');
     o.textContent = label;
     return o;
   }));
+  el.dataset.wanted = value;
   el.value = value;
+  // slotchange does not leave the element's shadow root: a task later it has run.
+  setTimeout(() => setSelect(id, el.dataset.wanted ?? value), 0);
+}
+
+/** Selects `value` if the control shows something else (the state changed elsewhere). */
+export function setSelect(id: string, value: string): void {
+  const el = $<SelectElement>(id);
+  el.dataset.wanted = value;
+  if (el.value !== value) el.value = value;
 }
 
 export function onSelect(id: string, handler: (value: string) => void): void {

@@ -5,6 +5,7 @@
 //   hover               redraw the one (or two) rows whose crosshair moved
 //   scroll              draw rows that came into view and are stale
 
+import { esc } from '../shared/escape';
 import type { Capture } from '../../src/core/capture';
 import { axisLabels, type HeadSelection } from '../../src/core/capture/views';
 import { vscodeApi } from '../shared/vscodeApi';
@@ -15,7 +16,7 @@ import { LayerRow, type PanelData, type RowLayout } from './layerRow';
 import { drawImageWithOverlay } from './overlay';
 import { composePng, viewCsv } from './exportView';
 import { NORMALISATIONS, type Normalisation } from './normalize';
-import { $, fillSelect, onSelect, PAGE_HTML } from './page';
+import { $, fillSelect, onSelect, PAGE_HTML, setSelect } from './page';
 
 export interface ViewerState {
   example: number;
@@ -25,9 +26,17 @@ export interface ViewerState {
   step: number | null;
   latent: number;         // -1 = mean over latents
   enlarged: boolean;
+  paths: PathsShown;      // which maps a layer row shows
 }
 
-const DEFAULT_STATE: ViewerState = { example: 0, layer: 0, head: 'mean', norm: 'raw', step: null, latent: -1, enlarged: false };
+/** Intact, corrupted and their difference side by side, or one of them alone (wider). */
+export type PathsShown = 'all' | 'intact' | 'corrupted' | 'difference';
+const PATHS_SHOWN: [PathsShown, string][] = [['all', 'intact | corrupted | difference'], ['intact', 'intact'], ['corrupted', 'corrupted'], ['difference', 'intact − corrupted']];
+
+// 'global' by default: attention to latents is often 0.005-0.09, which a raw 0-1 scale
+// draws as one flat colour; divided by the view's maximum it uses the whole colour
+// range and the legend says what the ends stand for.
+const DEFAULT_STATE: ViewerState = { example: 0, layer: 0, head: 'mean', norm: 'global', step: null, latent: -1, enlarged: false, paths: 'all' };
 const fmt = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 0.001 || v === 0 ? v.toFixed(4) : v.toExponential(2)) : String(v));
 
 export class AttentionViewer {
@@ -82,16 +91,29 @@ export class AttentionViewer {
 
   // ---- state changes ------------------------------------------------------
 
+  /** The one way the view changes: every control, click and key calls this, and every control is then set from the state. */
   update(change: Partial<ViewerState>): void {
     const before = this.state;
     this.state = { ...before, ...change };
     this.api.setState(this.state);
     if (!this.model) return;
-    if (change.example !== undefined && change.example !== before.example) { this.fillControls(); this.rebuildRows(); return; }
+    if ((change.example !== undefined && change.example !== before.example) || (change.paths !== undefined && change.paths !== before.paths)) {
+      this.fillControls();
+      this.rebuildRows();
+      return;
+    }
     this.syncControls();
     if (change.head !== undefined || change.norm !== undefined) this.repaint();
     if (change.layer !== undefined || change.latent !== undefined || change.head !== undefined) this.drawExample();
-    if (change.enlarged !== undefined || (this.state.enlarged && change.layer !== undefined)) this.showEnlarged();
+    if (change.layer !== undefined) this.markSelectedLayer(change.layer !== before.layer && !this.state.enlarged);
+    if (change.enlarged !== undefined || (this.state.enlarged && (change.layer !== undefined || change.latent !== undefined))) this.showEnlarged();
+  }
+
+  /** The selected layer's row is outlined (and scrolled to when the Layer dropdown moved it). */
+  private markSelectedLayer(scroll: boolean): void {
+    this.rows.forEach((row, l) => row.canvas.classList.toggle('selected', l === this.state.layer));
+    const row = this.rows[this.state.layer];
+    if (scroll && row && typeof row.canvas.scrollIntoView === 'function') row.canvas.scrollIntoView({ block: 'nearest' });
   }
 
   private get maps(): LayerMaps {
@@ -102,13 +124,15 @@ export class AttentionViewer {
 
   private layout(enlarged: boolean): RowLayout {
     const m = this.maps;
-    const panels = m.scaled.corrupted ? 3 : 1;
+    const panels = this.panelsFor(0).length;
     const width = Math.max(320, (enlarged ? window.innerWidth - 48 : $('rows').clientWidth || window.innerWidth - 32));
     const labelW = 72;
     const gap = 16;
-    const cellW = clamp(Math.floor((width - labelW - gap * (panels - 1) - 8) / (panels * m.cols)), 3, enlarged ? 40 : 24);
-    const cellH = enlarged ? clamp(Math.floor((window.innerHeight - 160) / m.rows), 6, 24) : clamp(Math.round(cellW * 0.6), 4, 12);
-    return { cellW, cellH, labelW, headerH: 18, footerH: enlarged ? 16 : 0, gap };
+    // The maps fill the panel's width (up to 64 px a cell; 96 enlarged), rows about half as tall as wide.
+    const cellW = clamp(Math.floor((width - labelW - gap * (panels - 1) - 8) / (panels * m.cols)), 3, enlarged ? 96 : 64);
+    const cellH = enlarged ? clamp(Math.floor((window.innerHeight - 160) / m.rows), 6, 32) : clamp(Math.round(cellW * 0.5), 6, 24);
+    // Latent labels under every map, answer labels left of it: both axes named.
+    return { cellW, cellH, labelW, headerH: 18, footerH: 16, gap };
   }
 
   private labels(): { answer: string[]; latent: string[] } {
@@ -122,6 +146,7 @@ export class AttentionViewer {
     this.rows = m.layers.map((layer, l) => new LayerRow(l, `layer ${layer}`, m.rows, m.cols, answer, latent, layout));
     $('rows').replaceChildren(...this.rows.map((r) => r.canvas));
     this.hovered = null;
+    this.markSelectedLayer(false);
     this.repaint();
     this.drawExample();
     if (this.state.enlarged) this.showEnlarged();
@@ -129,11 +154,12 @@ export class AttentionViewer {
 
   private panelsFor(l: number): PanelData[] {
     const m = this.maps;
-    const panels: PanelData[] = [{ kind: 'intact', values: m.scaled.intact[l] }];
+    const all: PanelData[] = [{ kind: 'intact', values: m.scaled.intact[l] }];
     if (m.scaled.corrupted && m.diff) {
-      panels.push({ kind: 'corrupted', values: m.scaled.corrupted[l] }, { kind: 'difference', values: m.diff[l], maxAbs: m.diffMaxAbs });
+      all.push({ kind: 'corrupted', values: m.scaled.corrupted[l] }, { kind: 'difference', values: m.diff[l], maxAbs: m.diffMaxAbs });
     }
-    return panels;
+    const shown = this.state.paths === 'all' ? all : all.filter((p) => p.kind === this.state.paths);
+    return shown.length > 0 ? shown : all;   // a capture without a corrupted path shows intact
   }
 
   /** New head or normalisation: repaint every row's cell images, draw the visible rows now. */
@@ -186,7 +212,7 @@ export class AttentionViewer {
     const l = row.layerIndex;
     const j = r * m.cols + c;
     const { answer, latent } = this.labels();
-    const lines = [`<b>layer ${m.layers[l]}</b> · ${esc(answer[r])} <span class="muted">(answer ${r})</span> → ${esc(latent[c])}`];
+    const lines = [`<b>layer ${esc(m.layers[l])}</b> · ${esc(answer[r])} <span class="muted">(answer ${r})</span> → ${esc(latent[c])}`];
     const shown = this.state.norm !== 'raw';
     lines.push(`intact <b>${fmt(m.raw.intact[l][j])}</b>${shown ? ` <span class="muted">shown ${fmt(m.scaled.intact[l][j])}</span>` : ''}`);
     if (m.raw.corrupted && m.scaled.corrupted && m.diff) {
@@ -226,7 +252,7 @@ export class AttentionViewer {
     cFig.hidden = !ex.corruptedImage;
     if (ex.corruptedImage) {
       drawImageWithOverlay($('corrupted-image'), ex.corruptedImage, model.latentPatches(s.example, 'corrupted', s.layer, s.head, s.latent), grid);
-      $('corrupted-caption').textContent = ex.corruption ? `corrupted: ${ex.corruption.mode} ${ex.corruption.intensity}` : 'corrupted';
+      $('corrupted-caption').textContent = ex.corruption ? `corrupted: ${ex.corruption.mode}, strength ${ex.corruption.intensity.toFixed(2)}` : 'corrupted';
     }
     const latentName = s.latent < 0 ? 'mean of all latents' : this.labels().latent[s.latent];
     $('overlay-caption').textContent = `${latentName} → image patches, layer ${model.layerIndices[s.layer]}, heads: ${s.head} (scaled to its max)`;
@@ -274,7 +300,10 @@ export class AttentionViewer {
     const s = this.state;
     fillSelect('example', model.examples.map((e, i) => [String(i), `${e.id} · ${e.task} · ${e.correct ? '✓' : '✗'}`]), String(s.example));
     fillSelect('head', [['mean', 'mean of heads'], ['max', 'max of heads'], ...Array.from({ length: model.heads }, (_, i): [string, string] => [String(i), `head ${i}`])], String(s.head));
-    fillSelect('norm', NORMALISATIONS.map((n): [string, string] => [n, n === 'raw' ? 'raw' : n === 'row' ? 'per row' : 'global']), s.norm);
+    fillSelect('norm', NORMALISATIONS.map((n): [string, string] => [n, n === 'raw' ? 'raw (0–1)' : n === 'row' ? 'per row' : 'to the view\'s max']), s.norm);
+    const dual = !!model.examples[s.example].paths.corrupted;
+    if (!dual) s.paths = 'all';
+    fillSelect('paths', dual ? PATHS_SHOWN : [['all', 'intact']], s.paths);
     fillSelect('layer', model.layerIndices.map((li, l): [string, string] => [String(l), `layer ${li}`]), String(s.layer));
     const K = model.examples[s.example].latentCols.length;
     s.latent = clamp(s.latent, -1, K - 1);
@@ -285,23 +314,29 @@ export class AttentionViewer {
     slider.max = String(Math.max(0, this.steps.length - 1));
     slider.value = String(Math.max(0, this.steps.indexOf(s.step ?? -1)));
     $('step-label').textContent = `${s.step} (${this.steps.indexOf(s.step ?? -1) + 1}/${this.steps.length})`;
+    this.syncControls();
   }
 
   /** Control values follow the state (a change made by code, a restore, or another control). */
   private syncControls(): void {
     const s = this.state;
-    const set = (id: string, v: string): void => { const el = $<HTMLElement & { value: string }>(id); if (el.value !== v) el.value = v; };
-    set('example', String(s.example));
-    set('head', String(s.head));
-    set('norm', s.norm);
-    set('layer', String(s.layer));
-    set('latent', String(s.latent));
+    setSelect('example', String(s.example));
+    setSelect('head', String(s.head));
+    setSelect('norm', s.norm);
+    setSelect('paths', s.paths);
+    setSelect('layer', String(s.layer));
+    setSelect('latent', String(s.latent));
+    if (s.step !== null && this.steps.length > 0) {
+      $<HTMLInputElement>('step').value = String(Math.max(0, this.steps.indexOf(s.step)));
+      $('step-label').textContent = `${s.step} (${this.steps.indexOf(s.step) + 1}/${this.steps.length})`;
+    }
   }
 
   private wireControls(): void {
     onSelect('example', (v) => this.update({ example: Number(v) }));
     onSelect('head', (v) => this.update({ head: v === 'mean' || v === 'max' ? v : Number(v) }));
     onSelect('norm', (v) => this.update({ norm: v as Normalisation }));
+    onSelect('paths', (v) => this.update({ paths: PATHS_SHOWN.some(([p]) => p === v) ? v as PathsShown : 'all' }));
     onSelect('layer', (v) => this.update({ layer: Number(v) }));
     onSelect('latent', (v) => this.update({ latent: Number(v) }));
     const step = (d: number): void => {
@@ -355,6 +390,3 @@ function clamp(v: number, lo: number, hi: number): number {
   return Math.min(Math.max(Number.isFinite(v) ? v : lo, lo), hi);
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]!));
-}

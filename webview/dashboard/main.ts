@@ -28,7 +28,7 @@ const PAGE = `
   </header>
   <div id="status-message" class="message" hidden></div>
   <h2>Training</h2><div id="train-charts" class="chart-grid"></div>
-  <h2>Evaluation accuracy <span id="eval-split" class="muted"></span></h2><p id="eval-empty" class="muted">No evaluation yet: accuracy appears after the first eval (eval.every_steps).</p><div id="eval-chart" class="chart-grid"></div><p id="eval-chance" class="muted"></p>
+  <h2>Evaluation accuracy <span id="eval-split" class="muted"></span></h2><p id="eval-empty" class="muted">No evaluation yet: accuracy appears after the first eval (eval.every).</p><div id="eval-chart" class="chart-grid"></div><p id="eval-chance" class="muted"></p>
   <h2>Latent diagnostics</h2><div id="diagnostics"><p class="muted">No diagnostics yet: they come with each evaluation (eval.diagnostics in the experiment).</p></div>
   <h2>Configuration</h2><table id="config" class="kv"></table>
 </div>`;
@@ -75,7 +75,7 @@ export class Dashboard {
     if (changed.eval) this.updateEvalChart(changed.newSeries);
     if (metrics.some((m) => m.type === 'eval')) this.renderDiagnostics();
     const last = this.store.lastTrain;
-    $('progress').textContent = last ? `step ${last.step}${last.epoch !== undefined ? ` · epoch ${last.epoch}` : ''}${last.stage ? ` · ${last.stage}` : ''}${last.examples_per_s ? ` · ${fmt(last.examples_per_s)} ex/s` : ''}` : '';
+    $('progress').textContent = last ? `step ${last.step}${last.epoch !== undefined ? ` · epoch ${last.epoch + 1}` : ''}${last.stage ? ` · ${last.stage}` : ''}${last.examples_per_s ? ` · ${fmt(last.examples_per_s)} ex/s` : ''}` : '';
   }
 
   setStatus(status: string, message?: string): void {
@@ -127,8 +127,13 @@ export class Dashboard {
     table.className = 'grid';
     table.id = 'diagnostics-table';
     const head = table.createTHead().insertRow();
-    head.insertCell().outerHTML = '<th>diagnostic</th>';
-    for (const d of recent) head.insertCell().outerHTML = `<th class="num">step ${d.step}${d.split !== 'val' ? ` (${d.split})` : ''}</th>`;
+    head.appendChild(Object.assign(document.createElement('th'), { textContent: 'diagnostic' }));
+    for (const d of recent) {
+      const th = document.createElement('th');
+      th.className = 'num';
+      th.textContent = `step ${d.step}${d.split !== 'val' ? ` (${d.split})` : ''}`;
+      head.appendChild(th);
+    }
     const body = table.createTBody();
     for (const k of keys) {
       const row = body.insertRow();

@@ -10,6 +10,7 @@ import { AttentionPanel } from '../panels/attentionPanel';
 import { ComparePanel } from '../panels/comparePanel';
 import { DashboardPanel } from '../panels/dashboardPanel';
 import { rememberSource } from '../panels/serializers';
+import { validatorModule } from '../lazy';
 import { allRuns, checkpointFromArg, experimentFromArg, isRunsNode, runDirFromArg } from './pickers';
 
 export function registerRunCommands(context: vscode.ExtensionContext, service: RunService, refreshView: () => void): void {
@@ -74,7 +75,8 @@ export function registerRunCommands(context: vscode.ExtensionContext, service: R
     if (!name) return undefined;
     const target = vscode.Uri.joinPath(folder.uri, `${name}.experiment.yaml`);
     if (fs.existsSync(target.fsPath)) { void vscode.window.showErrorMessage(`Latent Lab: ${vscode.workspace.asRelativePath(target)} exists already: choose another name.`); return undefined; }
-    const text = fs.readFileSync(path.join(examples, pick.f), 'utf8').replace(/^# yaml-language-server:.*\n/m, '').replace(/^name:.*$/m, `name: ${name}`);
+    const templateFile = path.join(examples, pick.f);
+    const text = validatorModule().experimentFromTemplate(fs.readFileSync(templateFile, 'utf8'), templateFile, target.fsPath, name);
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     await vscode.window.showTextDocument(target);
     return target;

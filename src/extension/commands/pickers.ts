@@ -24,12 +24,19 @@ export async function experimentFromArg(arg: unknown): Promise<vscode.Uri | unde
   return pick?.uri;
 }
 
+function realPath(dir: string): string {
+  try { return fs.realpathSync(dir); } catch { return dir; }
+}
+
 /** Every run of every workspace experiment, newest first per experiment. */
 export async function allRuns(): Promise<RunEntry[]> {
   const seen = new Set<string>();
   const out: RunEntry[] = [];
   for (const exp of await workspaceExperiments()) {
-    for (const r of runsOf(exp)) if (!seen.has(r.dir)) { seen.add(r.dir); out.push(r); }
+    for (const r of runsOf(exp)) {
+      const real = realPath(r.dir);   // two experiments sharing a runs folder, or a symlink to it, list a run once
+      if (!seen.has(real)) { seen.add(real); out.push(r); }
+    }
   }
   return out;
 }

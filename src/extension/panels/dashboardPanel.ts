@@ -10,6 +10,7 @@ import { readMetrics, runPaths, safeSummary } from '../../core/runLayout';
 import { panelHtml, webviewOptions } from './html';
 import { parseDashboardMessage } from './messages';
 import { MetricsTail } from './metricsTail';
+import { describeSchedule } from '../../core/scheduleText';
 
 const POLL_MS = 500;
 
@@ -56,7 +57,7 @@ export class DashboardPanel {
     this.ready = true;
     void this.panel.webview.postMessage({
       type: 'init',
-      run: { name: s?.name ?? path.basename(this.runDir), status: this.lastStatus, backend: s?.backend?.name, dir: this.runDir, method: s?.method, config: configSummary(this.runDir) },
+      run: { name: s?.name ?? path.basename(this.runDir), status: this.lastStatus, backend: s?.backend?.name, dir: this.runDir, method: s?.method, config: configSummary(this.runDir, s?.total_steps) },
       metrics: metrics.length ? metrics : readMetrics(this.runDir),
     });
     if (s?.status === 'failed' && s.error) void this.panel.webview.postMessage({ type: 'status', status: 'failed', message: s.error });
@@ -85,7 +86,7 @@ function staged(c: ExperimentConfig): { stage1_epochs: number; stage2_epochs: nu
 }
 
 /** A flat summary of the config for the dashboard's table. */
-function configSummary(runDir: string): Record<string, unknown> {
+function configSummary(runDir: string, totalSteps: number | undefined): Record<string, unknown> {
   let c: ExperimentConfig;
   try { c = JSON.parse(fs.readFileSync(runPaths(runDir).config, 'utf8')) as ExperimentConfig; } catch { return {}; }
   const stages = staged(c);
@@ -101,6 +102,7 @@ function configSummary(runDir: string): Record<string, unknown> {
     epochs: stages ? `${stages.stage1_epochs} + ${stages.stage2_epochs} (stages)` : c.train?.epochs,
     'train.batch_size': c.train?.batch_size,
     'train.optimizer': c.train ? `${c.train.optimizer.kind} lr ${c.train.optimizer.lr}` : undefined,
+    'train.schedule': describeSchedule(c.train?.schedule, totalSteps),
     'runtime.backend': c.runtime?.backend,
     seed: c.seed,
   };

@@ -6,7 +6,7 @@ export type AttentionMessage =
   | { type: 'ready' }
   | { type: 'requestStep'; step: number }
   | { type: 'export'; kind: 'png' | 'csv'; data: string; suggestedName: string };
-export type CompareMessage = { type: 'ready' } | { type: 'openRun'; name: string };
+export type CompareMessage = { type: 'ready' } | { type: 'openRun'; name: string } | { type: 'exportCsv' };
 
 const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 
@@ -40,6 +40,7 @@ export function parseAttentionMessage(m: unknown): AttentionMessage | undefined 
 export function parseCompareMessage(m: unknown): CompareMessage | undefined {
   const t = typeOf(m);
   if (t === 'ready') return { type: 'ready' };
+  if (t === 'exportCsv') return { type: 'exportCsv' };
   const name = (m as Record<string, unknown>)?.name;
   if (t === 'openRun' && typeof name === 'string' && name.length > 0 && name.length < 500) return { type: 'openRun', name };
   return undefined;

@@ -73,7 +73,8 @@ export class RunService implements vscode.Disposable {
       ...(backend && backend !== 'experiment' ? { backend: backend as BackendName } : {}),
       ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}),
     };
-    return this.launch(job, path.basename(uri.fsPath).replace(/\.experiment\.ya?ml$/, ''));
+    const sweepSize = validatorModule().expandSweep(result.config).length;
+    return this.launch(job, path.basename(uri.fsPath).replace(/\.experiment\.ya?ml$/, ''), sweepSize);
   }
 
   resume(runDir: string): ManagedRun | RunRefusal {
@@ -94,16 +95,23 @@ export class RunService implements vscode.Disposable {
     this.manager.stop(run);
   }
 
-  private launch(job: EngineJob, label: string): ManagedRun {
+  /** `sweepSize` > 1: one engine trains that many runs in turn, and the progress says which. */
+  private launch(job: EngineJob, label: string, sweepSize = 1): ManagedRun {
     const run = this.manager.enqueue(job, label);
     this.output.appendLine(`[${label}#${run.id}] ${run.status === 'queued' ? 'queued (latentLab.maxConcurrentRuns reached)' : 'started'}: ${JSON.stringify(job)}`);
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Latent Lab: ${label}`, cancellable: true }, (progress, token) => {
+    const title = `Latent Lab: ${label}${sweepSize > 1 ? ` (sweep of ${sweepSize} runs)` : ''}`;
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
       token.onCancellationRequested(() => this.manager.stop(run));
       let reported = 0;
       const onChange = (r: ManagedRun) => {
         if (r !== run) return;
-        const pct = r.totalSteps ? (100 * r.step) / r.totalSteps : 0;
-        progress.report({ message: r.status === 'queued' ? 'queued' : r.stopRequested ? 'stopping (finishing the step, writing a checkpoint)…' : `step ${r.step}/${r.totalSteps || '?'}`, increment: Math.max(0, pct - reported) });
+        const k = Math.max(1, r.runDirs.length);   // the sweep's runs started so far
+        // Over a sweep the bar covers all its runs: run k's steps fill the k-th n-th of it.
+        const pct = r.totalSteps ? (100 * (k - 1 + r.step / r.totalSteps)) / sweepSize : 0;
+        const stepText = `step ${r.step}/${r.totalSteps || '?'}`;
+        const message = r.status === 'queued' ? 'queued' : r.stopRequested ? 'stopping (finishing the step, writing a checkpoint)…'
+          : sweepSize > 1 ? `run ${k} of ${sweepSize} · ${stepText}` : stepText;
+        progress.report({ message, increment: Math.max(0, pct - reported) });
         reported = Math.max(reported, pct);
       };
       this.manager.onChange(onChange);

@@ -34,7 +34,7 @@ export function describeExperiment(uri: vscode.Uri): WorkspaceExperiment {
 }
 
 export async function workspaceExperiments(): Promise<WorkspaceExperiment[]> {
-  const files = await vscode.workspace.findFiles('**/*.experiment.{yaml,yml}', '**/{node_modules,.git}/**', 500);
+  const files = await vscode.workspace.findFiles('**/*.experiment.{yaml,yml}', '**/{node_modules,.git,.e2e,.vscode-test}/**', 500);
   return files.sort((a, b) => a.fsPath.localeCompare(b.fsPath)).map(describeExperiment);
 }
 

@@ -4,12 +4,14 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { sweepMemberLabel, sweepOf } from '../../core/runLabels';
 import type { RunSummary } from '../../core/runLayout';
-import { runsOf, workspaceExperiments, type WorkspaceExperiment } from '../runs/workspaceRuns';
+import { runsOf, workspaceExperiments, type RunEntry, type WorkspaceExperiment } from '../runs/workspaceRuns';
 
 export type RunsNode =
   | { kind: 'experiment'; exp: WorkspaceExperiment }
-  | { kind: 'run'; dir: string; summary?: RunSummary; exp: WorkspaceExperiment };
+  | { kind: 'sweep'; dir: string; runs: RunEntry[]; exp: WorkspaceExperiment }
+  | { kind: 'run'; dir: string; summary?: RunSummary; exp: WorkspaceExperiment; inSweep?: boolean };
 
 const STATUS_ICON: Record<string, string> = { running: 'sync~spin', completed: 'pass', stopped: 'debug-pause', failed: 'error' };
 
@@ -58,7 +60,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) return (await workspaceExperiments()).map((exp) => ({ kind: 'experiment', exp }));
-    if (node.kind === 'experiment') return runsOf(node.exp).map((r) => ({ kind: 'run', dir: r.dir, summary: r.summary, exp: node.exp }));
+    if (node.kind === 'experiment') return groupSweeps(runsOf(node.exp), node.exp);
+    if (node.kind === 'sweep') {
+      return [...node.runs].sort((a, b) => a.dir.localeCompare(b.dir)).map((r) => ({ kind: 'run', dir: r.dir, summary: r.summary, exp: node.exp, inSweep: true }));
+    }
     return [];
   }
 
@@ -72,9 +77,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       item.command = { command: 'vscode.open', title: 'Open', arguments: [node.exp.uri] };
       return item;
     }
+    if (node.kind === 'sweep') return sweepItem(node);
     const s = node.summary;
     const rel = path.relative(node.exp.runsRoot, node.dir);
-    const item = new vscode.TreeItem(rel, vscode.TreeItemCollapsibleState.None);
+    // A sweep's run is named by what differs (swept values, seed), under its sweep.
+    const item = new vscode.TreeItem(node.inSweep ? sweepMemberLabel(node.dir) : rel, vscode.TreeItemCollapsibleState.None);
     item.id = node.dir;
     item.description = runDescription(s);
     item.tooltip = new vscode.MarkdownString(`**${rel}**\n\n${node.dir}\n\n${runDescription(s)}${s?.error ? `\n\n\`\`\`\n${s.error}\n\`\`\`` : ''}`);
@@ -90,4 +97,34 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     this.watcher.dispose();
     this.emitter.dispose();
   }
+}
+
+/** Runs in first-seen order, the runs of one sweep folder replaced by one sweep node where the first of them was. */
+export function groupSweeps(runs: RunEntry[], exp: WorkspaceExperiment): RunsNode[] {
+  const out: RunsNode[] = [];
+  const sweeps = new Map<string, { kind: 'sweep'; dir: string; runs: RunEntry[]; exp: WorkspaceExperiment }>();
+  for (const r of runs) {
+    const sweep = sweepOf(r.dir);
+    if (!sweep) { out.push({ kind: 'run', dir: r.dir, summary: r.summary, exp }); continue; }
+    let node = sweeps.get(sweep);
+    if (!node) { node = { kind: 'sweep', dir: sweep, runs: [], exp }; sweeps.set(sweep, node); out.push(node); }
+    node.runs.push(r);
+  }
+  return out;
+}
+
+function sweepItem(node: Extract<RunsNode, { kind: 'sweep' }>): vscode.TreeItem {
+  const item = new vscode.TreeItem(path.relative(node.exp.runsRoot, node.dir), vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `sweep:${node.dir}`;
+  const count = (status: string) => node.runs.filter((r) => r.summary?.status === status).length;
+  const parts = [`sweep · ${node.runs.length} runs`];
+  for (const st of ['running', 'completed', 'failed']) if (count(st)) parts.push(`${count(st)} ${st}`);
+  item.description = parts.join(' · ');
+  item.tooltip = `${node.dir}\n\nClick to compare its runs (mean ± std over seeds, curves overlaid).`;
+  item.iconPath = new vscode.ThemeIcon(count('running') ? 'sync~spin' : 'layers');
+  item.contextValue = 'latentLab.sweep';
+  item.resourceUri = vscode.Uri.file(node.dir);
+  // One view for the group: Compare Runs over its runs.
+  item.command = { command: 'latentLab.compareRuns', title: 'Compare Runs', arguments: [node.runs.map((r) => r.dir)] };
+  return item;
 }

@@ -1,4 +1,5 @@
-// Custom messages between the extension and the server (shared by both bundles).
+// Custom messages between the extension (language client) and the language server.
+// In core, not server/: both bundles import it, and the extension must not reach into the server.
 
 export const VALIDATE_REQUEST = 'latentLab/validate';
 
