@@ -55,6 +55,8 @@ export function problemsToDiagnostics(problems: readonly Problem[], file: string
 
 export class DiagnosticsScheduler {
   debounceMs = DEFAULT_DEBOUNCE_MS;
+  /** The editor's workspace folders (absolute paths): where experiments may point (core/validate/confine.ts). */
+  workspaceFolders: string[] = [];
   private timers = new Map<string, NodeJS.Timeout>();
   private results = new Map<string, ValidationResult>();   // uri -> last result
   private published = new Map<string, Diagnostic[]>();     // uri -> what the client was sent
@@ -77,7 +79,7 @@ export class DiagnosticsScheduler {
     const text = doc.getText();
     let result: ValidationResult;
     try {
-      result = validateExperimentText(text, file, editorValidatorHost(this.documents));
+      result = validateExperimentText(text, file, editorValidatorHost(this.documents, () => this.workspaceFolders));
     } catch (e) {
       // The validator must not throw; if it ever does, say so on the file instead of going silent.
       this.connection.console.error(`latent-lab server: validator threw on ${file}: ${describeError(e)}`);
