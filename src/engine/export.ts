@@ -14,7 +14,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isCheckpointDir, isRunDir, latestCheckpoint, runDirOfCheckpoint, runPaths } from '../core/runLayout';
-import { loadCheckpoint, writeFileAtomic, type HostTensor } from './checkpoint';
+import { writeFileAtomic } from '../core/atomicWrite';
+import { loadCheckpoint, type HostTensor } from './checkpoint';
 
 interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, number] }
 

@@ -1,10 +1,11 @@
 // Where an experiment may point: inside its workspace. A hostile file must not make
 // Latent Lab read /etc/passwd as data, merge a base from anywhere, or write runs
 // outside the project. The workspace of a file is
-//   - the nearest folder at or above the file holding .git or package.json, else
-//     the editor's workspace folders (language server) or the working directory (CLI);
-//   - plus the file's own folder tree, the editor's workspace folders, and every
-//     folder the user names in LATENT_LAB_ALLOW_PATHS (path.delimiter-separated).
+//   - the nearest folder at or above the file holding .git or package.json (the
+//     project), else only the file's own folder tree (never the working directory,
+//     which may be / or $HOME for an editor's processes);
+//   - plus the editor's workspace folders (language server), and every folder the
+//     user names in LATENT_LAB_ALLOW_PATHS (path.delimiter-separated).
 // Paths are compared after resolving symbolic links, so a link inside the workspace
 // that points outside it is outside.
 import * as fs from 'node:fs';
@@ -17,10 +18,8 @@ const MARKERS = ['.git', 'package.json'];
 /** The folders `file`'s paths may point into. */
 export function allowedRoots(file: string, host: ValidatorHost): string[] {
   const dir = path.dirname(path.resolve(file));
-  const folders = host.workspaceFolders?.() ?? [];
   const marker = markerRoot(dir, host);
-  const fallback = marker ? [marker] : host.workspaceFolders ? [] : [process.cwd()];
-  return [dir, ...fallback, ...folders, ...envRoots()];
+  return [marker ?? dir, ...(host.workspaceFolders?.() ?? []), ...envRoots()];
 }
 
 /** The roots, formatted for a message. */

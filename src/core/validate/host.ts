@@ -11,11 +11,7 @@ export interface ValidatorHost {
   /** The text, undefined for a missing file, or why it was refused (a device, a FIFO, too large). */
   readFile(path: string): string | undefined | ReadFailure;
   fileExists(path: string): boolean;
-  /**
-   * Folders the user opened (the editor's workspace folders). When a host names
-   * them, they replace the working directory as the fallback workspace root
-   * (validate/confine.ts): a server's working directory means nothing.
-   */
+  /** Folders the user opened (the editor's workspace folders): paths may point into them too (validate/confine.ts). */
   workspaceFolders?(): string[];
 }
 
