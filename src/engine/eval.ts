@@ -26,6 +26,7 @@ import type { EvalMetrics } from '../core/events';
 import { tf } from './backend';
 import { bottleneckMask, causalMask, dropLatentsMask } from './model/masks';
 import { SEGMENT } from './model/segments';
+import { Tokenizer } from './data/tokenizer';
 import type { EncodedBatch } from './model/sequence';
 import type { Session } from './session';
 import { defaultLatentsPerStep, evaluateValr } from './valrGenerate';
@@ -59,7 +60,8 @@ function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Uint8Array {
   const predicted = tf.tidy(() => tf.argMax(logits, 2).dataSync()) as Int32Array;   // [B·T]
   const ok = new Uint8Array(enc.B).fill(1);
   for (let i = 0; i < enc.B * enc.T; i++) {
-    if (enc.lossMask[i] > 0 && predicted[i] !== enc.targets[i]) ok[Math.floor(i / enc.T)] = 0;
+    // An answer word the vocabulary lacks is <unk>: predicting <unk> is never a correct answer.
+    if (enc.lossMask[i] > 0 && (predicted[i] !== enc.targets[i] || enc.targets[i] === Tokenizer.UNK)) ok[Math.floor(i / enc.T)] = 0;
   }
   return ok;
 }
