@@ -74,7 +74,7 @@ describe('data: JSONL loader', () => {
       [4, /image "corrupt.png" .*not a readable PNG.*check the file/],
       [5, /image "missing.png" .*no such file.*image_root/],
       [6, /field "answer" must be a non-empty string, got a number \(quote it\)/],
-      [8, /answer "c" is not one of choices/],
+      [8, /"answer" is not one of "choices"/],
       [10, /image "truncated.jpg" .*not a readable JPEG/],
       [11, /image "not-an-image.png" .*neither PNG nor JPEG/],
     ];
