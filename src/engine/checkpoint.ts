@@ -103,7 +103,8 @@ export function saveCheckpoint(checkpointsDir: string, c: CheckpointContent): st
     return writeCheckpointFolder(checkpointsDir, tmp, name, c);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw isDiskFull(err) ? new DiskFullError(path.join(checkpointsDir, name), needed, freeBytes(checkpointsDir)) : err;
+    // Name the checkpoint folder, not the temp file that was being written.
+    throw isDiskFull(err) || err instanceof DiskFullError ? new DiskFullError(path.join(checkpointsDir, name), needed, freeBytes(checkpointsDir)) : err;
   }
 }
 
