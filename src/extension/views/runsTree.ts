@@ -11,6 +11,9 @@ export type RunsNode =
   | { kind: 'experiment'; exp: WorkspaceExperiment }
   | { kind: 'run'; dir: string; summary?: RunSummary; exp: WorkspaceExperiment };
 
+/** While a run says running, the view looks again this often (a killed engine changes no file). */
+const RUNNING_POLL_MS = 3000;
+
 const STATUS_ICON: Record<string, string> = { running: 'sync~spin', completed: 'pass', stopped: 'debug-pause', failed: 'error' };
 
 export function age(iso: string | undefined, now = Date.now()): string {
@@ -39,6 +42,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private readonly watcher = vscode.workspace.createFileSystemWatcher('**/{summary.json,*.experiment.yaml,*.experiment.yml}');
   private pending: NodeJS.Timeout | undefined;
   private trailing: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
 
   constructor(onRunsChanged: vscode.Event<void>) {
     const later = () => this.refreshSoon();
@@ -58,7 +62,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) return (await workspaceExperiments()).map((exp) => ({ kind: 'experiment', exp }));
-    if (node.kind === 'experiment') return runsOf(node.exp).map((r) => ({ kind: 'run', dir: r.dir, summary: r.summary, exp: node.exp }));
+    if (node.kind === 'experiment') {
+      const runs = runsOf(node.exp);
+      // An engine killed outside the editor changes no file: look again while a run says running
+      // (runsOf shows it failed once core's liveness check says its process is gone).
+      if (runs.some((r) => r.summary?.status === 'running') && !this.poll) {
+        this.poll = setTimeout(() => { this.poll = undefined; this.refresh(); }, RUNNING_POLL_MS);
+      }
+      return runs.map((r) => ({ kind: 'run', dir: r.dir, summary: r.summary, exp: node.exp }));
+    }
     return [];
   }
 
@@ -86,7 +98,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   dispose(): void {
-    clearTimeout(this.pending); clearTimeout(this.trailing);
+    clearTimeout(this.pending); clearTimeout(this.trailing); clearTimeout(this.poll);
     this.watcher.dispose();
     this.emitter.dispose();
   }
