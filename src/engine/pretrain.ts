@@ -23,6 +23,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { generateSplits } from './data/splits';
 import { writeSafetensors } from './export';
 import { evaluateTarget, trainExperiment, type RunOptions } from './run';
+import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
 
 export interface BaseCard {
   name: string;
@@ -100,7 +101,7 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
 /** The card of the base whose checkpoint/ folder `checkpointDir` is, if it has one (a curriculum's earlier stage). */
 function readCardNextTo(checkpointDir: string): BaseCard | undefined {
   const file = path.join(path.dirname(path.resolve(checkpointDir)), 'card.json');
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as BaseCard : undefined;
+  return fs.existsSync(file) ? JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'model card')) as BaseCard : undefined;
 }
 
 /** The stages a base went through: its recorded stages, or itself as one stage. */

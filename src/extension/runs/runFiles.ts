@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../core/atomicWrite';
+import { READ_LIMITS, readTextBounded } from '../../core/boundedRead';
 import { findRunDirs } from '../../core/runLabels';
 import { runPaths, safeSummary, type RunSummary } from '../../core/runLayout';
 import { isProcessAlive, readPidFile } from '../../core/runLiveness';
@@ -16,7 +17,7 @@ export { isProcessAlive, readPidFile, writePidFile, type PidRecord } from '../..
 /** The last `n` non-empty lines of the run's train.log. */
 export function lastLogLines(runDir: string, n = 20): string[] {
   try {
-    const text = fs.readFileSync(runPaths(runDir).log, 'utf8');
+    const text = readTextBounded(runPaths(runDir).log, READ_LIMITS.metrics, 'run log');
     return text.split('\n').filter((l) => l.trim()).slice(-n);
   } catch {
     return [];
