@@ -124,9 +124,18 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
   if (resumeFrom) state.step = summary.step = stepOfCheckpointFolder(path.basename(resumeFrom)) ?? previous?.step ?? 0;
   writeSummary();
   const heartbeat = startHeartbeat(runDir);
+  // A second stop signal exits without finishing the step: say so in the summary first, so the
+  // run is not left `running`; its last checkpoint is intact and resume continues from it.
+  const abortNow = () => {
+    summary.status = 'stopped';
+    summary.error = `aborted by a second stop signal during step ${state.step + 1}; resume continues from the last checkpoint`;
+    try { writeSummary({ inPlaceWhenFull: true }); } catch { /* exiting anyway: liveness (runLiveness.ts) reports it */ }
+    heartbeat.stop();
+    process.exit(130);
+  };
 
   const signalHandler = () => {
-    if (stop.requested) process.exit(130);   // second signal: give up at once
+    if (stop.requested) abortNow();   // second signal: give up at once
     stop.requested = true;
     emit({ type: 'log', runDir, time: now(), level: 'info', message: 'stop requested: finishing the current step or evaluation batch and writing a checkpoint (signal again to abort)' });
   };
