@@ -55,8 +55,8 @@ function hostMask(session: Session, enc: EncodedBatch, kind: MaskKind): Float32A
   return causalMask(enc.segments, enc.B, enc.T);
 }
 
-/** 1 per example whose argmax matches the target at every answer/<eos> prediction. */
-function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Uint8Array {
+/** 1 per example whose argmax matches the target at every answer/<eos> prediction (a <unk> target never matches). */
+export function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Uint8Array {
   const predicted = tf.tidy(() => tf.argMax(logits, 2).dataSync()) as Int32Array;   // [B·T]
   const ok = new Uint8Array(enc.B).fill(1);
   for (let i = 0; i < enc.B * enc.T; i++) {

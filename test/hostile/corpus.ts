@@ -21,6 +21,8 @@ export interface HostileCase {
   /** The problem code expected, and its 0-based line in case.experiment.yaml. */
   code: RegExp;
   line: number;
+  /** What the message must say, where the code alone does not pin it down. */
+  message?: RegExp;
 }
 
 export const CASE_FILE = 'case.experiment.yaml';
@@ -60,7 +62,7 @@ export function hostileCases(): HostileCase[] {
     { family: 'deep nesting', name: 'flow brackets 100,000 deep', text: `name: a\nx: ${'['.repeat(100_000)}\n`, code: /^limit\.nesting$/, line: 1 },
     { family: 'deep nesting', name: 'block mappings 300 deep', text: `name: a\n${Array.from({ length: 300 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')} 1\n`, code: /^limit\.nesting$/, line: 258 },
     { family: 'deep nesting', name: 'block lists 40 deep', text: `name: a\nx:\n${Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i)}- `).join('\n')}1\n`, code: /^limit\.size$/, line: 34 },
-    { family: 'billion laughs', name: 'nine levels of aliases', text: `name: a\n${laughs(9)}`, code: /^yaml\.alias$/, line: 0 },
+    { family: 'billion laughs', name: 'nine levels of aliases', text: `name: a\n${laughs(9)}`, code: /^yaml\.alias$/, line: 0, message: /billion laughs.*use far fewer aliases/ },
     { family: 'string lengths', name: 'a 1 MB name', text: `name: "${'x'.repeat(1_000_000)}"\n`, code: /^limit\.size$/, line: 0 },
     { family: 'string lengths', name: 'a 3 MB file', text: `name: a\n${'# padding\n'.repeat(300_000)}`, code: /^file\.(too-large|unreadable)$/, line: 0 },
     { family: 'task count', name: '65 tasks', text: `name: a\ndata:\n  tasks:\n${Array.from({ length: 65 }, () => '    - name: counting').join('\n')}\n`, code: /^limit\.tasks$/, line: 2 },

@@ -32,6 +32,7 @@ describe('hostile corpus: validator', function () {
       const hit = result.problems.find((p) => c.code.test(p.code) && p.file === file);
       assert.ok(hit, `expected ${c.code} in ${file}, got:\n${result.problems.map((p) => `${p.code} ${p.range.start.line}: ${p.message.slice(0, 200)}`).join('\n')}`);
       assert.equal(hit.range.start.line, c.line, `line of ${hit.code}: ${hit.message.slice(0, 200)}`);
+      if (c.message) assert.match(hit.message, c.message);
       assert.ok(hit.message.length < 2000 && /[a-z]/.test(hit.message), 'a short message that says something');
     });
   }
