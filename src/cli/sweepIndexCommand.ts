@@ -13,6 +13,7 @@ import { configDifferences, describeSweep, entryAt, entryRunDir, indexRunState, 
 import { loadExperiment } from '../core/validator';
 import type { RunOptions, RunResult } from '../engine/run';
 import { printInvalid } from './trainCommand';
+import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
 
 export function runListSweep(file: string): number {
   try {
@@ -62,7 +63,7 @@ export async function runSweepIndex(file: string, index: number, sweepDir: strin
       say(`${what}: the run in ${runDir} stopped before its first checkpoint; starting it over`);
       clearRunFiles(runDir);
     }
-    result = await engine.startRun(entry.config, fs.readFileSync(file, 'utf8'), runDir, opts);
+    result = await engine.startRun(entry.config, readTextBounded(file, READ_LIMITS.experiment, 'experiment file'), runDir, opts);
   }
   say(`run ${result.status}: ${result.runDir}`);
   return result.status === 'failed' ? 1 : 0;
@@ -73,7 +74,7 @@ export async function runSweepIndex(file: string, index: number, sweepDir: strin
 function changedConfigRefusal(runDir: string, planned: ExperimentConfig, what: string): string | undefined {
   let recorded: unknown;
   try {
-    recorded = JSON.parse(fs.readFileSync(runPaths(runDir).config, 'utf8'));
+    recorded = JSON.parse(readTextBounded(runPaths(runDir).config, READ_LIMITS.runJson, 'run config'));
   } catch (err) {
     return `${runPaths(runDir).config} cannot be read (${err instanceof Error ? err.message : String(err)}): delete ${runDir} to run ${what} again`;
   }

@@ -7,14 +7,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompareRun } from './compareStats';
 import type { MetricRecord } from './metricRecords';
-import { readMetrics, runPaths, safeSummary } from './runLayout';
+import { READ_LIMITS, readTextBounded } from './boundedRead';
+import { readMetrics, RUN_FILES, runPaths, safeSummary } from './runLayout';
+import { liveSummary } from './runLiveness';
 
 export interface RunLabel { name: string; label: string; seed?: number; params?: Record<string, string> }
 
 export function runLabel(dir: string): RunLabel {
   // The experiment's name and seed from the run's config.json (written once, before training).
   let config: { name?: string; seed?: number } = {};
-  try { config = JSON.parse(fs.readFileSync(runPaths(dir).config, 'utf8')) as typeof config; } catch { config = {}; }
+  try { config = JSON.parse(readTextBounded(runPaths(dir).config, READ_LIMITS.runJson, 'run config')) as typeof config; } catch { config = {}; }
   const base = path.basename(dir);
   const parent = path.basename(path.dirname(dir));
   const inSweep = sweepOf(dir) !== undefined;
@@ -41,7 +43,7 @@ export function findRunDirs(root: string): string[] {
   if (fs.existsSync(runPaths(root).config)) return [root];
   let entries: fs.Dirent[] = [];
   try { entries = fs.readdirSync(root, { withFileTypes: true }); } catch { return []; }
-  return entries.filter((e) => e.isDirectory() && e.name !== 'checkpoints' && e.name !== 'captures')
+  return entries.filter((e) => e.isDirectory() && e.name !== RUN_FILES.checkpoints && e.name !== RUN_FILES.captures)
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((e) => findRunDirs(path.join(root, e.name)));
 }
@@ -65,7 +67,7 @@ export function uniqueRunDirs(dirs: string[]): string[] {
 /** A run for comparison: its label, seed, status, metrics.jsonl, and its test-time-scaling table as final metrics. */
 export function readCompareRun(dir: string): CompareRun {
   const { name, label, seed, params } = runLabel(dir);
-  const status = safeSummary(dir)?.status;
+  const status = liveSummary(dir, safeSummary(dir))?.status;   // a running run whose engine is gone is failed
   const final = testTimeScalingMetrics(dir);
   return { name, label, seed, status, metrics: readMetrics(dir) as MetricRecord[], ...(params ? { params } : {}), ...(final ? { final } : {}) };
 }
@@ -75,7 +77,7 @@ function testTimeScalingMetrics(dir: string): Record<string, number> | undefined
   const file = runPaths(dir).testTimeScaling;
   if (!fs.existsSync(file)) return undefined;
   let rows: { latents_per_step: number; mean_accuracy: number | null }[];
-  try { rows = (JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: typeof rows }).rows; } catch { return undefined; }
+  try { rows = (JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'test-time scaling table')) as { rows: typeof rows }).rows; } catch { return undefined; }
   const out: Record<string, number> = {};
   for (const r of rows) if (typeof r.mean_accuracy === 'number') out[`test_time_scaling.K=${r.latents_per_step}`] = r.mean_accuracy;
   return out;

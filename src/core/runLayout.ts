@@ -8,9 +8,13 @@
 //   <run>/train.log              every line the CLI printed
 //   <run>/checkpoints/step-N/    checkpoint.json, weights.bin, optimizer.bin, tokenizer.json
 //   <run>/checkpoints/latest     text file: the folder name of the newest checkpoint
+//   <run>/captures/step-N.llcap  attention capture of the evaluation at step N
+//   <run>/engine.pid             {pid, host, started} of the engine process; its mtime is the
+//                                heartbeat (runLiveness.ts), removed when the engine ends
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { READ_LIMITS, readTextBounded } from './boundedRead';
 import type { BackendReport, EvalMetrics, MetricsRecord, RunStatus } from './events';
 
 export const RUN_FILES = {
@@ -23,7 +27,12 @@ export const RUN_FILES = {
   testTimeScalingTable: 'test_time_scaling.md', // the same, as a Markdown table
   checkpoints: 'checkpoints',
   latest: 'latest',
+  captures: 'captures',
+  pid: 'engine.pid',
 } as const;
+
+/** File extension of an attention capture. */
+export const CAPTURE_EXTENSION = '.llcap';
 
 export const CHECKPOINT_FILES = {
   index: 'checkpoint.json',
@@ -63,11 +72,22 @@ export function runPaths(runDir: string) {
     checkpoints: ckpts,
     latest: path.join(ckpts, RUN_FILES.latest),
     checkpoint: (step: number) => path.join(ckpts, checkpointFolderName(step)),
+    captures: path.join(runDir, RUN_FILES.captures),
+    capture: (step: number) => path.join(runDir, RUN_FILES.captures, `step-${step}${CAPTURE_EXTENSION}`),
+    pid: path.join(runDir, RUN_FILES.pid),
   };
 }
 
 export function checkpointFolderName(step: number): string {
   return `step-${step}`;
+}
+
+const CHECKPOINT_FOLDER = /^step-(\d+)$/;
+
+/** The step of a checkpoint folder name (`step-N`), or undefined for any other name. */
+export function stepOfCheckpointFolder(name: string): number | undefined {
+  const m = CHECKPOINT_FOLDER.exec(name);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** `runs/<YYYYMMDD-HHMMSS>-<name>` (local time), the default run folder name. */
@@ -83,7 +103,7 @@ export function readMetrics(runDir: string): MetricsRecord[] {
   const file = runPaths(runDir).metrics;
   if (!fs.existsSync(file)) return [];
   const out: MetricsRecord[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+  for (const line of readTextBounded(file, READ_LIMITS.metrics, 'metrics file').split('\n')) {
     if (!line.trim()) continue;
     try {
       out.push(JSON.parse(line) as MetricsRecord);
@@ -97,7 +117,7 @@ export function readMetrics(runDir: string): MetricsRecord[] {
 export function readSummary(runDir: string): RunSummary | undefined {
   const file = runPaths(runDir).summary;
   if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as RunSummary;
+  return JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'run summary')) as RunSummary;
 }
 
 /** readSummary, or undefined when summary.json is missing or torn (a reader racing a writer). */
@@ -105,12 +125,21 @@ export function safeSummary(runDir: string): RunSummary | undefined {
   try { return readSummary(runDir); } catch { return undefined; }
 }
 
-/** The newest checkpoint folder of a run (absolute), or undefined when there is none. */
+/**
+ * The newest checkpoint folder of a run (absolute), or undefined when there is none.
+ * `latest` may only name a `step-N` folder of this run's checkpoints/: anything else
+ * (a path, `..`) is refused, so a tampered run cannot make resume read elsewhere.
+ */
 export function latestCheckpoint(runDir: string): string | undefined {
   const p = runPaths(runDir);
   if (!fs.existsSync(p.latest)) return undefined;
-  const name = fs.readFileSync(p.latest, 'utf8').trim();
-  return name ? path.join(p.checkpoints, name) : undefined;
+  const name = readTextBounded(p.latest, 1024, 'checkpoints/latest file').trim();
+  if (!name) return undefined;
+  if (stepOfCheckpointFolder(name) === undefined) {
+    throw new Error(`${p.latest} names '${name.slice(0, 80)}', which is not a checkpoint folder of this run (step-N): ` +
+      `write the name of a folder under ${p.checkpoints} into it (e.g. the newest step-N), or delete it to start over`);
+  }
+  return path.join(p.checkpoints, name);
 }
 
 /** Is `dir` a run directory (has config.json) rather than a checkpoint folder? */

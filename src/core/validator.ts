@@ -6,7 +6,9 @@ import type { ExperimentConfig } from './experiment';
 import { hasErrors, InvalidExperimentError, type Problem } from './problems';
 import { checkMergedValue } from './validate/checkConfig';
 import { resolveChain } from './validate/extendsChain';
-import { nodeHost, type ValidatorHost } from './validate/host';
+import { isReadFailure, nodeHost, type ValidatorHost } from './validate/host';
+import { allowedRoots } from './validate/confine';
+import { READ_LIMITS } from './boundedRead';
 import { baseDirFromLocator } from './validate/paths';
 import { Locator, originRange, pathKey, type SourceLayer } from './validate/sourceMap';
 
@@ -26,13 +28,17 @@ export interface ValidationResult {
 
 export function validateExperimentText(text: string, filePath: string, host: ValidatorHost = nodeHost): ValidationResult {
   const file = path.resolve(filePath);
+  if (Buffer.byteLength(text, 'utf8') > READ_LIMITS.experiment) {
+    return { problems: [{ file, range: originRange(), severity: 'error', code: 'file.too-large',
+      message: `this experiment file is larger than the ${READ_LIMITS.experiment / (1024 * 1024)} MiB limit: an experiment is a short YAML file; move data into data.jsonl files` }], files: [file] };
+  }
   try {
     const chain = resolveChain(text, file, host);
     if (!chain.value || hasErrors(chain.problems)) {
       return { problems: sortProblems(withBasePointer(chain.problems, chain.layers[0], file), chain.files), files: chain.files };
     }
     const locator = new Locator(chain.layers, file);
-    const checked = checkMergedValue(chain.value, locator, baseDirFromLocator(locator, file), host);
+    const checked = checkMergedValue(chain.value, locator, baseDirFromLocator(locator, file), host, allowedRoots(file, host));
     const problems = sortProblems(withBasePointer([...chain.problems, ...checked.problems], chain.layers[0], file), chain.files);
     return { ...(hasErrors(problems) ? {} : { config: checked.config }), problems, files: chain.files };
   } catch (err) {
@@ -46,10 +52,10 @@ export function validateExperimentText(text: string, filePath: string, host: Val
 export function validateExperimentFile(filePath: string, host: ValidatorHost = nodeHost): ValidationResult {
   const file = path.resolve(filePath);
   const text = host.fileExists(file) ? host.readFile(file) : undefined;
-  if (text === undefined) {
-    const why = host.fileExists(file) ? 'cannot be read (is it a folder?)' : 'does not exist';
-    return { problems: [{ file, range: originRange(), severity: 'error', code: 'file.missing',
-      message: `experiment file ${file} ${why}: check the path` }], files: [file] };
+  if (text === undefined || isReadFailure(text)) {
+    const message = text ? text.error
+      : `experiment file ${file} ${host.fileExists(file) ? 'cannot be read (is it a folder?)' : 'does not exist'}: check the path`;
+    return { problems: [{ file, range: originRange(), severity: 'error', code: text ? 'file.unreadable' : 'file.missing', message }], files: [file] };
   }
   return validateExperimentText(text, file, host);
 }

@@ -10,9 +10,10 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../core/atomicWrite';
 import { encodeCapture, type CaptureExample, type CaptureInput, type PathCapture } from '../core/capture';
+import { runPaths } from '../core/runLayout';
 import { tf } from './backend';
-import { writeFileAtomic } from './checkpoint';
 import type { Example } from './data/example';
 import { Tokenizer } from './data/tokenizer';
 import { corruptExamples, crystalTerms, pairedForward, prepareCrystalBatch, crystalTotal } from './methods/crystal';
@@ -55,7 +56,7 @@ export function writeCaptureFile(file: string, capture: CaptureInput): string {
 }
 
 export function captureFileOf(runDir: string, step: number): string {
-  return path.join(runDir, 'captures', `step-${step}.llcap`);
+  return runPaths(runDir).capture(step);
 }
 
 /** The evaluation hook: eval.capture.examples examples of the split (round-robin over tasks). Undefined when 0. */

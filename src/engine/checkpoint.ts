@@ -10,16 +10,22 @@
 //
 // The folder is written as `.tmp-step-N-<pid>`, each file fsynced, then renamed
 // into place; `latest` is replaced by temp file + rename. A reader therefore sees
-// a whole checkpoint or none, and a checksum mismatch means disk corruption.
+// a whole checkpoint or none, and a checksum mismatch means corruption or an edit:
+// the index itself is covered by its own checksum (checkpointIndex.ts). A full disk
+// leaves no temp folder; temp folders of writers that died go at the next save.
 
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DiskFullError, freeBytes, isDiskFull, writeAllSynced, writeFileAtomic } from '../core/atomicWrite';
+import { READ_LIMITS, readBounded } from '../core/boundedRead';
+import { isProcessAlive } from '../core/processAlive';
 import { CHECKPOINT_FILES, RUN_FILES, checkpointFolderName } from '../core/runLayout';
+import { sealIndex, sha256, verifyIndex, type CheckpointIndex, type FileEntry, type SlotEntry, type TensorEntry } from './checkpointIndex';
 import type { OptimizerState } from './optimizer';
 
-export const CHECKPOINT_FORMAT = 'latent-lab-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpointIndex';
+
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpointIndex';
 
 export interface HostTensor { shape: number[]; data: Float32Array }
 
@@ -32,24 +38,8 @@ export interface CheckpointContent {
   rng: Record<string, unknown>;     // named RNG states
   tokenizer: unknown;               // Tokenizer.toJSON()
   meta: Record<string, unknown>;    // name, method, config hash ...
-}
-
-interface FileEntry { bytes: number; sha256: string }
-interface TensorEntry { name: string; shape: number[]; dtype: 'float32'; offset: number; bytes: number }
-interface SlotEntry { name: string; shape: number[]; offset: number; bytes: number }   // m at offset, v right after
-
-interface CheckpointIndex {
-  format: string;
-  version: number;
-  created: string;
-  step: number;
-  epoch: number;
-  position_in_epoch: number;
-  files: Record<string, FileEntry>;
-  tensors: TensorEntry[];
-  optimizer?: { kind: OptimizerState['kind']; step: number; slots: SlotEntry[] };
-  rng: Record<string, unknown>;
-  meta: Record<string, unknown>;
+  /** false for a format-1 index, written before the index had its own checksum. */
+  indexVerified?: boolean;
 }
 
 /** Raised for a checkpoint that cannot be trusted; the message names the file. */
@@ -74,37 +64,25 @@ function fsyncPath(p: string): void {
   }
 }
 
-/** Writes `file` via a temp file in the same folder, fsync, and rename. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    if (typeof data === 'string') fs.writeSync(fd, data); else fs.writeSync(fd, data, 0, data.byteLength);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
-
 function writeFileSynced(file: string, data: string | Uint8Array): FileEntry {
   const fd = fs.openSync(file, 'w');
-  try {
-    if (typeof data === 'string') fs.writeSync(fd, data); else fs.writeSync(fd, data, 0, data.byteLength);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  try { writeAllSynced(fd, data, file); } finally { fs.closeSync(fd); }
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   return { bytes: buf.byteLength, sha256: sha256(buf) };
 }
 
-function sha256(data: Uint8Array): string {
-  return crypto.createHash('sha256').update(data).digest('hex');
-}
-
 function bytesOf(a: Float32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** `.tmp-step-N-<pid>` and `.old-step-N-<pid>` folders of writers that are no longer running. */
+function removeOrphanFolders(checkpointsDir: string): void {
+  let names: string[];
+  try { names = fs.readdirSync(checkpointsDir); } catch { return; }
+  for (const name of names) {
+    const m = /^\.(?:tmp|old)-.+-(\d+)$/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !isProcessAlive(Number(m[1]))) fs.rmSync(path.join(checkpointsDir, name), { recursive: true, force: true });
+  }
 }
 
 // ---- save -----------------------------------------------------------------
@@ -112,11 +90,26 @@ function bytesOf(a: Float32Array): Buffer {
 /** Writes `<checkpointsDir>/step-N/` atomically and points `latest` at it. Returns the folder. */
 export function saveCheckpoint(checkpointsDir: string, c: CheckpointContent): string {
   fs.mkdirSync(checkpointsDir, { recursive: true });
+  removeOrphanFolders(checkpointsDir);
   const name = checkpointFolderName(c.step);
-  const final = path.join(checkpointsDir, name);
   const tmp = path.join(checkpointsDir, `.tmp-${name}-${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
+  // Refuse up front what cannot fit, so a full disk leaves no partial folder to clean.
+  const needed = [...c.weights.values()].reduce((a, t) => a + t.data.byteLength, 0) * (c.optimizer ? 3 : 1);
+  const free = freeBytes(checkpointsDir);
+  if (free !== undefined && free < needed) throw new DiskFullError(path.join(checkpointsDir, name), needed, free);
   fs.mkdirSync(tmp);
+  try {
+    return writeCheckpointFolder(checkpointsDir, tmp, name, c);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    // Name the checkpoint folder, not the temp file that was being written.
+    throw isDiskFull(err) || err instanceof DiskFullError ? new DiskFullError(path.join(checkpointsDir, name), needed, freeBytes(checkpointsDir)) : err;
+  }
+}
+
+function writeCheckpointFolder(checkpointsDir: string, tmp: string, name: string, c: CheckpointContent): string {
+  const final = path.join(checkpointsDir, name);
 
   const tensors: TensorEntry[] = [];
   const weightParts: Buffer[] = [];
@@ -146,12 +139,12 @@ export function saveCheckpoint(checkpointsDir: string, c: CheckpointContent): st
   }
   files[CHECKPOINT_FILES.tokenizer] = writeFileSynced(path.join(tmp, CHECKPOINT_FILES.tokenizer), JSON.stringify(c.tokenizer));
 
-  const index: CheckpointIndex = {
-    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, created: new Date().toISOString(),
+  const index: Omit<CheckpointIndex, 'index_sha256' | 'version'> = {
+    format: CHECKPOINT_FORMAT, created: new Date().toISOString(),
     step: c.step, epoch: c.epoch, position_in_epoch: c.positionInEpoch,
     files, tensors, optimizer, rng: c.rng, meta: c.meta,
   };
-  writeFileSynced(path.join(tmp, CHECKPOINT_FILES.index), JSON.stringify(index, null, 1));
+  writeFileSynced(path.join(tmp, CHECKPOINT_FILES.index), sealIndex({ ...index, version: CHECKPOINT_VERSION }));
   fsyncPath(tmp);
 
   if (fs.existsSync(final)) {
@@ -174,7 +167,11 @@ function readVerified(dir: string, file: string, entry: FileEntry | undefined): 
   const full = path.join(dir, file);
   if (!entry) throw new CorruptCheckpointError(path.join(dir, CHECKPOINT_FILES.index), `no entry for ${file}`);
   if (!fs.existsSync(full)) throw new CorruptCheckpointError(full, 'file is missing');
-  const buf = fs.readFileSync(full);
+  // Never more than the index says (plus one byte, to tell a longer file): a huge or endless file is not read.
+  let buf: Buffer;
+  try { buf = readBounded(full, Math.min(entry.bytes + 1, READ_LIMITS.tensors), 'checkpoint file'); } catch (err) {
+    throw new CorruptCheckpointError(full, (err as Error).message.replace(`${full}: `, ''));
+  }
   if (buf.byteLength !== entry.bytes) {
     throw new CorruptCheckpointError(full, `size is ${buf.byteLength} bytes, the index says ${entry.bytes} (truncated?)`);
   }
@@ -195,15 +192,7 @@ export function loadCheckpoint(dir: string): CheckpointContent {
   if (!fs.existsSync(indexFile)) {
     throw new Error(`${dir} is not a checkpoint folder (no ${CHECKPOINT_FILES.index}). Pass a run directory or a checkpoints/step-N folder.`);
   }
-  let index: CheckpointIndex;
-  try {
-    index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as CheckpointIndex;
-  } catch (e) {
-    throw new CorruptCheckpointError(indexFile, `not valid JSON (${(e as Error).message})`);
-  }
-  if (index.format !== CHECKPOINT_FORMAT || index.version !== CHECKPOINT_VERSION) {
-    throw new CorruptCheckpointError(indexFile, `format '${index.format}' v${index.version} is not ${CHECKPOINT_FORMAT} v${CHECKPOINT_VERSION}`);
-  }
+  const { index, verified } = readIndex(indexFile);
   const weightsFile = path.join(dir, CHECKPOINT_FILES.weights);
   const wbuf = readVerified(dir, CHECKPOINT_FILES.weights, index.files[CHECKPOINT_FILES.weights]);
   const weights = new Map<string, HostTensor>();
@@ -229,12 +218,25 @@ export function loadCheckpoint(dir: string): CheckpointContent {
   const tokBuf = readVerified(dir, CHECKPOINT_FILES.tokenizer, index.files[CHECKPOINT_FILES.tokenizer]);
   return {
     step: index.step, epoch: index.epoch, positionInEpoch: index.position_in_epoch,
-    weights, optimizer, rng: index.rng ?? {}, tokenizer: JSON.parse(tokBuf.toString('utf8')), meta: index.meta ?? {},
+    weights, optimizer, rng: index.rng ?? {}, tokenizer: parseTokenizer(tokBuf, path.join(dir, CHECKPOINT_FILES.tokenizer)), meta: index.meta ?? {},
+    indexVerified: verified,
   };
 }
 
-/** Reads only the index (no checksums): step and meta, for listings. */
+function readIndex(indexFile: string): { index: CheckpointIndex; verified: boolean } {
+  let text: string;
+  try { text = readBounded(indexFile, READ_LIMITS.runJson, 'checkpoint index').toString('utf8'); } catch (err) {
+    throw new CorruptCheckpointError(indexFile, (err as Error).message.replace(`${indexFile}: `, ''));
+  }
+  return verifyIndex(text, (detail) => new CorruptCheckpointError(indexFile, detail));
+}
+
+function parseTokenizer(buf: Buffer, file: string): unknown {
+  try { return JSON.parse(buf.toString('utf8')); } catch { throw new CorruptCheckpointError(file, 'not valid JSON'); }
+}
+
+/** Reads only the index (its own checksum, not the data files'): step and meta, for listings. */
 export function readCheckpointIndex(dir: string): { step: number; epoch: number; meta: Record<string, unknown> } {
-  const index = JSON.parse(fs.readFileSync(path.join(dir, CHECKPOINT_FILES.index), 'utf8')) as CheckpointIndex;
+  const { index } = readIndex(path.join(dir, CHECKPOINT_FILES.index));
   return { step: index.step, epoch: index.epoch, meta: index.meta ?? {} };
 }

@@ -26,6 +26,7 @@ import type { EvalMetrics } from '../core/events';
 import { tf } from './backend';
 import { bottleneckMask, causalMask, dropLatentsMask } from './model/masks';
 import { SEGMENT } from './model/segments';
+import { Tokenizer } from './data/tokenizer';
 import type { EncodedBatch } from './model/sequence';
 import type { Session } from './session';
 import { defaultLatentsPerStep, evaluateValr } from './valrGenerate';
@@ -54,12 +55,13 @@ function hostMask(session: Session, enc: EncodedBatch, kind: MaskKind): Float32A
   return causalMask(enc.segments, enc.B, enc.T);
 }
 
-/** 1 per example whose argmax matches the target at every answer/<eos> prediction. */
-function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Uint8Array {
+/** 1 per example whose argmax matches the target at every answer/<eos> prediction (a <unk> target never matches). */
+export function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Uint8Array {
   const predicted = tf.tidy(() => tf.argMax(logits, 2).dataSync()) as Int32Array;   // [B·T]
   const ok = new Uint8Array(enc.B).fill(1);
   for (let i = 0; i < enc.B * enc.T; i++) {
-    if (enc.lossMask[i] > 0 && predicted[i] !== enc.targets[i]) ok[Math.floor(i / enc.T)] = 0;
+    // An answer word the vocabulary lacks is <unk>: predicting <unk> is never a correct answer.
+    if (enc.lossMask[i] > 0 && (predicted[i] !== enc.targets[i] || enc.targets[i] === Tokenizer.UNK)) ok[Math.floor(i / enc.T)] = 0;
   }
   return ok;
 }

@@ -14,7 +14,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isCheckpointDir, isRunDir, latestCheckpoint, runDirOfCheckpoint, runPaths } from '../core/runLayout';
-import { loadCheckpoint, writeFileAtomic, type HostTensor } from './checkpoint';
+import { writeFileAtomic } from '../core/atomicWrite';
+import { loadCheckpoint, type HostTensor } from './checkpoint';
+import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
 
 interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, number] }
 
@@ -101,7 +103,7 @@ export function exportCheckpoint(target: string, out?: string): string {
     format: 'latent-lab', step: String(ckpt.step), tokenizer: JSON.stringify(ckpt.tokenizer), meta: JSON.stringify(ckpt.meta),
   };
   const config = runPaths(runDirOfCheckpoint(checkpointDir)).config;
-  if (fs.existsSync(config)) metadata.config = JSON.stringify(JSON.parse(fs.readFileSync(config, 'utf8')));
+  if (fs.existsSync(config)) metadata.config = JSON.stringify(JSON.parse(readTextBounded(config, READ_LIMITS.runJson, 'run config')));
   const file = path.resolve(out ?? path.join(checkpointDir, 'model.safetensors'));
   writeSafetensors(file, ckpt.weights, metadata);
   return file;

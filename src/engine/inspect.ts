@@ -16,6 +16,7 @@ import { loadCheckpoint } from './checkpoint';
 import { loadJsonl } from './data/jsonl';
 import { resolveCheckpoint } from './export';
 import { buildSession } from './session';
+import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
 
 export interface InspectOptions {
   examples: string;              // JSONL in the user-data format, images relative to its folder
@@ -33,7 +34,7 @@ function configOf(checkpointDir: string, experiment?: string): ExperimentConfig 
   if (experiment) return loadExperiment(path.resolve(experiment));
   const file = runPaths(runDirOfCheckpoint(checkpointDir)).config;
   if (!fs.existsSync(file)) throw new Error(`${checkpointDir} is not inside a run directory (no ${file}); pass --experiment FILE with the config it was trained with`);
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as ExperimentConfig;
+  return JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'run config')) as ExperimentConfig;
 }
 
 export async function inspectCheckpoint(target: string, o: InspectOptions): Promise<InspectResult> {

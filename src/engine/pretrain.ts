@@ -15,13 +15,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExperimentConfig } from '../core/experiment';
 import type { EvalMetrics } from '../core/events';
-import { readSummary, runPaths } from '../core/runLayout';
+import { latestCheckpoint, readSummary, runPaths } from '../core/runLayout';
 import { loadExperiment } from '../core/validator';
 import { chanceByTask, type TaskChance } from './chance';
-import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint';
+import { writeFileAtomic } from '../core/atomicWrite';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { generateSplits } from './data/splits';
 import { writeSafetensors } from './export';
 import { evaluateTarget, trainExperiment, type RunOptions } from './run';
+import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
 
 export interface BaseCard {
   name: string;
@@ -99,7 +101,7 @@ export async function pretrainBase(file: string, opts: PretrainOptions = {}): Pr
 /** The card of the base whose checkpoint/ folder `checkpointDir` is, if it has one (a curriculum's earlier stage). */
 function readCardNextTo(checkpointDir: string): BaseCard | undefined {
   const file = path.join(path.dirname(path.resolve(checkpointDir)), 'card.json');
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as BaseCard : undefined;
+  return fs.existsSync(file) ? JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'model card')) as BaseCard : undefined;
 }
 
 /** The stages a base went through: its recorded stages, or itself as one stage. */
@@ -109,8 +111,9 @@ function stagesOf(card: BaseCard): NonNullable<BaseCard['training']['stages']> {
 
 /** Writes the base folder: weights-only checkpoint, safetensors, card. */
 export function packageBase(runDir: string, shipDir: string, card: BaseCard): void {
-  const latest = fs.readFileSync(path.join(runPaths(runDir).checkpoints, 'latest'), 'utf8').trim();
-  const full = loadCheckpoint(path.join(runPaths(runDir).checkpoints, latest));
+  const latest = latestCheckpoint(runDir);
+  if (!latest) throw new Error(`${runDir} has no checkpoint to package (checkpoints/latest is missing)`);
+  const full = loadCheckpoint(latest);
   fs.mkdirSync(shipDir, { recursive: true });
   // saveCheckpoint writes <dir>/step-N atomically; stage it, then swap it in as <ship>/checkpoint.
   const staging = fs.mkdtempSync(path.join(shipDir, '.staging-'));

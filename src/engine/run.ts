@@ -8,12 +8,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName, ExperimentConfig } from '../core/experiment';
 import { describeEvent, type EngineEvent, type EvalMetrics, type RunStatus, type TrainMetrics } from '../core/events';
-import { isCheckpointDir, isRunDir, isSweepRecordFile, latestCheckpoint, readMetrics, runDirOfCheckpoint, runFolderName, runPaths, sweepRunFolderName, type RunSummary } from '../core/runLayout';
+import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
+import { isCheckpointDir, isRunDir, isSweepRecordFile, latestCheckpoint, readMetrics, runDirOfCheckpoint, runFolderName, runPaths, stepOfCheckpointFolder, sweepRunFolderName, type RunSummary } from '../core/runLayout';
+import { deadRunReason, readPidFile, startHeartbeat } from '../core/runLiveness';
 import { expandSweep, loadExperiment } from '../core/validator';
 import { selectBackend, tf } from './backend';
 import type { BackendReport } from '../core/events';
 import { installNativeKernels } from './kernels';
-import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint';
+import { DiskFullError, writeFileAtomic } from '../core/atomicWrite';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { Optimizer } from './optimizer';
 import { NonFiniteLossError, runTrainingLoop, stepsPerEpoch, type LoopState, type StepReport } from './train';
 import { buildSession, checkSupported, type Session } from './session';
@@ -44,7 +47,7 @@ export async function trainExperiment(file: string, opts: RunOptions = {}): Prom
   const config = loadExperiment(file);
   const entries = expandSweep(config);
   for (const e of entries) checkSupported(e.config);
-  const source = fs.readFileSync(file, 'utf8');
+  const source = readTextBounded(file, READ_LIMITS.experiment, 'experiment file');
   const baseDir = opts.outDir ? path.resolve(opts.outDir) : path.join(config.output.runs_dir, runFolderName(config.name));
   if (entries.length === 1) return [await startRun(entries[0].config, source, baseDir, opts)];
   const results: RunResult[] = [];
@@ -87,17 +90,22 @@ export function withRunOverrides(config: ExperimentConfig, opts: RunOptions): Ex
 export async function resumeRun(runDir: string, opts: RunOptions = {}): Promise<RunResult> {
   const p = runPaths(path.resolve(runDir));
   if (!fs.existsSync(p.config)) throw new Error(`${runDir} is not a run directory (no config.json)`);
+  const summary = readSummaryIfAny(p.summary);
+  const pid = readPidFile(p.dir)?.pid;
+  if (summary?.status === 'running' && pid !== undefined && pid !== process.pid && !deadRunReason(p.dir, summary)) {
+    throw new Error(`${runDir} is still running (engine pid ${pid}): stop it first (Ctrl-C in its terminal, or Stop in the Runs view)`);
+  }
   const ckpt = latestCheckpoint(p.dir);
   if (!ckpt) throw new Error(`${runDir} has no checkpoint to resume from (checkpoints/latest is missing)`);
-  const cfg = JSON.parse(fs.readFileSync(p.config, 'utf8')) as ExperimentConfig;
-  return execute(cfg, p.dir, ckpt, opts);
+  return execute(readRunConfig(p.config), p.dir, ckpt, opts);
 }
 
 async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string | undefined, opts: RunOptions): Promise<RunResult> {
   const p = runPaths(runDir);
   const started = Date.now();
   const stop = opts.stop ?? { requested: false };
-  const log = (line: string) => fs.appendFileSync(p.log, line + '\n');
+  // A log line lost to a full disk must not hide the error being logged: the summary records it.
+  const log = (line: string) => { try { fs.appendFileSync(p.log, line + '\n'); } catch { /* disk full or run folder gone */ } };
   const emit = (e: EngineEvent) => {
     if (e.type !== 'progress') {
       for (const line of describeEvent(e)) log(line);
@@ -112,15 +120,28 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
   const previous = resumeFrom ? readSummaryIfAny(p.summary) : undefined;
   if (previous?.best) summary.best = previous.best;
   const priorWall = previous?.wall_seconds ?? 0;
-  const writeSummary = () => {
+  const writeSummary = (opts: { inPlaceWhenFull?: boolean } = {}) => {
     summary.updated = now();
     summary.wall_seconds = priorWall + (Date.now() - started) / 1000;
-    writeFileAtomic(p.summary, JSON.stringify(summary, null, 2) + '\n');
+    writeFileAtomic(p.summary, JSON.stringify(summary, null, 2) + '\n', opts);
   };
+  const state: LoopState = { step: 0, epoch: 0, positionInEpoch: 0 };
+  // Until the checkpoint is loaded, an error belongs to the step being resumed from.
+  if (resumeFrom) state.step = summary.step = stepOfCheckpointFolder(path.basename(resumeFrom)) ?? previous?.step ?? 0;
   writeSummary();
+  const heartbeat = startHeartbeat(runDir);
+  // A second stop signal exits without finishing the step: say so in the summary first, so the
+  // run is not left `running`; its last checkpoint is intact and resume continues from it.
+  const abortNow = () => {
+    summary.status = 'stopped';
+    summary.error = `aborted by a second stop signal during step ${state.step + 1}; resume continues from the last checkpoint`;
+    try { writeSummary({ inPlaceWhenFull: true }); } catch { /* exiting anyway: liveness (runLiveness.ts) reports it */ }
+    heartbeat.stop();
+    process.exit(130);
+  };
 
   const signalHandler = () => {
-    if (stop.requested) process.exit(130);   // second signal: give up at once
+    if (stop.requested) abortNow();   // second signal: give up at once
     stop.requested = true;
     emit({ type: 'log', runDir, time: now(), level: 'info', message: 'stop requested: finishing the current step or evaluation batch and writing a checkpoint (signal again to abort)' });
   };
@@ -128,13 +149,13 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
 
   let session: Session | undefined;
   let optimizer: Optimizer | undefined;
-  const state: LoopState = { step: 0, epoch: 0, positionInEpoch: 0 };
   try {
     const { backend, native } = await startBackend(cfg);
     summary.backend = backend;
     summary.native_kernels = native;
     emit({ type: 'log', runDir, time: now(), level: 'info', message: native });
     const ckpt = resumeFrom ? loadCheckpoint(resumeFrom) : undefined;
+    if (ckpt?.indexVerified === false) emit({ type: 'log', runDir, time: now(), level: 'warning', message: `${resumeFrom}: checkpoint index of format 1 has no checksum of its own: its step, RNG state and tensor layout cannot be verified` });
     session = await buildSession(cfg, { tokenizerJson: ckpt?.tokenizer, log: (m) => emit({ type: 'log', runDir, time: now(), level: 'info', message: m }) });
     const { model, method, splits } = session;
     const params = method.trainableVariables(model);
@@ -260,12 +281,18 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
     writeSummary();
     emit({ type: 'done', runDir, time: now(), status: summary.status as 'completed' | 'stopped', step: state.step, wallSeconds: summary.wall_seconds, finalEval: summary.final });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const advice = err instanceof DiskFullError ? `; then continue with \`latent-lab resume ${runDir}\`` : '';
+    const message = (err instanceof Error ? err.message : String(err)) + advice;
     summary.status = 'failed';
     summary.error = message;
-    writeSummary();
+    try {
+      writeSummary({ inPlaceWhenFull: true });   // the failure must be recorded even on a full disk
+    } catch (writeErr) {
+      emit({ type: 'log', runDir, time: now(), level: 'warning', message: `could not record the failure in ${p.summary}: ${(writeErr as Error).message}` });
+    }
     emit({ type: 'error', runDir, time: now(), message, step: err instanceof NonFiniteLossError ? err.step : state.step });
   } finally {
+    heartbeat.stop();
     if (opts.handleSignals) { process.off('SIGINT', signalHandler); process.off('SIGTERM', signalHandler); }
     optimizer?.dispose();
     session?.dispose();
@@ -282,9 +309,17 @@ export async function startBackend(cfg: ExperimentConfig): Promise<{ backend: Ba
 
 function readSummaryIfAny(file: string): RunSummary | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunSummary;
+    return JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'run summary')) as RunSummary;
   } catch {
     return undefined;
+  }
+}
+
+function readRunConfig(file: string): ExperimentConfig {
+  try {
+    return JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'run config')) as ExperimentConfig;
+  } catch (err) {
+    throw new Error(`${file} cannot be read as the run's config (${(err as Error).message}): the run folder is damaged; start a new run from the experiment file`);
   }
 }
 
@@ -322,7 +357,7 @@ export async function evaluateTarget(target: string, o: EvalTargetOptions): Prom
   }
   const p = runPaths(runDir);
   if (!fs.existsSync(p.config)) throw new Error(`${ckptDir} is not inside a run directory (no ${p.config}); eval needs the run's config.json`);
-  const cfg = JSON.parse(fs.readFileSync(p.config, 'utf8')) as ExperimentConfig;
+  const cfg = readRunConfig(p.config);
   const { backend, native } = await startBackend(cfg);
   o.log?.(`backend ${backend.name}; ${native}; checkpoint ${ckptDir}`);
   const ckpt = loadCheckpoint(ckptDir);

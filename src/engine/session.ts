@@ -87,7 +87,9 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
   if (opts.tokenizerJson !== undefined) tokenizer = Tokenizer.fromJSON(opts.tokenizerJson as TokenizerJson);
   else if (cfg.model.init_from) {
     base = loadBase(cfg.model.init_from);
-    tokenizer = Tokenizer.fromJSON(base.tokenizer as TokenizerJson);
+    const grown = Tokenizer.fromJSON(base.tokenizer as TokenizerJson).extendedWith(splits.train);   // new words get new rows
+    tokenizer = grown.tokenizer;
+    if (grown.added.length) log(`vocabulary: ${grown.added.length} word(s) of the training data are not in the base's vocabulary; they get new embedding rows (ids ${tokenizer.size - grown.added.length}..${tokenizer.size - 1}), trained with the model`);
   } else if (cfg.kind === 'pretrain' && cfg.data.source === 'synthetic') {
     // A base must know the words of every task it may be fine-tuned on, held-out ones too.
     tokenizer = Tokenizer.fromExamples([...splits.train, ...vocabularySample(cfg.data.image_size, cfg.data.answer_format, cfg.seed)]);

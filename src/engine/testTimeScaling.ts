@@ -7,7 +7,7 @@
 // feedback hidden_state or embedding shared. Other K' are reported as skipped.
 import * as fs from 'node:fs';
 import { runPaths } from '../core/runLayout';
-import { writeFileAtomic } from './checkpoint';
+import { writeFileAtomic } from '../core/atomicWrite';
 import type { Session } from './session';
 import { evaluateValr } from './valrGenerate';
 

@@ -55,6 +55,8 @@ export function problemsToDiagnostics(problems: readonly Problem[], file: string
 
 export class DiagnosticsScheduler {
   debounceMs = DEFAULT_DEBOUNCE_MS;
+  /** The editor's workspace folders (absolute paths): where experiments may point (core/validate/confine.ts). */
+  workspaceFolders: string[] = [];
   private timers = new Map<string, NodeJS.Timeout>();
   private results = new Map<string, ValidationResult>();   // uri -> last result
   private published = new Map<string, Diagnostic[]>();     // uri -> what the client was sent
@@ -63,10 +65,35 @@ export class DiagnosticsScheduler {
 
   /** Re-validate `uri` after the debounce delay, and every open file that extends it. */
   schedule(uri: string): void {
+    this.lastActivity = Date.now();
     for (const target of [uri, ...this.dependentsOf(uri)]) {
       clearTimeout(this.timers.get(target));
-      this.timers.set(target, setTimeout(() => { this.timers.delete(target); this.validateNow(target); }, this.debounceMs));
+      this.timers.set(target, setTimeout(() => { this.timers.delete(target); this.enqueue(target); }, this.debounceMs));
     }
+  }
+
+  // Due validations wait until no document was opened, changed or closed for the
+  // debounce delay, then run one per event-loop turn, so messages that arrive meanwhile
+  // (a close, an edit, a hover) are handled between two of them. A burst of opens and
+  // closes (a search touching 100 large files) therefore validates nothing it closed,
+  // instead of validating file after file while every request waits.
+  private queue = new Set<string>();
+  private draining = false;
+  private lastActivity = 0;
+
+  private enqueue(uri: string): void {
+    this.queue.add(uri);
+    if (!this.draining) { this.draining = true; setImmediate(() => this.drainOne()); }
+  }
+
+  private drainOne(): void {
+    const quietFor = Date.now() - this.lastActivity;
+    if (quietFor < this.debounceMs) { setTimeout(() => this.drainOne(), this.debounceMs - quietFor); return; }
+    const [next] = this.queue;
+    if (next === undefined) { this.draining = false; return; }
+    this.queue.delete(next);
+    if (this.documents.get(next)) this.validateNow(next);
+    setImmediate(() => this.drainOne());
   }
 
   /** Validate one open document now and publish its diagnostics. */
@@ -77,7 +104,7 @@ export class DiagnosticsScheduler {
     const text = doc.getText();
     let result: ValidationResult;
     try {
-      result = validateExperimentText(text, file, editorValidatorHost(this.documents));
+      result = validateExperimentText(text, file, editorValidatorHost(this.documents, () => this.workspaceFolders));
     } catch (e) {
       // The validator must not throw; if it ever does, say so on the file instead of going silent.
       this.connection.console.error(`latent-lab server: validator threw on ${file}: ${describeError(e)}`);
@@ -100,8 +127,10 @@ export class DiagnosticsScheduler {
   }
 
   forget(uri: string): void {
+    this.lastActivity = Date.now();
     clearTimeout(this.timers.get(uri));
     this.timers.delete(uri);
+    this.queue.delete(uri);
     this.results.delete(uri);
     this.published.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
@@ -110,6 +139,7 @@ export class DiagnosticsScheduler {
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    this.queue.clear();
   }
 
   /** Open documents whose last validation read `uri`'s file (they extend it, directly or not). */

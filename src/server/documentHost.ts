@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ValidatorHost } from '../core/validator';
+import { readExperimentFromDisk } from '../core/validate/host';
 
 /** Absolute file path of a document URI; untitled documents get a stable fake path in the cwd. */
 export function uriToPath(uri: string): string {
@@ -26,13 +27,15 @@ export function openDocumentByPath(documents: TextDocuments<TextDocument>, file:
   return documents.all().find((d) => uriToPath(d.uri) === wanted);
 }
 
-export function editorValidatorHost(documents: TextDocuments<TextDocument>): ValidatorHost {
+/** `workspaceFolders`: the folders the editor opened (the workspace root of confine.ts). */
+export function editorValidatorHost(documents: TextDocuments<TextDocument>, workspaceFolders: () => string[] = () => []): ValidatorHost {
   return {
-    readFile(file: string): string | undefined {
+    readFile(file: string) {
       const open = openDocumentByPath(documents, file);
       if (open) return open.getText();
-      try { return fs.readFileSync(file, 'utf8'); } catch { return undefined; }
+      return readExperimentFromDisk(file);   // bounded, regular files only: never blocks on a device or FIFO
     },
+    workspaceFolders,
     fileExists(file: string): boolean {
       if (openDocumentByPath(documents, file)) return true;
       try { return fs.existsSync(file); } catch { return false; }

@@ -7,6 +7,7 @@ import { formatProblem } from '../core/problems';
 import { quickFixes } from './codeActions';
 import { completionsAt } from './completion';
 import { DEFAULT_DEBOUNCE_MS, DiagnosticsScheduler } from './diagnostics';
+import { uriToPath } from './documentHost';
 import { describeError, guarded } from './guard';
 import { hoverAt } from './hover';
 import { VALIDATE_REQUEST, type ServerSettings, type ValidateParams, type ValidateSummary } from '../core/lspProtocol';
@@ -27,6 +28,8 @@ process.on('unhandledRejection', (e) => log.error(`latent-lab server: unhandled 
 
 connection.onInitialize((params): InitializeResult => {
   guarded('initialize', log, undefined, () => applySettings(params.initializationOptions as ServerSettings | undefined))();
+  const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  diagnostics.workspaceFolders = folders.filter((u) => u.startsWith('file:')).map(uriToPath);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -44,7 +47,9 @@ connection.onDidChangeConfiguration(guarded('didChangeConfiguration', log, undef
   if (settings) applySettings(settings);
 }));
 
-documents.onDidOpen(guarded('didOpen', log, undefined, (e) => { diagnostics.validateNow(e.document.uri); }));
+// Opening is debounced like typing: a file closed again before the timer fires (a burst of
+// opens, e.g. a search touching many files) costs nothing, so the server stays responsive.
+documents.onDidOpen(guarded('didOpen', log, undefined, (e) => diagnostics.schedule(e.document.uri)));
 documents.onDidChangeContent(guarded('didChange', log, undefined, (e) => diagnostics.schedule(e.document.uri)));
 documents.onDidClose(guarded('didClose', log, undefined, (e) => diagnostics.forget(e.document.uri)));
 

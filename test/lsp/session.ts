@@ -45,9 +45,13 @@ export class LspSession {
     child.on('exit', (code) => { this.exitCode = code ?? -1; for (const w of this.waiters.splice(0)) w(); });
   }
 
-  static async start(settings: { debounceMs?: number } = { debounceMs: 20 }): Promise<LspSession> {
+  /** The server's process id (for memory bounds). */
+  get pid(): number | undefined { return this.child.pid; }
+
+  /** `env`: extra environment variables for the server process (e.g. LATENT_LAB_ALLOW_PATHS). */
+  static async start(settings: { debounceMs?: number; env?: Record<string, string> } = { debounceMs: 20 }): Promise<LspSession> {
     if (!fs.existsSync(SERVER_JS)) throw new Error(`${SERVER_JS} is missing: run \`node scripts/build.mjs\` first`);
-    const child = fork(SERVER_JS, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(SERVER_JS, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, ...settings.env } });
     const conn = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
     const session = new LspSession(child, conn);
     child.stderr?.on('data', (b: Buffer) => session.stderr.push(b.toString()));

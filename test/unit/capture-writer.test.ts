@@ -13,6 +13,7 @@ import { readMetrics } from '../../src/core/runLayout';
 import { tf } from '../../src/engine/backend';
 import { trainExperiment } from '../../src/engine/run';
 import type { EvalMetrics } from '../../src/core/events';
+import { allowExamplesFolder } from './runFixture';
 
 const EXAMPLE = path.resolve(__dirname, '../../../examples/crystal.experiment.yaml');
 
@@ -61,6 +62,7 @@ function checkCaptureFile(file: string, dual: boolean, K: number): void {
 
 describe('capture writer and crystal runs', function () {
   this.timeout(120000);
+  allowExamplesFolder();   // the temp experiments extend examples/crystal.experiment.yaml
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'll-capture-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

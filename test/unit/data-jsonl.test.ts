@@ -69,12 +69,12 @@ describe('data: JSONL loader', () => {
     const { examples, problems } = await loadJsonl(path.join(FIXTURES, 'mixed.jsonl'), opts('skip'));
     assert.deepStrictEqual(examples.map((e) => e.id), ['mixed.jsonl:1', 'mixed.jsonl:7']);
     const expected: [number, RegExp][] = [
-      [2, /invalid JSON .*; fix the line or delete it/],
+      [2, /not valid JSON .*; fix the line or delete it/],
       [3, /missing field "answer"/],
       [4, /image "corrupt.png" .*not a readable PNG.*check the file/],
       [5, /image "missing.png" .*no such file.*image_root/],
-      [6, /field "answer" must be a non-empty string, got 3 \(quote it\)/],
-      [8, /answer "c" is not one of choices/],
+      [6, /field "answer" must be a non-empty string, got a number \(quote it\)/],
+      [8, /"answer" is not one of "choices"/],
       [10, /image "truncated.jpg" .*not a readable JPEG/],
       [11, /image "not-an-image.png" .*neither PNG nor JPEG/],
     ];
@@ -94,7 +94,7 @@ describe('data: JSONL loader', () => {
   });
 
   it('names a JSONL file that cannot be read', async () => {
-    await assert.rejects(loadJsonl(path.join(FIXTURES, 'absent.jsonl'), { ...opts('skip'), displayName: 'absent.jsonl' }), /absent.jsonl: cannot read the JSONL file \(ENOENT\)/);
+    await assert.rejects(loadJsonl(path.join(FIXTURES, 'absent.jsonl'), { ...opts('skip'), displayName: 'absent.jsonl' }), /absent.jsonl: JSONL file does not exist; check the path in data.jsonl/);
   });
 });
 

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { trainExperiment } from '../../src/engine/run';
+import { stringify } from 'yaml';
 import { tinyExperiment, writeExperiment } from './runFixture';
 
 describe('init_from a base with another sequence length', function () {
@@ -16,12 +17,14 @@ describe('init_from a base with another sequence length', function () {
     assert.equal(base.status, 'completed');
     const baseCkpt = path.join(base.runDir, 'checkpoints', fs.readFileSync(path.join(base.runDir, 'checkpoints', 'latest'), 'utf8').trim());
 
-    const ftFile = writeExperiment(tinyExperiment({
+    // Beside the base's file: init_from must stay inside the experiment's workspace (core/validate/confine.ts).
+    const ftFile = path.join(path.dirname(baseFile), 'ft.experiment.yaml');
+    fs.writeFileSync(ftFile, stringify(tinyExperiment({
       name: 'ft', latents: { count: 4 }, model: { init_from: baseCkpt, finetune: { mode: 'lora' } }, train: { max_steps: 2 }, eval: { diagnostics: [] },
-    }));
+    })));
     const logs: string[] = [];
     const [ft] = await trainExperiment(ftFile, {
-      outDir: path.join(path.dirname(ftFile), 'run'),
+      outDir: path.join(path.dirname(ftFile), 'run-ft'),
       onEvent: (e) => { if (e.type === 'log') logs.push(e.message); },
     });
     assert.equal(ft.status, 'completed');

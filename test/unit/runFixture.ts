@@ -55,3 +55,15 @@ export function trainLosses(runDir: string): number[] {
   return fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
     .map((l) => JSON.parse(l) as { type: string; loss?: number }).filter((r) => r.type === 'train').map((r) => r.loss!);
 }
+
+/**
+ * For a describe block whose temp experiments extend the repository's examples (outside
+ * their temp workspace): allows the examples folder explicitly, as a user would with
+ * LATENT_LAB_ALLOW_PATHS (core/validate/confine.ts), and restores the variable after.
+ */
+export function allowExamplesFolder(): void {
+  const examples = path.resolve(__dirname, '../../../examples');
+  let saved: string | undefined;
+  before(() => { saved = process.env.LATENT_LAB_ALLOW_PATHS; process.env.LATENT_LAB_ALLOW_PATHS = examples; });
+  after(() => { if (saved === undefined) delete process.env.LATENT_LAB_ALLOW_PATHS; else process.env.LATENT_LAB_ALLOW_PATHS = saved; });
+}

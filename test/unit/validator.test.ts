@@ -54,7 +54,8 @@ describe('validator: valid files', () => {
 
   it('makes paths absolute, relative to the experiment file', () => {
     const text = 'name: j\nmodel:\n  init_from: ckpt\ndata:\n  source: jsonl\n  jsonl:\n    train: data/train.jsonl\n    image_root: ../images\n';
-    const { config, problems } = check(text, { '/exp/ckpt/checkpoint.json': '{}', '/exp/data/train.jsonl': '', '/images/a.png': '' });
+    // '/package.json' makes '/' the workspace (core/validate/confine.ts), so ../images is inside it.
+    const { config, problems } = check(text, { '/package.json': '{}', '/exp/ckpt/checkpoint.json': '{}', '/exp/data/train.jsonl': '', '/images/a.png': '' });
     assert.deepEqual(problems, []);
     assert.equal(config?.model.init_from, '/exp/ckpt');
     assert.equal(config?.data.jsonl?.train, '/exp/data/train.jsonl');

@@ -54,7 +54,10 @@ describe('validator: extends', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'll-null-'));
     const file = path.join(dir, 'v.experiment.yaml');
     fs.writeFileSync(file, `extends: ${path.join(ROOT, 'examples/evidence/heldout-base.experiment.yaml')}\nname: v\nmodel:\n  init_from: null\n`);
-    const v = validateExperimentFile(file);
+    // The temp variant's base is in the repository, outside its workspace: allowed explicitly (core/validate/confine.ts).
+    process.env.LATENT_LAB_ALLOW_PATHS = path.join(ROOT, 'examples');
+    let v;
+    try { v = validateExperimentFile(file); } finally { delete process.env.LATENT_LAB_ALLOW_PATHS; }
     assert.deepEqual(v.problems, []);
     assert.equal(v.config?.model.init_from, undefined);
     assert.equal(v.config?.model.patch_init_std, 0.15, 'the rest of the base model block is kept');

@@ -15,6 +15,7 @@ import { SPECIAL, toBatchTensors, disposeBatch, type EncodedBatch } from '../../
 import { createTinyVlm, type TinyVlm } from '../../src/engine/model/tinyVlm';
 import { trainExperiment } from '../../src/engine/run';
 import { examples, smallLatents, smallModel, tokenizer, IMAGE_SIZE } from './modelFixtures';
+import { allowExamplesFolder } from './runFixture';
 
 const K = 3;
 const T = 64;
@@ -52,6 +53,7 @@ function stepByStep(model: TinyVlm, enc: EncodedBatch, b: number): Float32Array 
 
 describe('VaLR', function () {
   this.timeout(600000);
+  allowExamplesFolder();   // the end-to-end test's temp experiment extends examples/valr.experiment.yaml
   let start = 0;
   before(async () => { await selectBackend('wasm', { threads: 1 }); start = tf.memory().numTensors; });
   after(() => assert.equal(tf.memory().numTensors, start, 'no tensor left behind'));

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SWEEP_FILES } from '../../core/runLayout';
 import type { SweepEntry } from '../../core/sweepPlan';
-import { writeFileAtomic } from '../../engine/checkpoint';
+import { writeFileAtomic } from '../../core/atomicWrite';
+import { READ_LIMITS, readTextBounded } from '../../core/boundedRead';
 
 export interface SweepSubmission {
   scheduler: 'slurm';
@@ -33,7 +34,7 @@ export function readSweepRecord(sweepDir: string): SweepRecord | undefined {
   if (!fs.existsSync(file)) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+    value = JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'sweep record'));
   } catch (err) {
     throw new Error(`${file} is not valid JSON (${err instanceof Error ? err.message : String(err)}): restore it or delete it (the run directories are unaffected)`);
   }

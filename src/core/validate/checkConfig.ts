@@ -6,28 +6,32 @@ import type { ExperimentConfig } from '../experiment';
 import { clusterProblems } from './clusterChecks';
 import { hasErrors, type Problem } from '../problems';
 import type { ValidatorHost } from './host';
-import { missingPathProblems, resolvePaths } from './paths';
+import { missingPathProblems, outsidePathProblems, resolvePaths, SWEPT_PATH } from './paths';
 import { schemaProblems } from './schemaProblems';
+import { sizeProblems } from './limits';
 import { semanticProblems } from './semantic';
 import type { ConfigPath, Locator } from './sourceMap';
 import { sweepProblems } from './sweepChecks';
 
-/** Sweep field keys whose values are paths (resolved like the field itself). */
-const PATH_FIELD = /^(model\.init_from|data\.jsonl\.(train|val|test|image_root)|output\.runs_dir|method\.valr\.repa\.encoders\.\d+\.path)$/;
 
+/** `roots`: the folders paths may point into (confine.ts); undefined for overrides the user typed, which are not confined. */
 export function checkMergedValue(value: Record<string, unknown>, locator: Locator, baseDirFor: (field: ConfigPath) => string,
-  host: ValidatorHost): { config?: ExperimentConfig; problems: Problem[] } {
+  host: ValidatorHost, roots?: string[]): { config?: ExperimentConfig; problems: Problem[] } {
   const problems = schemaProblems(value, locator);
   if (hasErrors(problems)) return { problems };
   const config = value as unknown as ExperimentConfig;
 
   resolvePaths(config, baseDirFor);
   for (const [field, values] of Object.entries(config.sweep?.fields ?? {})) {
-    if (!PATH_FIELD.test(field)) continue;
+    if (!SWEPT_PATH.test(field)) continue;
     const dir = baseDirFor(['sweep', 'fields', field]);
     config.sweep!.fields[field] = values.map((v) => (typeof v === 'string' && !path.isAbsolute(v) ? path.resolve(dir, v) : v));
   }
 
+  const tooBig = sizeProblems(config, locator);
+  if (tooBig.length) return { problems: [...problems, ...tooBig] };   // expanding a huge sweep is what would hang
+  const outside = roots ? outsidePathProblems(config, locator, roots) : [];
+  if (outside.length) return { problems: [...problems, ...outside] };   // never look at a file outside the workspace
   problems.push(...semanticProblems(config, locator), ...sweepProblems(config, locator), ...clusterProblems(config, locator),
     ...missingPathProblems(config, locator, host));
   return hasErrors(problems) ? { problems } : { config, problems };

@@ -5,7 +5,8 @@
 // e.g. `model: { init_from: null }` trains a variant from scratch.
 import * as path from 'node:path';
 import type { Problem } from '../problems';
-import type { ValidatorHost } from './host';
+import { allowedRoots, isInside, outsideMessage } from './confine';
+import { isReadFailure, type ValidatorHost } from './host';
 import { pathKey, type SourceLayer } from './sourceMap';
 import { parseExperimentYaml } from './yamlSource';
 
@@ -19,10 +20,10 @@ export interface ResolvedChain {
 const MAX_DEPTH = 32;
 
 export function resolveChain(text: string, file: string, host: ValidatorHost): ResolvedChain {
-  return load(text, file, host, [file]);
+  return load(text, file, host, [file], allowedRoots(file, host));
 }
 
-function load(text: string, file: string, host: ValidatorHost, stack: string[]): ResolvedChain {
+function load(text: string, file: string, host: ValidatorHost, stack: string[], roots: string[]): ResolvedChain {
   const parsed = parseExperimentYaml(text, file);
   const chain: ResolvedChain = { layers: [parsed.layer], files: [file], problems: [...parsed.problems] };
   if (!parsed.value || parsed.problems.some((p) => p.severity === 'error')) return chain;
@@ -45,12 +46,14 @@ function load(text: string, file: string, host: ValidatorHost, stack: string[]):
     return fail('extends.cycle', `\`extends\` makes a cycle: ${cycle}; remove the \`extends\` that closes the loop`);
   }
   if (stack.length > MAX_DEPTH) return fail('extends.depth', `\`extends\` chain is deeper than ${MAX_DEPTH} files: flatten it`);
+  if (!isInside(basePath, roots)) return fail('path.outside', outsideMessage('extends', basePath, roots));
   const baseText = host.fileExists(basePath) ? host.readFile(basePath) : undefined;
   if (baseText === undefined) {
     return fail('extends.missing', `\`extends\`: base file '${ext}' not found (looked for ${basePath}); fix the path, which is relative to this file's folder`);
   }
+  if (isReadFailure(baseText)) return fail('extends.unreadable', `\`extends\`: base file not read: ${baseText.error}`);
 
-  const base = load(baseText, basePath, host, [...stack, basePath]);
+  const base = load(baseText, basePath, host, [...stack, basePath], roots);
   const merged: ResolvedChain = {
     layers: [...chain.layers, ...base.layers],
     files: [...chain.files, ...base.files],

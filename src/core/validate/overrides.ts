@@ -3,6 +3,7 @@
 import type { ExperimentConfig } from '../experiment';
 import { InvalidExperimentError, type Problem } from '../problems';
 import { checkMergedValue } from './checkConfig';
+import { LIMITS, sweepRunCount } from './limits';
 import { nodeHost } from './host';
 import { schemaAt } from './schema';
 import { Locator, originRange } from './sourceMap';
@@ -36,6 +37,11 @@ export function expandSweep(config: ExperimentConfig): { label: string; config: 
   const seeds = sweep?.seeds ?? [];
   if (!sweep || (fields.length === 0 && seeds.length === 0)) return [{ label: '', config }];
 
+  const runs = sweepRunCount(config);
+  if (runs > LIMITS.sweepRuns) {   // the validator refuses this first; a config built in code must not expand either
+    throw new InvalidExperimentError([{ file: OVERRIDES_FILE, range: originRange(), severity: 'error', code: 'limit.sweep', path: 'sweep',
+      message: `\`sweep\` expands to ${runs} runs, more than the ${LIMITS.sweepRuns} one file may start: sweep fewer values` }]);
+  }
   const base = structuredClone(config);
   delete base.sweep;   // each expanded run is a plain experiment
   let combos: [string, unknown][][] = [[]];

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import type { ExperimentConfig } from '../experiment';
 import type { Problem } from '../problems';
+import { isInside, outsideMessage } from './confine';
 import type { ValidatorHost } from './host';
 import { dottedPath, type ConfigPath, type Locator } from './sourceMap';
 
@@ -30,6 +31,26 @@ export function resolvePaths(config: ExperimentConfig, baseDirFor: (field: Confi
 export function baseDirFromLocator(locator: Locator, experimentFile: string): (field: ConfigPath) => string {
   return (field) => path.dirname(locator.exact(field)?.file ?? experimentFile);
 }
+
+/** Every path field (and swept path value) that points outside `roots`, at its field. */
+export function outsidePathProblems(config: ExperimentConfig, locator: Locator, roots: string[]): Problem[] {
+  const problems: Problem[] = [];
+  const check = (field: ConfigPath, value: unknown, shown: string) => {
+    if (typeof value !== 'string' || isInside(value, roots)) return;
+    const { file, range } = locator.locate(field, 'value');
+    problems.push({ file, range, severity: 'error', code: 'path.outside', message: outsideMessage(shown, value, roots), path: dottedPath(field) });
+  };
+  for (const field of pathFields(config)) check(field, getAt(config, field), dottedPath(field));
+  for (const [key, values] of Object.entries(config.sweep?.fields ?? {})) {
+    if (SWEPT_PATH.test(key)) {
+      values.forEach((v, i) => check(['sweep', 'fields', key, i], v, `sweep.fields.${key}`));
+    }
+  }
+  return problems;
+}
+
+/** Sweep field keys whose values are paths (resolved and confined like the field itself). */
+export const SWEPT_PATH = /^(model\.init_from|data\.jsonl\.(train|val|test|image_root)|output\.runs_dir|method\.valr\.repa\.encoders\.\d+\.path)$/;
 
 /** Files and folders that must exist for the run to start. Paths are already absolute. */
 export function missingPathProblems(config: ExperimentConfig, locator: Locator, host: ValidatorHost): Problem[] {

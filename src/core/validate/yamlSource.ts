@@ -5,6 +5,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { Problem, Range } from '../problems';
+import { nestingProblem, nodeLimitMessage } from './limits';
 import { originRange, pathKey, type NodeSpan, type SourceLayer } from './sourceMap';
 
 export interface ParsedSource {
@@ -13,7 +14,10 @@ export interface ParsedSource {
   problems: Problem[];
 }
 
-export function parseExperimentYaml(text: string, file: string): ParsedSource {
+export function parseExperimentYaml(source: string, file: string): ParsedSource {
+  // A lone CR (classic Mac line ending) is a line break for editors and the LSP but not for
+  // the YAML parser; CR -> LF keeps every offset, so positions still match the editor's.
+  const text = source.includes('\r') ? source.replace(/\r(?!\n)/g, '\n') : source;
   const layer: SourceLayer = { file, spans: new Map() };
   const fail = (range: Range, code: string, message: string): ParsedSource =>
     ({ layer, problems: [{ file, range, severity: 'error', code, message }] });
@@ -28,14 +32,18 @@ export function parseExperimentYaml(text: string, file: string): ParsedSource {
       'the file is empty: an experiment needs at least `name:` (see examples/sft.experiment.yaml)');
   }
 
-  const lines = new LineCounter();
-  // uniqueKeys: false because the yaml package's own check is quadratic in a mapping's size;
-  // the walk below finds duplicates with one Set per mapping.
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
+  const lines = new LineCounter();   // filled here (not by the parser): the nesting scan needs positions before parsing
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
   const toRange = (start: number, end: number): Range => {
     const a = lines.linePos(start), b = lines.linePos(Math.max(start, end));
     return { start: { line: a.line - 1, character: a.col - 1 }, end: { line: b.line - 1, character: b.col - 1 } };
   };
+  const deep = nestingProblem(text, file, toRange);
+  if (deep) return { layer, problems: [deep] };
+  // uniqueKeys: false because the yaml package's own check is quadratic in a mapping's size;
+  // the walk below finds duplicates with one Set per mapping.
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
 
   const problems: Problem[] = [];
   for (const err of doc.errors) problems.push(yamlErrorProblem(text, file, err.code, err.message, err.pos, toRange));
@@ -61,6 +69,12 @@ export function parseExperimentYaml(text: string, file: string): ParsedSource {
     const value = node?.range ? toRange(node.range[0], node.range[1]) : toRange(fallbackAt, fallbackAt);
     const kind: NodeSpan['kind'] = isMap(node) ? 'map' : isSeq(node) ? 'seq' : 'scalar';
     layer.spans.set(pathKey(path), { kind, key, value, head: key ?? firstLineOf(value, text, lines) });
+    const items = isSeq(node) || isMap(node) ? node.items.length : 0;
+    const tooBig = nodeLimitMessage(path.length, kind, isScalar(node) ? node.value : undefined, items);
+    if (tooBig) {
+      problems.push({ file, range: key ?? firstLineOf(value, text, lines), severity: 'error', code: 'limit.size', message: tooBig });
+      return;
+    }
     if (isMap(node)) {
       const seen = new Map<string, Range>();
       for (const pair of node.items) {
@@ -93,8 +107,11 @@ export function parseExperimentYaml(text: string, file: string): ParsedSource {
   try {
     value = doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
-    return { layer, problems: [...problems, ...fail(rootRange, 'yaml.alias',
-      `${err instanceof Error ? err.message : String(err)}: define each anchor (&name) before its alias (*name)`).problems] };
+    const detail = err instanceof Error ? err.message : String(err);
+    const message = /excessive alias count/i.test(detail)
+      ? 'aliases (*name) expand to too many values: each alias repeats its anchor\'s whole value, and nested ones multiply (a "billion laughs" file); write the values out, or use far fewer aliases'
+      : `${detail}: define each anchor (&name) before its alias (*name)`;
+    return { layer, problems: [...problems, ...fail(rootRange, 'yaml.alias', message).problems] };
   }
   return { value: value as Record<string, unknown>, layer, problems };
 }

@@ -4,9 +4,12 @@
 // image is resized to a square: area average when shrinking, bilinear when enlarging. A
 // non-square image is stretched, never cropped, so nothing the question asks about is cut off.
 
-import * as fs from 'fs';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { FileReadError, READ_LIMITS, readBounded } from '../../core/boundedRead';
+
+/** Largest side a decoded image may have: a small header must not make the decoder allocate gigabytes. */
+export const MAX_IMAGE_SIDE = 8192;
 
 export interface Rgba { width: number; height: number; data: Uint8Array }   // [h, w, 4]
 
@@ -15,6 +18,11 @@ export function decodeImage(bytes: Uint8Array): Rgba {
   const isPng = bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   const isJpeg = bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
   if (isPng) {
+    // IHDR: width and height as big-endian uint32 at bytes 16..23.
+    if (bytes.length >= 24 && String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]) === 'IHDR') {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      checkSize(view.getUint32(16), view.getUint32(20), 'PNG');
+    }
     try {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
       return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
@@ -25,13 +33,20 @@ export function decodeImage(bytes: Uint8Array): Rgba {
   if (isJpeg) {
     try {
       // tolerantDecoding off: a truncated JPEG is an error, not a silently grey image.
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxMemoryUsageInMB: 1024 });
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxMemoryUsageInMB: 512,
+        maxResolutionInMP: (MAX_IMAGE_SIDE * MAX_IMAGE_SIDE) / 1e6 });
       return { width: img.width, height: img.height, data: img.data };
     } catch (err) {
       throw new Error(`not a readable JPEG (${(err as Error).message})`);
     }
   }
   throw new Error(bytes.length === 0 ? 'the file is empty' : 'neither PNG nor JPEG (unrecognised file header)');
+}
+
+function checkSize(width: number, height: number, format: string): void {
+  if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+    throw new Error(`not a readable ${format} (its header says ${width}×${height} pixels, more than ${MAX_IMAGE_SIDE} on a side: shrink it)`);
+  }
 }
 
 /** Per output index along one axis: the source indices and weights that make it. */
@@ -98,10 +113,10 @@ export function resizeToSquare(img: Rgba, size: number): Float32Array {
 export function loadImageFile(file: string, size: number): Float32Array {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readBounded(file, READ_LIMITS.image, 'image');   // a regular file, never /dev/zero or a FIFO
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder, not an image file' : `cannot read it (${code ?? (err as Error).message})`);
+    if (!(err instanceof FileReadError)) throw err;
+    throw new Error(err.reason === 'missing' ? 'no such file' : err.reason === 'not-regular' && /folder/.test(err.message) ? 'it is a folder, not an image file' : err.message.slice(file.length + 2));
   }
   const img = decodeImage(bytes);
   if (img.width < 1 || img.height < 1) throw new Error(`it has no pixels (${img.width}×${img.height})`);

@@ -1,16 +1,21 @@
 // The user's own data: JSONL files, one example per line:
 //   {"image": "cats/01.png", "question": "how many cats?", "choices": ["1", "2"], "answer": "2",
 //    "rationale": ["i see two cats."]}
-// `choices` (alias `options`) and `rationale` (a string or a list of strings) are optional.
-// Images (PNG or JPEG) are relative to image_root. Every problem is reported as
+// `choices` (alias `options`), `rationale` (a string or a list of strings) and `task` (a short
+// name: accuracy and chance are reported per task, as for generated tasks; default `jsonl`) are
+// optional. Images (PNG or JPEG) are relative to image_root and must stay inside it. Problems
+// name the file and line and what is wrong, never the line's content (a file that is not JSONL,
+// e.g. /etc/passwd, must not end up in train.log). Every problem is reported as
 // `file:line: what is wrong; what to do`, then the line is skipped (on_error: skip, counted in
 // `problems`) or the load fails listing every problem (on_error: fail). Never silently.
 // Text is normalised the way the tokenizer spells it (lower case, punctuation split), so an
 // answer always survives encode → decode.
 
-import * as fs from 'fs';
 import * as path from 'path';
+import { FileReadError, READ_LIMITS, readTextBounded } from '../../core/boundedRead';
 import { JsonlSpec } from '../../core/experiment';
+import { LIMITS } from '../../core/validate/limits';
+import { isInside } from '../../core/validate/confine';
 import { contentHash } from './contentHash';
 import { Example } from './example';
 import { loadImageFile } from './image';
@@ -31,6 +36,14 @@ export interface JsonlLoad { examples: Example[]; problems: string[] }
 const HOLDOUT_FRACTION = 0.1;
 /** Problems listed in a failure message before "and N more". */
 const MAX_LISTED = 20;
+/** A task name: what per-task accuracy is keyed by. */
+const TASK_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const DEFAULT_TASK = 'jsonl';
+
+/** The type of a JSON value, for messages that must not repeat the value itself. */
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
 
 function failWith(problems: string[], what: string): never {
   const listed = problems.slice(0, MAX_LISTED).join('\n  ');
@@ -45,7 +58,7 @@ function rationaleSteps(value: string | string[]): string[] {
 }
 
 /** Checks one parsed line; returns the fields or a description of what is wrong. */
-function parseRecord(record: unknown): { fields: Omit<Example, 'id' | 'task' | 'imageSize' | 'image'> & { imagePath: string } } | { error: string } {
+function parseRecord(record: unknown): { fields: Omit<Example, 'id' | 'imageSize' | 'image'> & { imagePath: string } } | { error: string } {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     return { error: 'expected a JSON object like {"image": ..., "question": ..., "answer": ...}' };
   }
@@ -53,7 +66,7 @@ function parseRecord(record: unknown): { fields: Omit<Example, 'id' | 'task' | '
   for (const field of ['image', 'question', 'answer']) {
     if (!(field in r)) return { error: `missing field "${field}"; every line needs "image", "question" and "answer"` };
     if (typeof r[field] !== 'string' || (r[field] as string).trim() === '') {
-      return { error: `field "${field}" must be a non-empty string, got ${JSON.stringify(r[field])}${typeof r[field] === 'number' ? ' (quote it)' : ''}` };
+      return { error: `field "${field}" must be a non-empty string, got ${typeName(r[field])}${typeof r[field] === 'number' ? ' (quote it)' : ''}` };
     }
   }
   if ('choices' in r && 'options' in r) return { error: 'both "choices" and "options" given; keep one (they mean the same)' };
@@ -68,7 +81,7 @@ function parseRecord(record: unknown): { fields: Omit<Example, 'id' | 'task' | '
   }
   const answer = Tokenizer.normalize(r.answer as string);
   if (choices && !choices.includes(answer)) {
-    return { error: `answer ${JSON.stringify(r.answer)} is not one of ${choiceField} ${JSON.stringify(rawChoices)}; make it match one exactly` };
+    return { error: `"answer" is not one of "${choiceField}"; make it match one exactly` };
   }
   let rationale: string[] = [];
   if (r.rationale !== undefined) {
@@ -78,8 +91,12 @@ function parseRecord(record: unknown): { fields: Omit<Example, 'id' | 'task' | '
     }
     rationale = rationaleSteps(v as string | string[]);
   }
+  if (r.task !== undefined && (typeof r.task !== 'string' || !TASK_NAME.test(r.task))) {
+    return { error: 'field "task" must be a short name (letters, digits, _ . -; at most 64 characters)' };
+  }
+  const task = (r.task as string | undefined) ?? DEFAULT_TASK;
   return {
-    fields: { imagePath: r.image as string, question: Tokenizer.normalize(r.question as string), answer, choices, rationale },
+    fields: { imagePath: r.image as string, task, question: Tokenizer.normalize(r.question as string), answer, choices, rationale },
   };
 }
 
@@ -88,9 +105,10 @@ export async function loadJsonl(file: string, opts: JsonlOptions): Promise<Jsonl
   const name = opts.displayName ?? file;
   let text: string;
   try {
-    text = await fs.promises.readFile(file, 'utf8');
+    text = readTextBounded(file, READ_LIMITS.jsonl, 'JSONL file');
   } catch (err) {
-    throw new Error(`${name}: cannot read the JSONL file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path in data.jsonl`);
+    const why = err instanceof FileReadError ? err.message.slice(file.length + 2) : (err as Error).message;
+    throw new Error(`${name}: ${why}; check the path in data.jsonl`);
   }
   const examples: Example[] = [];
   const problems: string[] = [];
@@ -102,8 +120,9 @@ export async function loadJsonl(file: string, opts: JsonlOptions): Promise<Jsonl
     let record: unknown;
     try {
       record = JSON.parse(line);
-    } catch (err) {
-      problems.push(`${where}: invalid JSON (${(err as Error).message}); fix the line or delete it`);
+    } catch {
+      // Not the parser's message: it quotes the line, and the line may be anything (a password file).
+      problems.push(`${where}: not valid JSON (each line must be one JSON object); fix the line or delete it`);
       return;
     }
     const parsed = parseRecord(record);
@@ -113,6 +132,10 @@ export async function loadJsonl(file: string, opts: JsonlOptions): Promise<Jsonl
     }
     const { imagePath, ...fields } = parsed.fields;
     const resolved = path.resolve(opts.imageRoot, imagePath);
+    if (!isInside(resolved, [opts.imageRoot])) {
+      problems.push(`${where}: field "image" points outside data.jsonl.image_root (${opts.imageRoot}); images must be inside it: move the image there, or fix the path`);
+      return;
+    }
     let image = images.get(resolved);
     if (image === undefined) {
       try {
@@ -126,7 +149,7 @@ export async function loadJsonl(file: string, opts: JsonlOptions): Promise<Jsonl
       problems.push(`${where}: image "${imagePath}" (${resolved}): ${image}; check the file and data.jsonl.image_root, or remove the line`);
       return;
     }
-    examples.push({ id: `${path.basename(file)}:${i + 1}`, task: 'jsonl', imageSize: opts.imageSize, image, ...fields });
+    examples.push({ id: `${path.basename(file)}:${i + 1}`, imageSize: opts.imageSize, image, ...fields });
   });
   if (problems.length > 0 && opts.onError === 'fail') failWith(problems, name);
   return { examples, problems };
@@ -160,6 +183,10 @@ export async function loadJsonlSplits(spec: JsonlSpec, imageSize: number, seed: 
     }
   }
   out.train = out.train.filter((e) => !heldOut.has(e));
+  const tasks = new Set([...out.train, ...out.val, ...out.test].map((e) => e.task));
+  if (tasks.size > LIMITS.tasks) {
+    throw new Error(`data.jsonl: the files name ${tasks.size} different "task" values, more than the ${LIMITS.tasks} allowed: use fewer, broader task names`);
+  }
 
   // De-duplicate: val against train, test against train and val.
   const seen = new Map<string, string>();

@@ -52,16 +52,18 @@ export class Tokenizer {
 
   /** Vocabulary from questions, choices, answers and rationales. */
   static fromExamples(examples: readonly Example[]): Tokenizer {
-    const words = new Set<string>();
-    const add = (text: string): void => Tokenizer.words(text).forEach((w) => words.add(w));
-    for (const ex of examples) {
-      add(ex.question);
-      add(ex.answer);
-      ex.choices?.forEach(add);
-      ex.rationale.forEach(add);
-    }
     const special = new Set<string>(Tokenizer.SPECIAL);
-    return new Tokenizer([...words].filter((w) => !special.has(w)).sort());
+    return new Tokenizer([...wordsOf(examples)].filter((w) => !special.has(w)).sort());
+  }
+
+  /**
+   * This vocabulary plus every word of `examples` it lacks, appended (sorted) after
+   * the existing ids so a base model's rows keep their meaning: a fine-tune's data
+   * grows the vocabulary instead of turning its new words into <unk>.
+   */
+  extendedWith(examples: readonly Example[]): { tokenizer: Tokenizer; added: string[] } {
+    const added = [...wordsOf(examples)].filter((w) => !this.ids.has(w)).sort();
+    return { tokenizer: added.length ? new Tokenizer([...this.wordList, ...added]) : this, added };
   }
 
   static fromJSON(json: TokenizerJson): Tokenizer {
@@ -80,7 +82,7 @@ export class Tokenizer {
     return { version: 1, words: this.wordList.slice() };
   }
 
-  /** Id of one token (a word or a special token); <unk> when unknown. */
+  /** Id of one token (a word or a special token); <unk> when unknown (evaluation never scores <unk> correct). */
   id(word: string): number {
     return this.ids.get(word) ?? Tokenizer.UNK;
   }
@@ -109,4 +111,16 @@ export class Tokenizer {
     }
     return Tokenizer.join(words);
   }
+}
+
+function wordsOf(examples: readonly Example[]): Set<string> {
+  const words = new Set<string>();
+  const add = (text: string): void => Tokenizer.words(text).forEach((w) => words.add(w));
+  for (const ex of examples) {
+    add(ex.question);
+    add(ex.answer);
+    ex.choices?.forEach(add);
+    ex.rationale.forEach(add);
+  }
+  return words;
 }

@@ -11,11 +11,14 @@ export interface LoadReport {
 }
 
 /**
- * Learned decoder positions: the one weight whose size follows the sequence
- * length. A base trained with another length (e.g. without latents) fills the
- * first rows; the others keep their init.
+ * Weights whose row count follows the data, not the model config: learned decoder
+ * positions (the sequence length: a base trained with another length, e.g. without
+ * latents, fills the first rows) and the token embedding (the vocabulary, which grows
+ * with a fine-tune's new words: Tokenizer.extendedWith). The base fills the first
+ * rows; the others keep their init. The vocabulary only grows: fewer rows is an error.
  */
-export const RESIZABLE_ROWS = new Set(['decoder.pos_embed']);
+export const RESIZABLE_ROWS = new Set(['decoder.pos_embed', 'decoder.token_embed']);
+const GROW_ONLY = new Set(['decoder.token_embed']);
 
 /**
  * Assigns every weight of `source` whose name the model has. A shape mismatch
@@ -31,7 +34,8 @@ export function loadWeights(variables: Map<string, tf.Variable>, source: Map<str
   for (const [name, v] of variables) {
     const w = source.get(name);
     if (!w) { report.missing.push(name); continue; }
-    if (resizeRows && RESIZABLE_ROWS.has(name) && w.shape.length === 2 && w.shape[1] === v.shape[1] && w.shape[0] !== v.shape[0]) {
+    if (resizeRows && RESIZABLE_ROWS.has(name) && w.shape.length === 2 && w.shape[1] === v.shape[1] && w.shape[0] !== v.shape[0]
+      && (!GROW_ONLY.has(name) || w.shape[0] < v.shape[0])) {
       resize.push(name);
       continue;
     }

@@ -10,6 +10,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../backend';
+import { READ_LIMITS, readBounded, readTextBounded } from '../../core/boundedRead';
+import { isInside } from '../../core/validate/confine';
 
 /** IOHandler that loads model.json + weights from a local folder. */
 export function fileLoadHandler(modelJsonPath: string): tf.io.IOHandler {
@@ -18,7 +20,7 @@ export function fileLoadHandler(modelJsonPath: string): tf.io.IOHandler {
       const dir = path.dirname(modelJsonPath);
       let json: tf.io.ModelJSON;
       try {
-        json = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as tf.io.ModelJSON;
+        json = JSON.parse(readTextBounded(modelJsonPath, READ_LIMITS.runJson, 'tfjs model.json')) as tf.io.ModelJSON;
       } catch (e) {
         throw new Error(`${modelJsonPath}: not a readable tfjs model.json (${e instanceof Error ? e.message : String(e)}); save the model with model.save() in tfjs format`);
       }
@@ -31,8 +33,10 @@ export function fileLoadHandler(modelJsonPath: string): tf.io.IOHandler {
         specs.push(...group.weights);
         for (const p of group.paths) {
           const file = path.join(dir, p);
+          // A manifest may only name files beside it: `../../etc/shadow` is refused.
+          if (!isInside(file, [dir])) throw new Error(`${modelJsonPath}: weight file ${p} named in weightsManifest is outside the model's folder ${dir}; keep the weight files beside model.json`);
           if (!fs.existsSync(file)) throw new Error(`${modelJsonPath}: weight file ${p} named in weightsManifest is missing (looked in ${dir})`);
-          buffers.push(new Uint8Array(fs.readFileSync(file)));
+          buffers.push(new Uint8Array(readBounded(file, READ_LIMITS.tensors, 'tfjs weight file')));
         }
       }
       const total = buffers.reduce((a, b) => a + b.byteLength, 0);
@@ -59,7 +63,7 @@ export interface TfjsEncoder {
 export async function loadTfjsEncoder(where: string, imageSize: number, P: number): Promise<TfjsEncoder> {
   const file = fs.existsSync(where) && fs.statSync(where).isDirectory() ? path.join(where, 'model.json') : where;
   if (!fs.existsSync(file)) throw new Error(`method.valr.repa.encoders: tfjs_model path ${where} has no model.json; point it at a tfjs model saved with model.save()`);
-  const format = (JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: string }).format;
+  const format = (JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'tfjs model.json')) as { format?: string }).format;
   const handler = fileLoadHandler(file);
   const model: tf.LayersModel | tf.GraphModel = format === 'graph-model' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
   const run = (x: tf.Tensor4D): tf.Tensor => {

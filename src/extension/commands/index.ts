@@ -12,6 +12,7 @@ import { DashboardPanel } from '../panels/dashboardPanel';
 import { rememberSource } from '../panels/serializers';
 import { validatorModule } from '../lazy';
 import { allRuns, checkpointFromArg, experimentFromArg, isRunsNode, runDirFromArg } from './pickers';
+import { READ_LIMITS, readTextBounded } from '../../core/boundedRead';
 
 export function registerRunCommands(context: vscode.ExtensionContext, service: RunService, refreshView: () => void): void {
   const ext = context.extensionUri;
@@ -76,7 +77,7 @@ export function registerRunCommands(context: vscode.ExtensionContext, service: R
     const target = vscode.Uri.joinPath(folder.uri, `${name}.experiment.yaml`);
     if (fs.existsSync(target.fsPath)) { void vscode.window.showErrorMessage(`Latent Lab: ${vscode.workspace.asRelativePath(target)} exists already: choose another name.`); return undefined; }
     const templateFile = path.join(examples, pick.f);
-    const text = validatorModule().experimentFromTemplate(fs.readFileSync(templateFile, 'utf8'), templateFile, target.fsPath, name);
+    const text = validatorModule().experimentFromTemplate(readTextBounded(templateFile, READ_LIMITS.experiment, 'template'), templateFile, target.fsPath, name);
     await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
     await vscode.window.showTextDocument(target);
     return target;
@@ -100,6 +101,6 @@ export function registerRunCommands(context: vscode.ExtensionContext, service: R
 }
 
 function firstComment(file: string): string {
-  const m = /^# (?!yaml-language-server)(.+)$/m.exec(fs.readFileSync(file, 'utf8'));
+  const m = /^# (?!yaml-language-server)(.+)$/m.exec(readTextBounded(file, READ_LIMITS.experiment, 'experiment file'));
   return m ? m[1] : '';
 }

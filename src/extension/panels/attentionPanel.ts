@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { READ_LIMITS, readBounded } from '../../core/boundedRead';
+import { CAPTURE_EXTENSION, RUN_FILES } from '../../core/runLayout';
 import { panelHtml, webviewOptions } from './html';
 import { parseAttentionMessage } from './messages';
 
@@ -12,10 +14,10 @@ export interface CaptureFile { step: number; file: string }
 
 /** The capture files next to `source` (a run directory or an .llcap file), by step. */
 export function captureFiles(source: string): CaptureFile[] {
-  const dir = source.endsWith('.llcap') ? path.dirname(source) : path.join(source, 'captures');
+  const dir = source.endsWith(CAPTURE_EXTENSION) ? path.dirname(source) : path.join(source, RUN_FILES.captures);
   let names: string[];
-  try { names = fs.readdirSync(dir).filter((n) => n.endsWith('.llcap')); } catch { names = []; }
-  if (source.endsWith('.llcap') && !names.includes(path.basename(source))) names.push(path.basename(source));
+  try { names = fs.readdirSync(dir).filter((n) => n.endsWith(CAPTURE_EXTENSION)); } catch { names = []; }
+  if (source.endsWith(CAPTURE_EXTENSION) && !names.includes(path.basename(source))) names.push(path.basename(source));
   return names.map((n, i) => ({ step: Number(/(\d+)\D*$/.exec(n.replace(/\.llcap$/, ''))?.[1] ?? i), file: path.join(dir, n) }))
     .sort((a, b) => a.step - b.step);
 }
@@ -50,14 +52,14 @@ export class AttentionPanel {
   post(step: number | undefined): void {
     const files = captureFiles(this.source);
     if (files.length === 0) {
-      void this.panel.webview.postMessage({ type: 'error', message: `no capture files (*.llcap) in ${path.join(this.source, 'captures')}: captures are written at evaluation when eval.capture.examples > 0` });
+      void this.panel.webview.postMessage({ type: 'error', message: `no capture files (*.llcap) in ${path.join(this.source, RUN_FILES.captures)}: captures are written at evaluation when eval.capture.examples > 0` });
       return;
     }
     const chosen = files.find((f) => f.step === step)
-      ?? (step === undefined && this.source.endsWith('.llcap') ? files.find((f) => f.file === this.source) : undefined)
+      ?? (step === undefined && this.source.endsWith(CAPTURE_EXTENSION) ? files.find((f) => f.file === this.source) : undefined)
       ?? files[files.length - 1];
     let bytes: Buffer;
-    try { bytes = fs.readFileSync(chosen.file); } catch (err) {
+    try { bytes = readBounded(chosen.file, READ_LIMITS.capture, 'capture file'); } catch (err) {
       void this.panel.webview.postMessage({ type: 'error', message: `cannot read ${chosen.file}: ${(err as Error).message}` });
       return;
     }
@@ -78,11 +80,11 @@ export class AttentionPanel {
 
 /** The folder the panel may read: the run directory (or the capture file's folder's run). */
 function runDirOf(source: string): string {
-  if (!source.endsWith('.llcap')) return source;
+  if (!source.endsWith(CAPTURE_EXTENSION)) return source;
   const dir = path.dirname(source);
-  return path.basename(dir) === 'captures' ? path.dirname(dir) : dir;
+  return path.basename(dir) === RUN_FILES.captures ? path.dirname(dir) : dir;
 }
 
 function titleOf(source: string): string {
-  return `Attention: ${path.basename(source.endsWith('.llcap') ? runDirOf(source) : source)}${source.endsWith('.llcap') ? ` (${path.basename(source)})` : ''}`;
+  return `Attention: ${path.basename(source.endsWith(CAPTURE_EXTENSION) ? runDirOf(source) : source)}${source.endsWith(CAPTURE_EXTENSION) ? ` (${path.basename(source)})` : ''}`;
 }

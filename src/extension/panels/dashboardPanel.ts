@@ -2,7 +2,6 @@
 // record appended as the file grows (polled), and the status from summary.json.
 // The webview only ever hears from this host, never from the trainer.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExperimentConfig } from '../../core/experiment';
@@ -11,6 +10,7 @@ import { panelHtml, webviewOptions } from './html';
 import { parseDashboardMessage } from './messages';
 import { MetricsTail } from './metricsTail';
 import { describeSchedule } from '../../core/scheduleText';
+import { READ_LIMITS, readTextBounded } from '../../core/boundedRead';
 
 const POLL_MS = 500;
 
@@ -88,7 +88,7 @@ function staged(c: ExperimentConfig): { stage1_epochs: number; stage2_epochs: nu
 /** A flat summary of the config for the dashboard's table. */
 function configSummary(runDir: string, totalSteps: number | undefined): Record<string, unknown> {
   let c: ExperimentConfig;
-  try { c = JSON.parse(fs.readFileSync(runPaths(runDir).config, 'utf8')) as ExperimentConfig; } catch { return {}; }
+  try { c = JSON.parse(readTextBounded(runPaths(runDir).config, READ_LIMITS.runJson, 'run config')) as ExperimentConfig; } catch { return {}; }
   const stages = staged(c);
   return {
     'method.kind': c.method?.kind,

@@ -5,41 +5,19 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../../core/atomicWrite';
+import { READ_LIMITS, readTextBounded } from '../../core/boundedRead';
 import { findRunDirs } from '../../core/runLabels';
 import { runPaths, safeSummary, type RunSummary } from '../../core/runLayout';
+import { isProcessAlive, readPidFile } from '../../core/runLiveness';
 
-/** `<run>/engine.pid`: written by the run manager once the engine has created the run directory. */
-export const PID_FILE = 'engine.pid';
-
-export interface PidRecord { pid: number; started: string }
-
-export function writePidFile(runDir: string, pid: number): void {
-  fs.writeFileSync(path.join(runDir, PID_FILE), JSON.stringify({ pid, started: new Date().toISOString() } satisfies PidRecord) + '\n');
-}
-
-export function readPidFile(runDir: string): PidRecord | undefined {
-  try {
-    const rec = JSON.parse(fs.readFileSync(path.join(runDir, PID_FILE), 'utf8')) as Partial<PidRecord>;
-    return typeof rec.pid === 'number' && rec.pid > 0 ? { pid: rec.pid, started: String(rec.started ?? '') } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Is a process with this pid alive? (signal 0 checks without sending anything) */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';   // exists, owned by someone else
-  }
-}
+// The pid file, its reader and the liveness check are core's (runLiveness.ts), shared with the CLI.
+export { isProcessAlive, readPidFile, writePidFile, type PidRecord } from '../../core/runLiveness';
 
 /** The last `n` non-empty lines of the run's train.log. */
 export function lastLogLines(runDir: string, n = 20): string[] {
   try {
-    const text = fs.readFileSync(runPaths(runDir).log, 'utf8');
+    const text = readTextBounded(runPaths(runDir).log, READ_LIMITS.metrics, 'run log');
     return text.split('\n').filter((l) => l.trim()).slice(-n);
   } catch {
     return [];
@@ -65,9 +43,7 @@ export function markRunFailed(runDir: string, reason: string, extraLines: string
     updated: now,
     error: lines.length ? `${reason}\nlast lines:\n${lines.join('\n')}` : reason,
   };
-  const tmp = `${p.summary}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(next, null, 2) + '\n');
-  fs.renameSync(tmp, p.summary);
+  writeFileAtomic(p.summary, JSON.stringify(next, null, 2) + '\n');
   fs.appendFileSync(p.log, `failed: ${reason}\n`);
   return true;
 }

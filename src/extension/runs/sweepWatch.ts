@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findRunDirs } from '../../core/runLabels';
 import { safeSummary, SWEEP_FILES } from '../../core/runLayout';
+import { READ_LIMITS, readTextBounded } from '../../core/boundedRead';
 
 /** One line per run directory: folder, status and step; changes whenever the view would. */
 export function sweepSnapshot(sweepDir: string): string {
@@ -20,7 +21,7 @@ export function sweepSnapshot(sweepDir: string): string {
 export function sweepEnded(sweepDir: string): boolean {
   let runs: { folder: string }[];
   try {
-    runs = (JSON.parse(fs.readFileSync(path.join(sweepDir, SWEEP_FILES.record), 'utf8')) as { runs: { folder: string }[] }).runs;
+    runs = (JSON.parse(readTextBounded(path.join(sweepDir, SWEEP_FILES.record), READ_LIMITS.runJson, 'sweep record')) as { runs: { folder: string }[] }).runs;
   } catch {
     return false;
   }

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { validatorModule } from '../lazy';
 import { findRunDirs } from '../../core/runLabels';
 import { safeSummary, type RunSummary } from '../../core/runLayout';
+import { liveSummary } from '../../core/runLiveness';
 
 export interface WorkspaceExperiment {
   uri: vscode.Uri;
@@ -40,7 +41,7 @@ export async function workspaceExperiments(): Promise<WorkspaceExperiment[]> {
 
 /** Runs of one experiment: the runs under its runs folder whose summary carries its name (sweeps included). */
 export function runsOf(exp: WorkspaceExperiment): RunEntry[] {
-  return findRunDirs(exp.runsRoot).map((dir) => ({ dir, summary: safeSummary(dir) }))
+  return findRunDirs(exp.runsRoot).map((dir) => ({ dir, summary: liveSummary(dir, safeSummary(dir)) }))
     .filter((r) => r.summary?.name === exp.name || (!r.summary && path.basename(r.dir).endsWith(`-${exp.name}`)))
     .reverse();   // newest first (folder names start with a timestamp)
 }

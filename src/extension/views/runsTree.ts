@@ -13,6 +13,9 @@ export type RunsNode =
   | { kind: 'sweep'; dir: string; runs: RunEntry[]; exp: WorkspaceExperiment }
   | { kind: 'run'; dir: string; summary?: RunSummary; exp: WorkspaceExperiment; inSweep?: boolean };
 
+/** While a run says running, the view looks again this often (a killed engine changes no file). */
+const RUNNING_POLL_MS = 3000;
+
 const STATUS_ICON: Record<string, string> = { running: 'sync~spin', completed: 'pass', stopped: 'debug-pause', failed: 'error' };
 
 export function age(iso: string | undefined, now = Date.now()): string {
@@ -41,6 +44,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private readonly watcher = vscode.workspace.createFileSystemWatcher('**/{summary.json,*.experiment.yaml,*.experiment.yml}');
   private pending: NodeJS.Timeout | undefined;
   private trailing: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
 
   constructor(onRunsChanged: vscode.Event<void>) {
     const later = () => this.refreshSoon();
@@ -60,7 +64,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   async getChildren(node?: RunsNode): Promise<RunsNode[]> {
     if (!node) return (await workspaceExperiments()).map((exp) => ({ kind: 'experiment', exp }));
-    if (node.kind === 'experiment') return groupSweeps(runsOf(node.exp), node.exp);
+    if (node.kind === 'experiment') {
+      const runs = runsOf(node.exp);
+      // An engine killed outside the editor changes no file: look again while a run says running
+      // (runsOf shows it failed once core's liveness check says its process is gone).
+      if (runs.some((r) => r.summary?.status === 'running') && !this.poll) {
+        this.poll = setTimeout(() => { this.poll = undefined; this.refresh(); }, RUNNING_POLL_MS);
+      }
+      return groupSweeps(runs, node.exp);
+    }
     if (node.kind === 'sweep') {
       return [...node.runs].sort((a, b) => a.dir.localeCompare(b.dir)).map((r) => ({ kind: 'run', dir: r.dir, summary: r.summary, exp: node.exp, inSweep: true }));
     }
@@ -93,7 +105,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   dispose(): void {
-    clearTimeout(this.pending); clearTimeout(this.trailing);
+    clearTimeout(this.pending); clearTimeout(this.trailing); clearTimeout(this.poll);
     this.watcher.dispose();
     this.emitter.dispose();
   }
