@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isRunDir, safeSummary } from '../../core/runLayout';
+import { liveSummary } from '../../core/runLiveness';
 import type { QueueAnswer, TaskState } from './slurmCommands';
 import { expandIndices } from './slurmScript';
 import type { SweepRecord } from './sweepRecord';
@@ -42,7 +43,7 @@ export function sweepStatusRows(sweepDir: string, record: SweepRecord | undefine
   const jobs = jobsByIndex(record);
   return sweepRuns(sweepDir, record).map((r) => {
     const runDir = r.folder ? path.join(sweepDir, r.folder) : sweepDir;
-    const summary = isRunDir(runDir) ? safeSummary(runDir) : undefined;
+    const summary = isRunDir(runDir) ? liveSummary(runDir, safeSummary(runDir)) : undefined;   // a dead engine shows as failed
     const row: RunRow = {
       index: r.index, folder: r.folder, label: r.label, runDir,
       status: summary?.status ?? (isRunDir(runDir) ? 'starting' : 'not started'),
