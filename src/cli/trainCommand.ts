@@ -8,7 +8,7 @@ import { describeEval } from '../core/events';
 import { formatProblem, InvalidExperimentError } from '../core/problems';
 import { ProgressPrinter } from './progress';
 
-const BACKENDS: BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+const BACKENDS: BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 const TRAIN_HELP = `usage: latent-lab train FILE [--out DIR] [--backend B] [--threads N] [--max-steps N] [--quiet]
        latent-lab train FILE --list-sweep

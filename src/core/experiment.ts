@@ -3,7 +3,7 @@
 // is the path the user typed. Every default lives in schemas/experiment.schema.json
 // and is applied by the validator; code downstream never re-defaults a field.
 
-export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 export type ExperimentKind = 'train' | 'pretrain';
 export type MethodKind = 'sft' | 'livr' | 'crystal' | 'valr';
 

@@ -2,9 +2,11 @@
 //
 // `auto` tries, in order: @tensorflow/tfjs-node-gpu, @tensorflow/tfjs-node (both
 // optionalDependencies: they only install where npm may download libtensorflow),
-// webgpu through Dawn (optional too; a hardware adapter only, see webgpu.ts),
 // wasm (SIMD when the runtime has it), then the pure-JS cpu backend. Every
 // attempt is recorded in the report so a run can say why it landed where it did.
+// `webgpu` (Dawn, webgpu.ts) can be started by name for `latent-lab backend` and the
+// kernel checks, but is not a run backend yet: the engine reads tensors back
+// synchronously (dataSync), which tfjs-webgpu cannot do under Node (docs/gpu.md).
 //
 // `@tensorflow/tfjs` (not tfjs-core alone) is imported because it registers the
 // gradients; tfjs-core's engine and kernel registry live on globalThis, so a
@@ -20,7 +22,7 @@ export { tf };
 
 import type { AdapterInfo, BackendAttempt, BackendReport, ResolvedBackend } from '../core/events';
 import { installWebGpuKernels } from './webgpuKernels';
-import { autoWebGpuObstacle, classifyAdapter, describeAdapter, loadWebGpuBackend, probeWebGpu } from './webgpu';
+import { classifyAdapter, describeAdapter, loadWebGpuBackend, probeWebGpu } from './webgpu';
 
 export interface BackendOptions {
   threads: number;             // requested; the wasm backend runs single-threaded under Node (see docs/model.md)
@@ -78,13 +80,11 @@ async function tryTensorflow(): Promise<void> {
   await tf.ready();
 }
 
-/** Dawn + tfjs-backend-webgpu on the adapter Dawn picks; `auto` refuses a software or null adapter. */
-async function tryWebGpu(requested: BackendName): Promise<{ adapter: AdapterInfo; software: boolean }> {
-  const obstacle = requested === 'auto' ? autoWebGpuObstacle() : null;
-  if (obstacle !== null) throw new Error(`${obstacle}; not used by auto`);
+/** Dawn + tfjs-backend-webgpu on the adapter Dawn picks (a software adapter is taken and flagged; Dawn's null adapter never). */
+async function tryWebGpu(): Promise<{ adapter: AdapterInfo; software: boolean }> {
   const adapter = await probeWebGpu();
   const kind = classifyAdapter(adapter);
-  if (!kind.hardware && (requested === 'auto' || adapter.device === 'null-backend')) throw new Error(`${kind.why}; not used by auto`);
+  if (adapter.device === 'null-backend') throw new Error(`${kind.why}`);
   loadWebGpuBackend();
   const ok = await tf.setBackend('webgpu');
   if (!ok) throw new Error(`tf.setBackend("webgpu") returned false on ${describeAdapter(adapter)}`);
@@ -97,7 +97,7 @@ async function tryWebGpu(requested: BackendName): Promise<{ adapter: AdapterInfo
 const HOW_TO: Record<Exclude<ResolvedBackend, 'cpu'>, string> = {
   'tensorflow-gpu': 'install it with `npm install @tensorflow/tfjs-node-gpu@4.22.0` on a machine with CUDA that can download libtensorflow, or set runtime.backend: auto',
   'tensorflow': 'install it with `npm install @tensorflow/tfjs-node@4.22.0` on a machine that can download libtensorflow, or set runtime.backend: auto',
-  'webgpu': 'install the optional packages (`npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0`), a Vulkan loader and a GPU driver (docs/gpu.md), or set runtime.backend: auto',
+  'webgpu': 'install the optional packages (`npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0`), a Vulkan loader and a GPU driver (docs/gpu.md)',
   'wasm': 'check that the tfjs-backend-wasm .wasm files sit beside dist/*.js (npm run build copies them), or set runtime.backend: cpu',
 };
 
@@ -105,9 +105,12 @@ const HOW_TO: Record<Exclude<ResolvedBackend, 'cpu'>, string> = {
  * Selects and initialises a backend. `requested` is runtime.backend; forcing a
  * backend that cannot start throws an Error saying what is missing and what to do.
  */
-export async function selectBackend(requested: BackendName, opts: BackendOptions): Promise<BackendReport> {
+/** What selectBackend can start: a run backend, or `webgpu` by name (probe and kernel checks only). */
+export type StartableBackend = BackendName | 'webgpu';
+
+export async function selectBackend(requested: StartableBackend, opts: BackendOptions): Promise<BackendReport> {
   const tried: BackendAttempt[] = [];
-  const order: ResolvedBackend[] = requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] : [requested];
+  const order: ResolvedBackend[] = requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
   for (const name of order) {
     try {
       if (name === 'tensorflow-gpu' || name === 'tensorflow') {
@@ -118,7 +121,7 @@ export async function selectBackend(requested: BackendName, opts: BackendOptions
         return { name, tried };
       }
       if (name === 'webgpu') {
-        const g = await tryWebGpu(requested);
+        const g = await tryWebGpu();
         tried.push({ name, ok: true });
         return { name, adapter: g.adapter, ...(g.software ? { softwareAdapter: true } : {}), tried };
       }

@@ -3,43 +3,11 @@
 // packages are optionalDependencies; a machine without them, without a Vulkan
 // loader or without an adapter falls through to wasm and the run records why.
 //
-// `auto` takes WebGPU only on a hardware adapter: Dawn's null adapter computes
-// nothing, and a software one (Mesa llvmpipe/lavapipe, SwiftShader) is slower
-// than wasm with the native kernels. Asking for `webgpu` by name accepts a
-// software adapter (that is how the exactness test runs on a machine without a
-// GPU) and says so in the report.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// Dawn's null adapter computes nothing and is refused; a software one (Mesa
+// llvmpipe/lavapipe, SwiftShader) is taken but flagged, since it is slower than
+// wasm with the native kernels: it is how the kernel checks run without a GPU
+// (scripts/lavapipe.sh). Runs do not use webgpu yet (docs/gpu.md).
 import type { AdapterInfo } from '../core/events';
-
-const SOFTWARE_ICD = /lvp|lavapipe|swiftshader|llvmpipe/i;
-const ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
-const LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
-
-/**
- * What `auto` can tell without loading Dawn (which prints warnings when Vulkan is
- * missing): whether a Vulkan loader exists and which driver manifests (ICDs) it would read.
- */
-export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): { loader: string | null; icds: string[] } {
-  const libDirs = [...(env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d.length > 0), ...LOADER_DIRS];
-  const loader = libDirs.map((d) => path.join(d, 'libvulkan.so.1')).find((f) => fs.existsSync(f)) ?? null;
-  const listed = (env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES ?? '').split(':').filter((f) => f.length > 0);
-  const icds = listed.length > 0 ? listed : ICD_DIRS.flatMap((d) => {
-    try { return fs.readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => path.join(d, f)); } catch { return []; }
-  });
-  return { loader, icds };
-}
-
-/** Why `auto` should not even try WebGPU here, or null when a hardware driver may be present. */
-export function autoWebGpuObstacle(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (process.platform !== 'linux') return null; // Dawn uses Metal / D3D12 there: let it decide
-  const { loader, icds } = vulkanDrivers(env);
-  if (loader === null) return 'no Vulkan loader (libvulkan.so.1) on this machine';
-  if (icds.length > 0 && icds.every((f) => SOFTWARE_ICD.test(path.basename(f)))) {
-    return `only software Vulkan drivers (${icds.map((f) => path.basename(f)).join(', ')})`;
-  }
-  return null;
-}
 
 /** What the adapter says it is, and whether it is a real GPU. */
 export function classifyAdapter(info: AdapterInfo): { hardware: boolean; why?: string } {

@@ -1,0 +1,56 @@
+// The WebGPU kernel check: a fixed set of the ops the model uses (matmul, softmax,
+// tanh and its gradient, a 20-way AddN past WebGPU's 8 storage buffers), computed on
+// the current backend; compareKernelOutputs holds two backends' results side by side.
+// Used by test/unit/webgpu.test.ts and `latent-lab backend --backend webgpu --check`.
+import type * as tfType from '@tensorflow/tfjs';
+
+export async function kernelCheckOutputs(tf: typeof tfType): Promise<Float32Array[]> {
+  const a = Float32Array.from({ length: 24 * 40 }, (_, i) => Math.sin(i) * 0.5);
+  const b = Float32Array.from({ length: 40 * 16 }, (_, i) => Math.cos(i * 0.7) * 0.5);
+  const x = tf.tensor2d(a, [24, 40]);   // [24, 40]
+  const y = tf.tensor2d(b, [40, 16]);   // [40, 16]
+  const outs = tf.tidy(() => {
+    const f = (t: tfType.Tensor) => tf.sum(tf.tanh(tf.matMul(t as tfType.Tensor2D, y)));
+    const terms = Array.from({ length: 20 }, (_, k) => tf.mul(x, k + 1));
+    return [tf.softmax(tf.matMul(x, y)), tf.grad(f)(x), tf.addN(terms)];
+  });
+  const res: Float32Array[] = [];
+  for (const t of outs) res.push(Float32Array.from(await t.data()));
+  tf.dispose([x, y, ...outs]);
+  return res;
+}
+
+/** Largest |p − q| / (1 + |q|) over every output; the outputs' names for messages. */
+export function compareKernelOutputs(p: Float32Array[], q: Float32Array[]): { worst: number; where: string } {
+  const names = ['softmax(x·y)', 'd/dx Σ tanh(x·y)', 'addN of 20'];
+  let worst = 0;
+  let where = '';
+  p.forEach((vals, k) => vals.forEach((v, i) => {
+    const d = Math.abs(v - q[k][i]) / (1 + Math.abs(q[k][i]));
+    if (!(d <= worst)) { worst = d; where = `${names[k]}[${i}]: ${v} vs ${q[k][i]}`; }
+  }));
+  return { worst, where };
+}
+
+/** Float32 results of the same ops on two backends differ by summation order only: ~1e-7 relative. */
+export const KERNEL_TOLERANCE = 1e-5;
+
+/** Median ms of a forward + backward [B·T, d] × [d, 4d] matmul (the MLP's shape) at each width. */
+export async function timeMatMul(tf: typeof tfType, widths: number[], rows = 32 * 128, reps = 5): Promise<{ d: number; ms: number }[]> {
+  const out: { d: number; ms: number }[] = [];
+  for (const d of widths) {
+    const x = tf.randomNormal([rows, d], 0, 1, 'float32', 1) as tfType.Tensor2D;
+    const w = tf.randomNormal([d, 4 * d], 0, 0.02, 'float32', 2) as tfType.Tensor2D;
+    const step = async () => {
+      const g = tf.tidy(() => tf.grads((xx: tfType.Tensor, ww: tfType.Tensor) => tf.sum(tf.matMul(xx as tfType.Tensor2D, ww as tfType.Tensor2D)))([x, w]));
+      await g[1].data();   // wait for the device
+      tf.dispose(g);
+    };
+    await step();          // compile / warm up
+    const times: number[] = [];
+    for (let r = 0; r < reps; r++) { const t0 = performance.now(); await step(); times.push(performance.now() - t0); }
+    tf.dispose([x, w]);
+    out.push({ d, ms: times.sort((p, q) => p - q)[Math.floor(reps / 2)] });
+  }
+  return out;
+}
