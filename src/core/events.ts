@@ -86,9 +86,10 @@ export interface EvalMetrics {
 
 /** Latent diagnostics; a field is absent when `eval.diagnostics` did not ask for it or it does not apply (K = 0). */
 export interface EvalDiagnostics {
-  drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };
-  bottleneck_mask?: { accuracy: Record<string, number>; mean_accuracy: number };
-  answer_latent_attention?: number;        // mean attention mass, answer rows → latent columns
+  drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };             // latents removed (rows and columns)
+  bottleneck_mask?: { accuracy: Record<string, number>; mean_accuracy: number };          // stage-1 mask at test time
+  bottleneck_drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };  // both: the image cannot reach the answer
+  answer_latent_attention?: number;        // mean attention mass, answer-predicting rows → latent columns
   corrupted_images?: { accuracy: Record<string, number>; mean_accuracy: number };               // SIC-corrupted images, with latents
   corrupted_images_drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };  // corrupted images, latents dropped
 }
@@ -175,6 +176,11 @@ function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
+function meanOf(byTask: Record<string, number>): number {
+  const v = Object.values(byTask);
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0;
+}
+
 function accuracyLine(acc: Record<string, number>, mean: number): string {
   const parts = Object.entries(acc).map(([task, a]) => `${task} ${pct(a)}`);
   return `mean ${pct(mean)}${parts.length > 1 ? ` (${parts.join(', ')})` : ''}`;
@@ -185,8 +191,10 @@ export function describeEval(r: EvalMetrics): string[] {
   const lines = [`eval @ step ${r.step} on ${r.split} (${r.examples} examples): accuracy ${accuracyLine(r.accuracy, r.mean_accuracy)}`];
   if (r.majority) lines.push(`  ${chanceLine(r.majority)}`);
   const d = r.diagnostics;
-  if (d.drop_latents) lines.push(`  latents dropped:       accuracy ${accuracyLine(d.drop_latents.accuracy, d.drop_latents.mean_accuracy)}`);
-  if (d.bottleneck_mask) lines.push(`  bottleneck mask:       accuracy ${accuracyLine(d.bottleneck_mask.accuracy, d.bottleneck_mask.mean_accuracy)}`);
+  const chance = r.majority ? ` | chance ${pct(meanOf(r.majority))}` : '';
+  if (d.drop_latents) lines.push(`  latents removed:       accuracy ${accuracyLine(d.drop_latents.accuracy, d.drop_latents.mean_accuracy)}${chance}`);
+  if (d.bottleneck_mask) lines.push(`  bottleneck mask:       accuracy ${accuracyLine(d.bottleneck_mask.accuracy, d.bottleneck_mask.mean_accuracy)}${chance}`);
+  if (d.bottleneck_drop_latents) lines.push(`  bottleneck + removed:  accuracy ${accuracyLine(d.bottleneck_drop_latents.accuracy, d.bottleneck_drop_latents.mean_accuracy)}${chance}`);
   if (d.answer_latent_attention !== undefined) lines.push(`  answer→latent attention: ${d.answer_latent_attention.toFixed(4)}`);
   if (d.corrupted_images) lines.push(`  corrupted images:      accuracy ${accuracyLine(d.corrupted_images.accuracy, d.corrupted_images.mean_accuracy)}`);
   if (d.corrupted_images_drop_latents) lines.push(`  corrupted, no latents: accuracy ${accuracyLine(d.corrupted_images_drop_latents.accuracy, d.corrupted_images_drop_latents.mean_accuracy)}`);

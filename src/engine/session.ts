@@ -46,9 +46,6 @@ export function checkSupported(cfg: ExperimentConfig): void {
   if (kind !== 'sft' && kind !== 'livr' && kind !== 'crystal') {
     throw new Error(`method.kind: ${kind} is not implemented by this engine yet (sft, livr and crystal are); choose method.kind: sft, livr or crystal`);
   }
-  if (kind === 'livr' && cfg.method.livr.image_twice) {
-    throw new Error('method.livr.image_twice: the "input image twice" control is not implemented yet (the decoder needs image runs at fixed positions); set it to false');
-  }
   if (cfg.latents.placement === 'interleaved') {
     throw new Error('latents.placement: interleaved is VaLR\'s layout and needs method.kind: valr, which this engine does not run yet; use after_prompt or before_prompt');
   }
@@ -59,15 +56,16 @@ export function checkSupported(cfg: ExperimentConfig): void {
 
 /**
  * The latent part of the layout a method trains with: count and placement (sft and
- * mask_only: none), and CrystaL's <latEnd>. CrystaL transplants every latent position,
- * so its answer must not be predicted from one (docs/crystal.md).
+ * mask_only: none; LIVR's image_twice: a second image run instead of latents).
+ * Every layout ends its prefix with the same `<sep>` the base was pretrained with
+ * (sequence.ts), so the answer is never predicted at a latent row.
  */
-export function methodLayout(cfg: ExperimentConfig): Pick<SequenceLayout, 'latentCount' | 'placement' | 'latentEnd'> {
+export function methodLayout(cfg: ExperimentConfig): Pick<SequenceLayout, 'latentCount' | 'placement' | 'imageTwice'> {
   const livr = cfg.method.livr;
+  if (cfg.method.kind === 'livr' && livr.image_twice) return { latentCount: 0, placement: 'after_prompt', imageTwice: true };
   if (cfg.method.kind === 'sft' || (cfg.method.kind === 'livr' && livr.control === 'mask_only')) return { latentCount: 0, placement: 'after_prompt' };
   if (cfg.method.kind === 'livr' && livr.control === 'prompt_tuning') return { latentCount: cfg.latents.count, placement: 'before_prompt' };
-  const placement = cfg.latents.placement;
-  return { latentCount: cfg.latents.count, placement, latentEnd: cfg.method.kind === 'crystal' && placement === 'after_prompt' };
+  return { latentCount: cfg.latents.count, placement: cfg.latents.placement };
 }
 
 export interface SessionOptions {
@@ -93,10 +91,10 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
     tokenizer = Tokenizer.fromExamples([...splits.train, ...vocabularySample(cfg.data.image_size, cfg.data.answer_format, cfg.seed)]);
   } else tokenizer = Tokenizer.fromExamples(splits.train);
 
-  const { latentCount, placement, latentEnd } = methodLayout(cfg);
+  const { latentCount, placement, imageTwice } = methodLayout(cfg);
   const patches = (cfg.data.image_size / cfg.model.patch_size) ** 2;
-  const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens, latentEnd });
-  const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement, latentEnd };
+  const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens, imageTwice });
+  const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement, imageTwice };
   const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size);
 
   const session: Session = {
