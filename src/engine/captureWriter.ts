@@ -89,8 +89,8 @@ function positionsOf(enc: EncodedBatch): Positions {
   const p: Positions = { answerRows: [], latentCols: [], imagePatchCols: [] };
   for (let t = 0; t < enc.T; t++) {
     const s = enc.segments[t];
-    if (s === SEGMENT.answer) p.answerRows.push(t);
-    else if (s === SEGMENT.latent) p.latentCols.push(t);
+    if (enc.lossMask[t] > 0) p.answerRows.push(t);   // the rows that predict the answer: <sep> and the answer words
+    if (s === SEGMENT.latent) p.latentCols.push(t);
     else if (s === SEGMENT.image) p.imagePatchCols.push(t);
   }
   return p;
