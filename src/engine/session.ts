@@ -10,7 +10,7 @@ import { Rng } from './data/rng';
 import { generateSplits, vocabularySample, type LoadedSplits } from './data/splits';
 import { Tokenizer, type TokenizerJson } from './data/tokenizer';
 import { causalMask } from './model/masks';
-import { encodeExamples, sequenceLength, toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
+import { encodeExamples, sequenceLength, SPECIAL, toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
 import { createTinyVlm, type BatchTensors, type TinyVlm } from './model/tinyVlm';
 import { loadWeights, readWeights } from './model/weights';
 import { encodeValr } from './model/interleaved';
@@ -68,6 +68,29 @@ export function methodLayout(cfg: ExperimentConfig): Pick<SequenceLayout, 'laten
   return { latentCount: cfg.latents.count, placement: cfg.latents.placement };
 }
 
+/**
+ * Token rows a method's layout uses that the base's pretraining layout (SFT: `prompt <sep> answer`)
+ * does not: untrained in the base, so they must train (under LoRA, as decoder.token_rows).
+ */
+export function untrainedTokenRows(cfg: ExperimentConfig): number[] {
+  return cfg.method.kind === 'valr' ? [SPECIAL.latStart, SPECIAL.latEnd] : [];
+}
+
+/** One log line: what trains, with the rows of the embedding tables by name. */
+export function describeTrainable(names: string[], tokenizer: Tokenizer, cfg: ExperimentConfig): string {
+  const adapters = names.filter((n) => n.endsWith('.lora_a') || n.endsWith('.lora_b')).length;
+  const parts: string[] = [];
+  if (adapters) parts.push(`${adapters} LoRA matrices`);
+  const others = names.filter((n) => !n.endsWith('.lora_a') && !n.endsWith('.lora_b'));
+  for (const n of others) {
+    if (n === 'decoder.latent_embed') parts.push(`decoder.latent_embed (${cfg.latents.embedding === 'shared' ? '1 shared row' : `${cfg.latents.count} latent rows`})`);
+    else if (n === 'decoder.token_rows') parts.push(`decoder.token_rows (${untrainedTokenRows(cfg).map((id) => tokenizer.token(id)).join(', ')})`);
+  }
+  const whole = others.filter((n) => n !== 'decoder.latent_embed' && n !== 'decoder.token_rows').length;
+  if (whole) parts.push(`${whole} whole weights`);
+  return `trains: ${parts.join(', ') || 'nothing'}; everything else frozen`;
+}
+
 export interface SessionOptions {
   tokenizerJson?: unknown;       // from a checkpoint (resume, eval)
   log?: (message: string) => void;
@@ -95,7 +118,7 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
   const patches = (cfg.data.image_size / cfg.model.patch_size) ** 2;
   const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens, imageTwice });
   const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement, imageTwice };
-  const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size);
+  const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size, untrainedTokenRows(cfg));
 
   const session: Session = {
     config: cfg, splits, tokenizer, layout, model,
@@ -123,6 +146,7 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
     : cfg.method.kind === 'crystal' ? createCrystal(session)
     : createLivr(session);
   if (cfg.method.kind === 'valr') session.method = await createValr(session);
+  log(describeTrainable([...session.method.trainableVariables(model).keys()], tokenizer, cfg));
 
   if (base) {
     let loaded: { missing: string[]; unexpected: string[] };
