@@ -90,6 +90,8 @@ export interface EvalDiagnostics {
   bottleneck_mask?: { accuracy: Record<string, number>; mean_accuracy: number };          // stage-1 mask at test time
   bottleneck_drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };  // both: the image cannot reach the answer
   answer_latent_attention?: number;        // mean attention mass, answer-predicting rows → latent columns
+  latent_swap?: { followed: number; pairs: number };   // share of answers that follow another image's latents, over pairs answered differently
+  latent_diversity?: { across_examples: number; across_positions: number };   // mean cosine of last-layer latent states
   corrupted_images?: { accuracy: Record<string, number>; mean_accuracy: number };               // SIC-corrupted images, with latents
   corrupted_images_drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };  // corrupted images, latents dropped
 }
@@ -196,6 +198,8 @@ export function describeEval(r: EvalMetrics): string[] {
   if (d.bottleneck_mask) lines.push(`  bottleneck mask:       accuracy ${accuracyLine(d.bottleneck_mask.accuracy, d.bottleneck_mask.mean_accuracy)}${chance}`);
   if (d.bottleneck_drop_latents) lines.push(`  bottleneck + removed:  accuracy ${accuracyLine(d.bottleneck_drop_latents.accuracy, d.bottleneck_drop_latents.mean_accuracy)}${chance}`);
   if (d.answer_latent_attention !== undefined) lines.push(`  answer→latent attention: ${d.answer_latent_attention.toFixed(4)}`);
+  if (d.latent_swap) lines.push(`  latent swap:           ${pct(d.latent_swap.followed)} of ${d.latent_swap.pairs} answers follow the other image's latents`);
+  if (d.latent_diversity) lines.push(`  latent diversity:      cosine across examples ${d.latent_diversity.across_examples.toFixed(3)}, across positions ${d.latent_diversity.across_positions.toFixed(3)}`);
   if (d.corrupted_images) lines.push(`  corrupted images:      accuracy ${accuracyLine(d.corrupted_images.accuracy, d.corrupted_images.mean_accuracy)}`);
   if (d.corrupted_images_drop_latents) lines.push(`  corrupted, no latents: accuracy ${accuracyLine(d.corrupted_images_drop_latents.accuracy, d.corrupted_images_drop_latents.mean_accuracy)}`);
   return lines;

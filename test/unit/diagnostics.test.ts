@@ -9,6 +9,8 @@ import type { LivrMask } from '../../src/core/experiment';
 import { loadExperiment } from '../../src/core/validator';
 import { tf } from '../../src/engine/backend';
 import { evaluate, variantInputs, variantsFor } from '../../src/engine/eval';
+import { latentDiversity, latentSwap, swapLogits } from '../../src/engine/latentProbes';
+import { bottleneckMask } from '../../src/engine/model/masks';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { startBackend } from '../../src/engine/run';
 import { buildSession, type Session } from '../../src/engine/session';
@@ -100,12 +102,46 @@ describe('LIVR §4.4.1 diagnostics', function () {
     dirs.push(dir);
     try {
       const before = tf.memory().numTensors;
-      const r = await evaluate(session, 'val', { step: 0, maxExamples: 0, diagnostics: ['drop_latents', 'bottleneck_mask', 'answer_latent_attention'] });
+      const r = await evaluate(session, 'val', { step: 0, maxExamples: 0, diagnostics: ['drop_latents', 'bottleneck_mask', 'answer_latent_attention', 'latent_swap', 'latent_diversity'] });
       assert.equal(tf.memory().numTensors, before);
       const d = r.diagnostics;
       for (const k of ['drop_latents', 'bottleneck_mask', 'bottleneck_drop_latents'] as const) assert.ok(d[k] && d[k]!.mean_accuracy >= 0 && d[k]!.mean_accuracy <= 1, k);
       assert.ok(d.answer_latent_attention! > 0 && d.answer_latent_attention! < 1);
       assert.ok(r.majority && Object.keys(r.majority).length === 2);
+      assert.ok(d.latent_swap && d.latent_swap.followed >= 0 && d.latent_swap.followed <= 1);
+      assert.ok(d.latent_diversity && Math.abs(d.latent_diversity.across_examples) <= 1 + 1e-6 && Math.abs(d.latent_diversity.across_positions) <= 1 + 1e-6);
+    } finally {
+      session.dispose();
+    }
+  });
+
+  it('latent swap: A with the latents of (A\'s text, C\'s image) answers as (A\'s text, C\'s image), up to rounding, under the bottleneck, not under the causal mask', async () => {
+    // Under answer_and_prompt the answer-predicting rows see the image only through the latents.
+    const { session, dir } = await sessionWith('answer_and_prompt');
+    dirs.push(dir);
+    try {
+      const exs = session.splits.val.slice(0, 8);
+      const before = tf.memory().numTensors;
+      // The same session, every forward under the bottleneck instead of the causal mask.
+      const bottleneck: Session = { ...session, tensors: (enc) => session.tensors(enc, bottleneckMask(enc.segments, enc.B, enc.T, 'answer_and_prompt')) };
+      const b = swapLogits(bottleneck, exs);
+      const c = swapLogits(session, exs);
+      assert.equal(tf.memory().numTensors, before);
+      for (let i = 0; i < exs.length; i++) {
+        // Equal up to float32 rounding of rows computed at other batch positions (|logit| ≈ 1, a few ulp),
+        // while the other image itself moves these logits by ~3e-5 at init.
+        assert.ok(maxDiff(b.swapped[i], b.other[i]) <= 1e-6, `example ${i}: the answer follows the latents' image (max diff ${maxDiff(b.swapped[i], b.other[i])})`);
+        assert.ok(maxDiff(b.other[i], b.own[i]) > 1e-5, `example ${i}: the other image changes the answer logits`);
+      }
+      // Under the causal mask the answer also reads A's own image: it does not follow exactly.
+      assert.ok(c.swapped.some((x, i) => maxDiff(x, c.other[i]) > 1e-5));
+      const count = latentSwap(bottleneck, exs);
+      assert.equal(count.followed, count.differing, 'every differing answer follows');
+      const div = latentDiversity(session, exs);
+      assert.equal(div.examplePairs, session.layout.latentCount * (8 * 7) / 2);
+      assert.equal(div.positionPairs, 8 * (session.layout.latentCount * (session.layout.latentCount - 1)) / 2);
+      assert.ok(Math.abs(div.acrossExamples / div.examplePairs) <= 1 + 1e-6);
+      assert.equal(tf.memory().numTensors, before);
     } finally {
       session.dispose();
     }
