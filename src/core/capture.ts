@@ -58,8 +58,11 @@ export interface CaptureExampleOf<F, U> {
   answerRows: number[];         // A sequence positions (rows of answerTo*)
   latentCols: number[];         // K sequence positions
   imagePatchCols: number[];     // P sequence positions, row-major over patchGrid
-  image: U;                     // [H, W, 3] uint8
-  corruptedImage?: U;           // [H, W, 3] uint8
+  image: U;                     // [H, W, 3] uint8, for display
+  corruptedImage?: U;           // [H, W, 3] uint8, for display
+  // Exactly the pixels the model saw, so a capture plus its checkpoint recomputes the same attention.
+  imagePixels?: F;              // [H, W, 3] float32
+  corruptedImagePixels?: F;     // [H, W, 3] float32
   corruption?: { mode: string; intensity: number };
   paths: { intact: PathCaptureOf<F>; corrupted?: PathCaptureOf<F> };
 }
@@ -104,6 +107,8 @@ export function forEachArray<F, U>(
   cap.examples.forEach((ex, i) => {
     visit(ex.image, 'image', i, (v) => { ex.image = v as U; });
     if (ex.corruptedImage !== undefined) visit(ex.corruptedImage, 'corruptedImage', i, (v) => { ex.corruptedImage = v as U; });
+    if (ex.imagePixels !== undefined) visit(ex.imagePixels, 'imagePixels', i, (v) => { ex.imagePixels = v as F; });
+    if (ex.corruptedImagePixels !== undefined) visit(ex.corruptedImagePixels, 'corruptedImagePixels', i, (v) => { ex.corruptedImagePixels = v as F; });
     for (const pathName of ['intact', 'corrupted'] as const) {
       const path = ex.paths[pathName];
       if (path === undefined) continue;

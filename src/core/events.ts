@@ -160,6 +160,11 @@ function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
+function meanOf(byTask: Record<string, number>): number {
+  const v = Object.values(byTask);
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0;
+}
+
 function accuracyLine(acc: Record<string, number>, mean: number): string {
   const parts = Object.entries(acc).map(([task, a]) => `${task} ${pct(a)}`);
   return `mean ${pct(mean)}${parts.length > 1 ? ` (${parts.join(', ')})` : ''}`;
@@ -170,9 +175,13 @@ export function describeEval(r: EvalMetrics): string[] {
   const lines = [`eval @ step ${r.step} on ${r.split} (${r.examples} examples): accuracy ${accuracyLine(r.accuracy, r.mean_accuracy)}`];
   if (r.majority) lines.push(`  ${chanceLine(r.majority)}`);
   const d = r.diagnostics;
-  if (d.drop_latents) lines.push(`  latents dropped:       accuracy ${accuracyLine(d.drop_latents.accuracy, d.drop_latents.mean_accuracy)}`);
-  if (d.bottleneck_mask) lines.push(`  bottleneck mask:       accuracy ${accuracyLine(d.bottleneck_mask.accuracy, d.bottleneck_mask.mean_accuracy)}`);
+  const chance = r.majority ? ` | chance ${pct(meanOf(r.majority))}` : '';
+  if (d.drop_latents) lines.push(`  latents removed:       accuracy ${accuracyLine(d.drop_latents.accuracy, d.drop_latents.mean_accuracy)}${chance}`);
+  if (d.bottleneck_mask) lines.push(`  bottleneck mask:       accuracy ${accuracyLine(d.bottleneck_mask.accuracy, d.bottleneck_mask.mean_accuracy)}${chance}`);
+  if (d.bottleneck_drop_latents) lines.push(`  bottleneck + removed:  accuracy ${accuracyLine(d.bottleneck_drop_latents.accuracy, d.bottleneck_drop_latents.mean_accuracy)}${chance}`);
   if (d.answer_latent_attention !== undefined) lines.push(`  answer→latent attention: ${d.answer_latent_attention.toFixed(4)}`);
+  if (d.latent_swap) lines.push(`  latent swap:           ${pct(d.latent_swap.followed)} of ${d.latent_swap.pairs} answers follow the other image's latents`);
+  if (d.latent_diversity) lines.push(`  latent diversity:      cosine across examples ${d.latent_diversity.across_examples.toFixed(3)}, across positions ${d.latent_diversity.across_positions.toFixed(3)}`);
   if (d.corrupted_images) lines.push(`  corrupted images:      accuracy ${accuracyLine(d.corrupted_images.accuracy, d.corrupted_images.mean_accuracy)}`);
   if (d.corrupted_images_drop_latents) lines.push(`  corrupted, no latents: accuracy ${accuracyLine(d.corrupted_images_drop_latents.accuracy, d.corrupted_images_drop_latents.mean_accuracy)}`);
   return lines;

@@ -32,9 +32,12 @@ export interface EvalMetrics {
 
 /** Latent diagnostics; a field is absent when `eval.diagnostics` did not ask for it or it does not apply (K = 0). */
 export interface EvalDiagnostics {
-  drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };
-  bottleneck_mask?: { accuracy: Record<string, number>; mean_accuracy: number };
-  answer_latent_attention?: number;        // mean attention mass, answer rows → latent columns
+  drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };             // latents removed (rows and columns)
+  bottleneck_mask?: { accuracy: Record<string, number>; mean_accuracy: number };          // stage-1 mask at test time
+  bottleneck_drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };  // both: the image cannot reach the answer
+  answer_latent_attention?: number;        // mean attention mass, answer-predicting rows → latent columns
+  latent_swap?: { followed: number; pairs: number };   // share of answers that follow another image's latents, over pairs answered differently
+  latent_diversity?: { across_examples: number; across_positions: number };   // mean cosine of last-layer latent states
   corrupted_images?: { accuracy: Record<string, number>; mean_accuracy: number };               // SIC-corrupted images, with latents
   corrupted_images_drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };  // corrupted images, latents dropped
 }

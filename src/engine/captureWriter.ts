@@ -90,9 +90,9 @@ function positionsOf(enc: EncodedBatch): Positions {
   const p: Positions = { answerRows: [], latentCols: [], imagePatchCols: [] };
   for (let t = 0; t < enc.T; t++) {
     const s = enc.segments[t];
-    if (s === SEGMENT.answer) p.answerRows.push(t);
-    else if (s === SEGMENT.latent) p.latentCols.push(t);
-    else if (s === SEGMENT.image) p.imagePatchCols.push(t);
+    if (enc.lossMask[t] > 0) p.answerRows.push(t);   // the rows that predict the answer: <sep> and the answer words
+    if (s === SEGMENT.latent) p.latentCols.push(t);
+    else if (s === SEGMENT.image && p.imagePatchCols.length < enc.P) p.imagePatchCols.push(t);   // the input image's run
   }
   return p;
 }
@@ -123,6 +123,11 @@ function toUint8(image: Float32Array, size: number) {
   const data = new Uint8Array(image.length);
   for (let i = 0; i < image.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(image[i] * 255)));
   return { dtype: 'uint8' as const, shape: [size, size, 3], data };
+}
+
+/** The exact float32 pixels [H, W, 3] (a copy). */
+function pixels(image: Float32Array, size: number) {
+  return { dtype: 'float32' as const, shape: [size, size, 3], data: Float32Array.from(image) };
 }
 
 /** Greedy prediction of row 0 read from the teacher-forced argmax (exact for exact match, see eval.ts). */
@@ -177,6 +182,7 @@ function captureOne(session: Session, ex: Example, layers: number[], o: CaptureO
       segments: Array.from(enc.segments.subarray(0, T)),
       ...pos,
       image: toUint8(ex.image, ex.imageSize),
+      imagePixels: pixels(ex.image, ex.imageSize),
       paths: { intact },
     };
     if (corrupted) {
@@ -184,6 +190,7 @@ function captureOne(session: Session, ex: Example, layers: number[], o: CaptureO
       if (r.losses?.corrupted) c.losses = r.losses.corrupted;
       capture.paths.corrupted = c;
       capture.corruptedImage = toUint8(corrupted.examples[0].image, ex.imageSize);
+      capture.corruptedImagePixels = pixels(corrupted.examples[0].image, ex.imageSize);
       capture.corruption = { mode: corrupted.samples[0].mode, intensity: corrupted.samples[0].intensity };
     }
     return capture;

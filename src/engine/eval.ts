@@ -8,15 +8,24 @@
 // diverges and the example is wrong either way (stopping at <eos> or at the
 // answer length changes nothing about exact match).
 //
-// Diagnostics (eval.diagnostics; those needing latents are skipped when K = 0):
-//   drop_latents             accuracy when no position may attend to latent columns
+// Diagnostics (eval.diagnostics; those needing latents are skipped when K = 0),
+// LIVR §4.4.1 at test time:
+//   drop_latents             accuracy with the latents REMOVED: the same examples encoded
+//                            without the <lat>×K rows and columns (the sequence the model
+//                            would see with K = 0; text after them moves up K positions)
 //   bottleneck_mask          accuracy under the stage-1 mask (livr.mask) at test time:
 //                            the image reaches the answer only through the latents
-//   answer_latent_attention  attention mass from answer rows to latent columns,
-//                            averaged over heads, layers and answer positions
+//   both switches also give bottleneck_drop_latents: the bottleneck with the latents
+//                            removed. Under answer_and_prompt (or …latent_to_prompt) no
+//                            row that predicts the answer can reach the image, so this is
+//                            the paper's sanity check: it must sit at chance.
+//   answer_latent_attention  attention mass from the rows that predict the answer (the
+//                            <sep> and every answer token) to latent columns, averaged over
+//                            heads, layers and those rows: the queries of greedy decoding
+//   latent_swap, latent_diversity   causal checks beyond the papers (latentProbes.ts)
 //   corrupted_images         accuracy on SIC-corrupted test images (CrystaL's corruption
 //                            config, the 'eval' stream: the same corruption every time),
-//                            with latents and, when K > 0, with latents dropped
+//                            with latents and, when K > 0, with latents removed
 //
 // With `captureRunDir`, the evaluation also writes the attention capture file
 // <runDir>/captures/step-<N>.llcap (captureWriter.ts, eval.capture).
@@ -24,16 +33,18 @@
 import type { EvalDiagnostic } from '../core/experiment';
 import type { EvalMetrics } from '../core/events';
 import { tf } from './backend';
-import { bottleneckMask, causalMask, dropLatentsMask } from './model/masks';
+import { bottleneckMask, causalMask } from './model/masks';
 import { SEGMENT } from './model/segments';
 import { Tokenizer } from './data/tokenizer';
-import type { EncodedBatch } from './model/sequence';
+import { encodeExamples, type EncodedBatch } from './model/sequence';
+import type { Example } from './data/example';
 import type { Session } from './session';
 import { defaultLatentsPerStep, evaluateValr } from './valrGenerate';
 import { writeEvalCapture } from './captureWriter';
 import { evalRecord, examplesToScore, Tally } from './evalScoring';
 import { betweenBatches } from './evalInterrupt';
 import { corruptExamples } from './methods/crystal';
+import { latentDiversity, latentSwap, type DiversitySums, type SwapCount } from './latentProbes';
 
 export interface EvalOptions {
   step: number;
@@ -45,14 +56,40 @@ export interface EvalOptions {
   shouldStop?: () => boolean;      // checked between batches: true ends the evaluation with EvalInterrupted
 }
 
-type MaskKind = 'causal' | 'drop_latents' | 'bottleneck';
-/** A forward pass the evaluation tallies: a mask over the intact or the corrupted images. */
-type Variant = MaskKind | 'corrupted' | 'corrupted_drop_latents';
+/** A forward pass the evaluation tallies: which images, whether the latents are in the sequence, which mask. */
+interface Variant { corrupted: boolean; latentsRemoved: boolean; mask: 'causal' | 'bottleneck' }
+type VariantName = 'causal' | 'drop_latents' | 'bottleneck' | 'bottleneck_drop_latents' | 'corrupted' | 'corrupted_drop_latents';
 
-function hostMask(session: Session, enc: EncodedBatch, kind: MaskKind): Float32Array {
-  if (kind === 'drop_latents') return dropLatentsMask(enc.segments, enc.B, enc.T);
-  if (kind === 'bottleneck') return bottleneckMask(enc.segments, enc.B, enc.T, session.config.method.livr.mask);
-  return causalMask(enc.segments, enc.B, enc.T);
+const VARIANTS: Record<VariantName, Variant> = {
+  causal: { corrupted: false, latentsRemoved: false, mask: 'causal' },
+  drop_latents: { corrupted: false, latentsRemoved: true, mask: 'causal' },
+  bottleneck: { corrupted: false, latentsRemoved: false, mask: 'bottleneck' },
+  bottleneck_drop_latents: { corrupted: false, latentsRemoved: true, mask: 'bottleneck' },
+  corrupted: { corrupted: true, latentsRemoved: false, mask: 'causal' },
+  corrupted_drop_latents: { corrupted: true, latentsRemoved: true, mask: 'causal' },
+};
+
+/** The variants `diagnostics` asks for, the plain causal pass first. */
+export function variantsFor(diagnostics: EvalDiagnostic[], hasLatents: boolean): VariantName[] {
+  const out: VariantName[] = ['causal'];
+  const removed = diagnostics.includes('drop_latents') && hasLatents;
+  const bottleneck = diagnostics.includes('bottleneck_mask');
+  if (removed) out.push('drop_latents');
+  if (bottleneck) out.push('bottleneck');
+  if (removed && bottleneck) out.push('bottleneck_drop_latents');
+  if (diagnostics.includes('corrupted_images')) {
+    out.push('corrupted');
+    if (hasLatents) out.push('corrupted_drop_latents');
+  }
+  return out;
+}
+
+/** The encoded batch and host mask of one variant (the session's layout, or the same without latents). */
+export function variantInputs(session: Session, examples: Example[], name: VariantName): { enc: EncodedBatch; mask: Float32Array } {
+  const v = VARIANTS[name];
+  const enc = v.latentsRemoved ? encodeExamples(examples, session.tokenizer, { ...session.layout, latentCount: 0 }) : session.encode(examples);
+  const mask = v.mask === 'bottleneck' ? bottleneckMask(enc.segments, enc.B, enc.T, session.config.method.livr.mask) : causalMask(enc.segments, enc.B, enc.T);
+  return { enc, mask };
 }
 
 /** 1 per example whose argmax matches the target at every answer/<eos> prediction (a <unk> target never matches). */
@@ -66,19 +103,18 @@ export function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Uint8Array {
   return ok;
 }
 
-/** Σ over answer rows of (head- and layer-mean attention mass on latent columns), and the row count. */
+/** Σ over the rows that predict the answer of (head- and layer-mean attention mass on latent columns), and the row count. */
 function answerLatentMass(attention: tf.Tensor4D[], enc: EncodedBatch): { sum: number; rows: number } {
   const { B, T } = enc;
-  const answerRows = new Float32Array(B * T);
   const latentCols = new Float32Array(B * T);
   let rows = 0;
   for (let i = 0; i < B * T; i++) {
-    if (enc.segments[i] === SEGMENT.answer) { answerRows[i] = 1; rows += 1; }
+    if (enc.lossMask[i] > 0) rows += 1;
     if (enc.segments[i] === SEGMENT.latent) latentCols[i] = 1;
   }
   const sum = tf.tidy(() => {
     const cols = tf.tensor3d(latentCols, [B, 1, T]);
-    const rowsT = tf.tensor2d(answerRows, [B, T]);
+    const rowsT = tf.tensor2d(enc.lossMask, [B, T]);
     const perLayer = attention.map((a) => {
       const headMean = tf.mean(a, 1);                               // [B, T, T]
       const mass = tf.sum(tf.mul(headMean, cols), 2);               // [B, T]: mass on latents per row
@@ -98,49 +134,55 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
   if (session.config.method.kind === 'valr') return evaluateValr(session, split, o.step, o.maxExamples, defaultLatentsPerStep(session), o.shouldStop);
   const examples = examplesToScore(session.splits[split], split, o.maxExamples);
   const hasLatents = session.layout.latentCount > 0;
-  const kinds: Variant[] = ['causal'];
-  if (o.diagnostics.includes('drop_latents') && hasLatents) kinds.push('drop_latents');
-  if (o.diagnostics.includes('bottleneck_mask')) kinds.push('bottleneck');
-  if (o.diagnostics.includes('corrupted_images')) {
-    kinds.push('corrupted');
-    if (hasLatents) kinds.push('corrupted_drop_latents');
-  }
+  const names = variantsFor(o.diagnostics, hasLatents);
   const wantAttention = o.diagnostics.includes('answer_latent_attention') && hasLatents;
-  const tallies = new Map<Variant, Tally>(kinds.map((k) => [k, new Tally()]));
+  const tallies = new Map<VariantName, Tally>(names.map((k) => [k, new Tally()]));
   let attnSum = 0;
   let attnRows = 0;
+  const wantSwap = o.diagnostics.includes('latent_swap') && hasLatents;
+  const wantDiversity = o.diagnostics.includes('latent_diversity') && hasLatents;
+  const swap: SwapCount = { followed: 0, differing: 0 };
+  const div: DiversitySums = { acrossExamples: 0, examplePairs: 0, acrossPositions: 0, positionPairs: 0 };
   const B = o.batchSize ?? session.config.train.batch_size;
+  const crystal = session.config.method.crystal;
   for (let start = 0; start < examples.length; start += B) {
     await betweenBatches(o.shouldStop);
     const chunk = examples.slice(start, start + B);
-    const enc = session.encode(chunk);
-    const needCorrupted = kinds.includes('corrupted');
-    const corruptedEnc = needCorrupted ? session.encode(corruptExamples(chunk, session.config.method.crystal.corruption,
-      session.config.seed, 'eval', session.config.model.patch_size).examples) : undefined;
-    for (const variant of kinds) {
-      const capture = variant === 'causal' && wantAttention;
-      const onCorrupted = variant === 'corrupted' || variant === 'corrupted_drop_latents';
-      const kind: MaskKind = variant === 'corrupted' ? 'causal' : variant === 'corrupted_drop_latents' ? 'drop_latents' : variant;
-      const e = onCorrupted ? corruptedEnc! : enc;
-      const mask = hostMask(session, e, kind);
+    const corruptedChunk = names.includes('corrupted')
+      ? corruptExamples(chunk, crystal.corruption, session.config.seed, 'eval', session.config.model.patch_size).examples : undefined;
+    for (const name of names) {
+      const capture = name === 'causal' && wantAttention;
+      const { enc, mask } = variantInputs(session, VARIANTS[name].corrupted ? corruptedChunk! : chunk, name);
       // Batch tensors, activations and attention maps all die with this tidy.
       const r = tf.tidy(() => {
-        const out = session.model.forward(session.tensors(e, mask), { captureAttention: capture });
-        const ok = exactMatch(out.logits, e);
+        const out = session.model.forward(session.tensors(enc, mask), { captureAttention: capture });
+        const ok = exactMatch(out.logits, enc);
         const m = capture && out.attention ? answerLatentMass(out.attention, enc) : { sum: 0, rows: 0 };
         return { ok, sum: m.sum, rows: m.rows };
       });
-      const ok = r.ok as Uint8Array;
       attnSum += r.sum as number;
       attnRows += r.rows as number;
-      tallies.get(variant)!.add(chunk, ok);
+      tallies.get(name)!.add(chunk, r.ok as Uint8Array);
+    }
+    if (wantSwap) { const c = latentSwap(session, chunk); swap.followed += c.followed; swap.differing += c.differing; }
+    if (wantDiversity) {
+      const c = latentDiversity(session, chunk);
+      div.acrossExamples += c.acrossExamples; div.examplePairs += c.examplePairs; div.acrossPositions += c.acrossPositions; div.positionPairs += c.positionPairs;
     }
   }
   const diagnostics: EvalMetrics['diagnostics'] = {};
-  const of = (v: Variant) => tallies.get(v)?.accuracy();
+  const of = (v: VariantName) => tallies.get(v)?.accuracy();
   if (tallies.has('drop_latents')) diagnostics.drop_latents = of('drop_latents');
   if (tallies.has('bottleneck')) diagnostics.bottleneck_mask = of('bottleneck');
+  if (tallies.has('bottleneck_drop_latents')) diagnostics.bottleneck_drop_latents = of('bottleneck_drop_latents');
   if (wantAttention) diagnostics.answer_latent_attention = attnRows > 0 ? attnSum / attnRows : 0;
+  if (wantSwap) diagnostics.latent_swap = { followed: swap.differing > 0 ? swap.followed / swap.differing : 0, pairs: swap.differing };
+  if (wantDiversity) {
+    diagnostics.latent_diversity = {
+      across_examples: div.examplePairs > 0 ? div.acrossExamples / div.examplePairs : 0,
+      across_positions: div.positionPairs > 0 ? div.acrossPositions / div.positionPairs : 0,
+    };
+  }
   if (tallies.has('corrupted')) diagnostics.corrupted_images = of('corrupted');
   if (tallies.has('corrupted_drop_latents')) diagnostics.corrupted_images_drop_latents = of('corrupted_drop_latents');
   if (o.captureRunDir !== undefined) {

@@ -10,7 +10,7 @@ import { Rng } from './data/rng';
 import { generateSplits, vocabularySample, type LoadedSplits } from './data/splits';
 import { Tokenizer, type TokenizerJson } from './data/tokenizer';
 import { causalMask } from './model/masks';
-import { encodeExamples, sequenceLength, toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
+import { encodeExamples, sequenceLength, SPECIAL, toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
 import { createTinyVlm, type BatchTensors, type TinyVlm } from './model/tinyVlm';
 import { loadWeights, readWeights } from './model/weights';
 import { encodeValr } from './model/interleaved';
@@ -46,9 +46,6 @@ export function checkSupported(cfg: ExperimentConfig): void {
   if (kind !== 'sft' && kind !== 'livr' && kind !== 'crystal') {
     throw new Error(`method.kind: ${kind} is not implemented by this engine yet (sft, livr and crystal are); choose method.kind: sft, livr or crystal`);
   }
-  if (kind === 'livr' && cfg.method.livr.image_twice) {
-    throw new Error('method.livr.image_twice: the "input image twice" control is not implemented yet (the decoder needs image runs at fixed positions); set it to false');
-  }
   if (cfg.latents.placement === 'interleaved') {
     throw new Error('latents.placement: interleaved is VaLR\'s layout and needs method.kind: valr, which this engine does not run yet; use after_prompt or before_prompt');
   }
@@ -59,15 +56,39 @@ export function checkSupported(cfg: ExperimentConfig): void {
 
 /**
  * The latent part of the layout a method trains with: count and placement (sft and
- * mask_only: none), and CrystaL's <latEnd>. CrystaL transplants every latent position,
- * so its answer must not be predicted from one (docs/crystal.md).
+ * mask_only: none; LIVR's image_twice: a second image run instead of latents).
+ * Every layout ends its prefix with the same `<sep>` the base was pretrained with
+ * (sequence.ts), so the answer is never predicted at a latent row.
  */
-export function methodLayout(cfg: ExperimentConfig): Pick<SequenceLayout, 'latentCount' | 'placement' | 'latentEnd'> {
+export function methodLayout(cfg: ExperimentConfig): Pick<SequenceLayout, 'latentCount' | 'placement' | 'imageTwice'> {
   const livr = cfg.method.livr;
+  if (cfg.method.kind === 'livr' && livr.image_twice) return { latentCount: 0, placement: 'after_prompt', imageTwice: true };
   if (cfg.method.kind === 'sft' || (cfg.method.kind === 'livr' && livr.control === 'mask_only')) return { latentCount: 0, placement: 'after_prompt' };
   if (cfg.method.kind === 'livr' && livr.control === 'prompt_tuning') return { latentCount: cfg.latents.count, placement: 'before_prompt' };
-  const placement = cfg.latents.placement;
-  return { latentCount: cfg.latents.count, placement, latentEnd: cfg.method.kind === 'crystal' && placement === 'after_prompt' };
+  return { latentCount: cfg.latents.count, placement: cfg.latents.placement };
+}
+
+/**
+ * Token rows a method's layout uses that the base's pretraining layout (SFT: `prompt <sep> answer`)
+ * does not: untrained in the base, so they must train (under LoRA, as decoder.token_rows).
+ */
+export function untrainedTokenRows(cfg: ExperimentConfig): number[] {
+  return cfg.method.kind === 'valr' ? [SPECIAL.latStart, SPECIAL.latEnd] : [];
+}
+
+/** One log line: what trains, with the rows of the embedding tables by name. */
+export function describeTrainable(names: string[], tokenizer: Tokenizer, cfg: ExperimentConfig): string {
+  const adapters = names.filter((n) => n.endsWith('.lora_a') || n.endsWith('.lora_b')).length;
+  const parts: string[] = [];
+  if (adapters) parts.push(`${adapters} LoRA matrices`);
+  const others = names.filter((n) => !n.endsWith('.lora_a') && !n.endsWith('.lora_b'));
+  for (const n of others) {
+    if (n === 'decoder.latent_embed') parts.push(`decoder.latent_embed (${cfg.latents.embedding === 'shared' ? '1 shared row' : `${cfg.latents.count} latent rows`})`);
+    else if (n === 'decoder.token_rows') parts.push(`decoder.token_rows (${untrainedTokenRows(cfg).map((id) => tokenizer.token(id)).join(', ')})`);
+  }
+  const whole = others.filter((n) => n !== 'decoder.latent_embed' && n !== 'decoder.token_rows').length;
+  if (whole) parts.push(`${whole} whole weights`);
+  return `trains: ${parts.join(', ') || 'nothing'}; everything else frozen`;
 }
 
 export interface SessionOptions {
@@ -95,11 +116,11 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
     tokenizer = Tokenizer.fromExamples([...splits.train, ...vocabularySample(cfg.data.image_size, cfg.data.answer_format, cfg.seed)]);
   } else tokenizer = Tokenizer.fromExamples(splits.train);
 
-  const { latentCount, placement, latentEnd } = methodLayout(cfg);
+  const { latentCount, placement, imageTwice } = methodLayout(cfg);
   const patches = (cfg.data.image_size / cfg.model.patch_size) ** 2;
-  const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens, latentEnd });
-  const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement, latentEnd };
-  const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size);
+  const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens, imageTwice });
+  const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement, imageTwice };
+  const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size, untrainedTokenRows(cfg));
 
   const session: Session = {
     config: cfg, splits, tokenizer, layout, model,
@@ -127,6 +148,7 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
     : cfg.method.kind === 'crystal' ? createCrystal(session)
     : createLivr(session);
   if (cfg.method.kind === 'valr') session.method = await createValr(session);
+  log(describeTrainable([...session.method.trainableVariables(model).keys()], tokenizer, cfg));
 
   if (base) {
     let loaded: { missing: string[]; unexpected: string[] };

@@ -36,7 +36,7 @@ export function generateBatch(session: Session, examples: Example[], o: Generate
   const { tokenizer, model } = session;
   const T = session.layout.T;
   const enc = encodeExamples(withMaxSteps(examples, o.maxSteps), tokenizer, {
-    T, patchSize: session.layout.patchSize, latentCount: 0, placement: 'after_prompt', includeAnswer: false,
+    T, patchSize: session.layout.patchSize, latentCount: 0, placement: 'after_prompt', rationale: true, includeAnswer: false,   // prefix ends at the prompt: the model writes the rest
   });
   const { B } = enc;
   const d = model.shape.d;

@@ -6,7 +6,13 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { decodeCapture, readCaptureIndex } from '../../src/core/capture';
 import { validateCaptureIndex } from '../../src/core/capture/schema';
+import type { ExperimentConfig } from '../../src/core/experiment';
+import { runPaths } from '../../src/core/runLayout';
+import { tf } from '../../src/engine/backend';
+import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { inspectCheckpoint } from '../../src/engine/inspect';
+import { pairedForward, prepareCrystalBatch } from '../../src/engine/methods/crystal';
+import { buildSession } from '../../src/engine/session';
 import { trainExperiment } from '../../src/engine/run';
 import { tinyExperiment, writeExperiment } from './runFixture';
 
@@ -56,5 +62,37 @@ describe('inspect (crystal checkpoint)', function () {
     // Each answer row of answer→all is a full attention row: it sums to 1.
     const row = ex.paths.intact.answerToAll!.data.subarray(0, ex.tokens.length);
     assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-4);
+  });
+
+  it('a capture plus its checkpoint recomputes the same attention (the corrupted pixels are stored exactly)', async () => {
+    // Continues from the test above: its run directory and capture file.
+    const run = fs.readdirSync(dir).map((d) => path.join(dir, d)).find((d) => fs.existsSync(path.join(d, 'checkpoints')))!;
+    const ckptDir = path.join(run, 'checkpoints', 'step-2');
+    const cap = decodeCapture(new Uint8Array(fs.readFileSync(path.join(dir, 'dump.llcap'))));
+    const cfg = JSON.parse(fs.readFileSync(runPaths(run).config, 'utf8')) as ExperimentConfig;
+    const ckpt = loadCheckpoint(ckptDir);
+    const session = await buildSession(cfg, { tokenizerJson: ckpt.tokenizer });
+    try {
+      session.loadWeights(ckpt.weights, true);
+      const stored = cap.examples[1];
+      assert.ok(stored.imagePixels && stored.corruptedImagePixels, 'both paths\' pixels are stored as float32');
+      // Nothing but the capture: its question, choices from its tokens' prompt, and its pixels.
+      const ex = { id: stored.id, task: stored.task, question: 'how many shapes are there?', choices: ['1', '3'], answer: stored.answer,
+        rationale: [], imageSize: 16, image: stored.imagePixels!.data };
+      const corrupted = { examples: [{ ...ex, image: stored.corruptedImagePixels!.data }], samples: [{ mode: stored.corruption!.mode as 'mask', intensity: stored.corruption!.intensity }] };
+      const b = prepareCrystalBatch(session, [ex], corrupted);
+      const maps = tf.tidy(() => pairedForward(session.model, b, cfg.method.crystal, true).attention!.map((a) => a.arraySync() as number[][][][]));
+      b.dispose();
+      const got = stored.paths.corrupted!.answerToLatent;   // [L, h, A, K]
+      const [L, h, A, K] = got.shape;
+      let maxDiff = 0;
+      for (let l = 0; l < L; l++) for (let hh = 0; hh < h; hh++) for (let a = 0; a < A; a++) for (let k = 0; k < K; k++) {
+        const want = maps[l][1][hh][stored.answerRows[a]][stored.latentCols[k]];   // row 1: the corrupted path
+        maxDiff = Math.max(maxDiff, Math.abs(got.data[((l * h + hh) * A + a) * K + k] - want));
+      }
+      assert.equal(maxDiff, 0, 'the same pixels through the same weights give the same maps');
+    } finally {
+      session.dispose();
+    }
   });
 });

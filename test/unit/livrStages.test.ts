@@ -46,7 +46,7 @@ describe('two-stage methods: stage by training progress', function () {
         .filter((m) => m.type === 'train').map((m) => m.stage!);
       assert.equal(stages.length, 6);
       assert.deepEqual(stages, [
-        ...Array(3).fill('livr stage 1 (bottleneck answer_only)'),
+        ...Array(3).fill('livr stage 1 (bottleneck answer_and_prompt)'),
         ...Array(3).fill('livr stage 2 (causal)'),
       ]);
     } finally {

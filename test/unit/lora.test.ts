@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { selectBackend, tf } from '../../src/engine/backend';
 import { isTrainable } from '../../src/engine/model/lora';
 import { causalMask } from '../../src/engine/model/masks';
-import { disposeBatch, encodeExamples, toBatchTensors } from '../../src/engine/model/sequence';
+import { disposeBatch, encodeExamples, SPECIAL, toBatchTensors } from '../../src/engine/model/sequence';
 import { createTinyVlm } from '../../src/engine/model/tinyVlm';
 import { answerLoss, examples, IMAGE_SIZE, smallLatents, smallModel, T, tokenizer } from './modelFixtures';
 
@@ -22,6 +22,7 @@ describe('LoRA and freezing', () => {
     const names = new Set(model.trainableVariables().map((v) => [...model.variables].find(([, w]) => w === v)![0]));
     assert.equal(names.size, 2 * 6 * 2 + 1);
     for (const n of names) assert.ok(/\.lora_[ab]$/.test(n) || n === 'decoder.latent_embed', n);
+    assert.equal(model.variables.has('decoder.token_rows'), false, 'no untrained token rows named: none created');
     model.dispose();
   });
 
@@ -48,6 +49,30 @@ describe('LoRA and freezing', () => {
       assert.equal(same, !isTrainable(name, loraModel().finetune), name);
     }
     opt.dispose(); disposeBatch(batch); model.dispose();
+  });
+
+  it('token rows the base has not trained (e.g. VaLR\'s <latent>, </latent>) train under LoRA; token_embed stays bit-identical', () => {
+    const rows = [SPECIAL.latStart, SPECIAL.latEnd];
+    const model = createTinyVlm(loraModel(), smallLatents(), tokenizer.size, T, 5, IMAGE_SIZE, rows);
+    assert.deepEqual(model.variables.get('decoder.token_rows')!.shape, [2, 32]);
+    assert.ok(model.trainableVariables().includes(model.variables.get('decoder.token_rows')!));
+    const embedBefore = model.variables.get('decoder.token_embed')!.dataSync().slice();
+    // VaLR's layout: the answer segment contains <latent> … </latent>, whose predictions are trained.
+    const enc = encodeExamples(examples(4), tokenizer, { T, patchSize: 4, latentCount: 2, placement: 'interleaved' });
+    const batch = toBatchTensors(enc, causalMask(enc.segments, 4, T));
+    const opt = tf.train.adam(1e-2);
+    for (let i = 0; i < 3; i++) opt.minimize(() => answerLoss(model, batch, enc), false, model.trainableVariables());
+    const delta = model.variables.get('decoder.token_rows')!.dataSync();
+    assert.ok(delta.some((x) => x !== 0), 'the new rows moved');
+    assert.deepEqual(model.variables.get('decoder.token_embed')!.dataSync(), embedBefore, 'token_embed frozen');
+    // Full fine-tuning trains token_embed itself: no separate rows.
+    const full = createTinyVlm(smallModel(), smallLatents(), tokenizer.size, T, 5, IMAGE_SIZE, rows);
+    assert.equal(full.variables.has('decoder.token_rows'), false);
+    // A zero delta leaves the model equal to one without the rows (same seed).
+    const plain = createTinyVlm(loraModel(), smallLatents(), tokenizer.size, T, 5, IMAGE_SIZE);
+    const fresh = createTinyVlm(loraModel(), smallLatents(), tokenizer.size, T, 5, IMAGE_SIZE, rows);
+    assert.deepEqual(tf.tidy(() => fresh.forward(batch).logits.dataSync()), tf.tidy(() => plain.forward(batch).logits.dataSync()));
+    opt.dispose(); disposeBatch(batch); model.dispose(); full.dispose(); plain.dispose(); fresh.dispose();
   });
 
   it('full mode honours freeze_vision and freeze_projector', () => {

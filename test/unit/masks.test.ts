@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { selectBackend, tf } from '../../src/engine/backend';
-import { bottleneckMask, causalMask, combineMasks, dropLatentsMask, MASK_BLOCKED } from '../../src/engine/model/masks';
+import { bottleneckMask, causalMask, MASK_BLOCKED } from '../../src/engine/model/masks';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { disposeBatch, encodeExamples, toBatchTensors, type EncodedBatch, type SequenceLayout } from '../../src/engine/model/sequence';
 import { createTinyVlm, type TinyVlm } from '../../src/engine/model/tinyVlm';
@@ -38,10 +38,17 @@ describe('attention masks', () => {
     assert.deepEqual(cols(apl, 8), [0, 3, 4, 5, 6, 7, 8]);
   });
 
-  it('drop latents: no row sees a latent column but its own', () => {
-    const m = dropLatentsMask(seg, 1, N);
-    for (let i = 0; i < N; i++) for (const j of [5, 6]) assert.equal(sees(m, i, j), i === j, `${i},${j}`);
-    assert.deepEqual(cols(m, 8), [0, 1, 2, 3, 4, 7, 8]);
+  it('image_twice: each image run is bidirectional within itself; under the bottleneck the copy plays the latents\' part', () => {
+    // <bos> img img prompt prompt img img <sep> ans ans
+    const tw = Int32Array.from([X, I, I, X, X, I, I, X, A, A]);
+    const c = causalMask(tw, 1, N);
+    assert.deepEqual(cols(c, 1), [0, 1, 2]);           // the input image does not see its copy ahead
+    assert.deepEqual(cols(c, 5), [0, 1, 2, 3, 4, 5, 6]);
+    const ap = bottleneckMask(tw, 1, N, 'answer_and_prompt');
+    assert.deepEqual(cols(ap, 7), [0, 3, 4, 5, 6, 7]);  // <sep>: prompt and copy, not the input image
+    assert.deepEqual(cols(ap, 6), [0, 1, 2, 3, 4, 5, 6]);
+    const apl = bottleneckMask(tw, 1, N, 'answer_prompt_latent_to_prompt');
+    assert.deepEqual(cols(apl, 5), [1, 2, 5, 6]);      // the copy, like a latent, cannot see text
   });
 
   it('builds one mask per example from its own segments', () => {
@@ -55,7 +62,8 @@ describe('attention masks', () => {
 });
 
 describe('masks in the model', () => {
-  const layout: SequenceLayout = { T, patchSize: 4, latentCount: 4, placement: 'after_prompt' };
+  const withLatents: SequenceLayout = { T, patchSize: 4, latentCount: 4, placement: 'after_prompt' };
+  const removed: SequenceLayout = { ...withLatents, latentCount: 0 };   // LIVR §4.4.1: the latents removed, rows and columns
   let model: TinyVlm;
   before(async () => {
     await selectBackend('wasm', { threads: 1 });
@@ -63,8 +71,8 @@ describe('masks in the model', () => {
   });
   after(() => model.dispose());
 
-  /** Largest change of any answer-row logit when every image is replaced. */
-  function answerChange(mask: (e: EncodedBatch) => Float32Array): number {
+  /** Largest change, when every image is replaced, of any logit at a row that PREDICTS an answer token (or <eos>). */
+  function answerChange(layout: SequenceLayout, mask: (e: EncodedBatch) => Float32Array): number {
     const ex = examples(4);
     const enc = encodeExamples(ex, tokenizer, layout);
     const other = encodeExamples(ex.map((e, i) => ({ ...e, image: randomImage(999 + i) })), tokenizer, layout);
@@ -76,27 +84,35 @@ describe('masks in the model', () => {
     };
     const a = run(enc), b = run(other);
     let max = 0;
+    let rows = 0;
     const V = tokenizer.size;
     for (let t = 0; t < 4 * T; t++) {
-      if (enc.segments[t] !== SEGMENT.answer) continue;
+      if (enc.lossMask[t] === 0) continue;
+      rows += 1;
       for (let v = 0; v < V; v++) max = Math.max(max, Math.abs(a[t * V + v] - b[t * V + v]));
     }
+    assert.ok(rows >= 8, 'every example predicts at least its answer and <eos>');
     return max;
   }
 
-  it('answer logits ignore the image under the bottleneck mask with latents dropped, not without it', () => {
-    const blind = answerChange((e) => combineMasks(bottleneckMask(e.segments, e.B, e.T, 'answer_and_prompt'), dropLatentsMask(e.segments, e.B, e.T)));
-    const causal = answerChange((e) => causalMask(e.segments, e.B, e.T));
-    assert.equal(blind, 0);
-    assert.ok(causal > 1e-4, `causal change ${causal}`);
-    // answer_only leaves the prompt rows free to read the image: it leaks through them.
-    const leak = answerChange((e) => combineMasks(bottleneckMask(e.segments, e.B, e.T, 'answer_only'), dropLatentsMask(e.segments, e.B, e.T)));
+  it('no answer token is predicted at a latent row', () => {
+    const enc = encodeExamples(examples(4), tokenizer, withLatents);
+    for (let i = 0; i < enc.B * enc.T; i++) if (enc.lossMask[i] > 0) assert.notEqual(enc.segments[i], SEGMENT.latent, `position ${i % enc.T}`);
+  });
+
+  it('bottleneck + latents removed: the image changes no answer logit, exactly, for every variant that promises it', () => {
+    for (const v of ['answer_and_prompt', 'answer_prompt_latent_to_prompt'] as const) {
+      assert.equal(answerChange(removed, (e) => bottleneckMask(e.segments, e.B, e.T, v)), 0, v);
+    }
+    assert.ok(answerChange(removed, (e) => causalMask(e.segments, e.B, e.T)) > 1e-4, 'causal: the image reaches the answer');
+    // answer_only leaves the prompt rows (and the <sep> that predicts the first answer token) free to read the image.
+    const leak = answerChange(removed, (e) => bottleneckMask(e.segments, e.B, e.T, 'answer_only'));
     assert.ok(leak > 1e-4, `answer_only leak ${leak}`);
   });
 
-  it('under the bottleneck alone the image reaches the answer only through the latents (and, for answer_only, the prompt)', () => {
+  it('under the bottleneck with latents the image reaches the answer, through the latents', () => {
     for (const v of ['answer_only', 'answer_and_prompt', 'answer_prompt_latent_to_prompt'] as const) {
-      const change = answerChange((e) => bottleneckMask(e.segments, e.B, e.T, v));
+      const change = answerChange(withLatents, (e) => bottleneckMask(e.segments, e.B, e.T, v));
       assert.ok(change > 1e-4, `${v}: ${change}`);
     }
   });

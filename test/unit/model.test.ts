@@ -164,16 +164,17 @@ describe('tiny-vlm model', () => {
     assert.equal(out[3 * 48 + 47], at(7, 7, 2));
   });
 
-  it('encodeExamples lays out <bos> <img>×P prompt <lat>×K answer <eos>, targets and loss mask', () => {
+  it('encodeExamples lays out <bos> <img>×P prompt <lat>×K <sep> answer <eos>, targets and loss mask', () => {
     const ex = examples(2);
     const enc = encodeExamples(ex, tokenizer, layout);
     const row = (b: number) => [...enc.tokenIds.subarray(b * T, b * T + enc.length[b])];
     const q = tokenizer.encode(ex[0].question), a = tokenizer.encode(ex[0].answer);
-    assert.deepEqual(row(0), [SPECIAL.bos, ...new Array(16).fill(SPECIAL.img), ...q, ...new Array(4).fill(SPECIAL.lat), ...a, SPECIAL.eos]);
-    assert.equal(enc.answerStart[0], 1 + 16 + q.length + 4);
+    assert.deepEqual(row(0), [SPECIAL.bos, ...new Array(16).fill(SPECIAL.img), ...q, ...new Array(4).fill(SPECIAL.lat), SPECIAL.sep, ...a, SPECIAL.eos]);
+    assert.equal(enc.answerStart[0], 1 + 16 + q.length + 4 + 1);
+    assert.equal(enc.segments[enc.answerStart[0] - 1], SEGMENT.text, 'the engine\'s <sep> is a prompt row');
     assert.equal(enc.segments[enc.length[0]], SEGMENT.pad);
     assert.equal(enc.tokenIds[enc.length[0]], SPECIAL.pad);
-    // Loss on exactly the predictions of answer tokens and <eos>: from the last latent onwards.
+    // Loss on exactly the predictions of answer tokens and <eos>: from the <sep> onwards, never at a latent.
     const lossAt = [...enc.lossMask.subarray(0, T)].map((w, t) => (w ? t : -1)).filter((t) => t >= 0);
     assert.deepEqual(lossAt, Array.from({ length: a.length + 1 }, (_, i) => enc.answerStart[0] - 1 + i));
     assert.equal(enc.targets[enc.answerStart[0] - 1], a[0]);

@@ -34,12 +34,16 @@ describe('validator: valid files', () => {
     });
     assert.deepEqual(config.data.tasks, [{ name: 'counting', train: 2000, val: 200, test: 200 }]);
     assert.deepEqual(config.method.crystal.weights, { ce_intact: 1, ce_corrupted: 1, kl: 0.5, attention: 0.5 });
-    assert.deepEqual(config.method.crystal.corruption, { modes: ['blur', 'mask', 'jigsaw', 'noise', 'color'], intensity: [0.3, 0.7] });
-    assert.deepEqual(config.method.valr.repa.encoders, [{ kind: 'own' }]);
+    // The papers' defaults: CrystaL Table 5 (blur) and Table 4 (KL), VaLR's external encoder, LIVR Table 6a/6c.
+    assert.deepEqual(config.method.crystal.corruption, { modes: ['blur'], intensity: [0.3, 0.7] });
+    assert.equal(config.method.crystal.distance, 'kl');
+    assert.deepEqual(config.method.valr.repa.encoders, [{ kind: 'color_stats' }]);
+    assert.equal(config.method.livr.mask, 'answer_and_prompt');
+    assert.deepEqual([config.method.livr.stage1_epochs, config.method.livr.stage2_epochs], [4, 6]);
     assert.deepEqual(config.method.valr.test_time_steps, [0, 2, 4, 8]);
     assert.deepEqual(config.eval.capture, { examples: 4, layers: 'all' });
     assert.deepEqual(config.runtime, { backend: 'auto', threads: 0, native_kernels: 'auto' });
-    assert.equal(config.latents.count, 8);
+    assert.equal(config.latents.count, 16);
     assert.equal(config.train.optimizer.lr, 0.001);
     assert.equal(config.sweep, undefined);
   });

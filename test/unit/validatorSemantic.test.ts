@@ -132,10 +132,10 @@ describe('validator: overrides and sweeps', () => {
 
   it('applyOverrides sets dotted paths, fills nothing new, leaves the input alone', () => {
     const config = base();
-    const out = applyOverrides(config, { 'latents.count': 16, 'data.tasks.0.train': 10 });
-    assert.equal(out.latents.count, 16);
+    const out = applyOverrides(config, { 'latents.count': 4, 'data.tasks.0.train': 10 });
+    assert.equal(out.latents.count, 4);
     assert.equal(out.data.tasks[0].train, 10);
-    assert.equal(config.latents.count, 8);
+    assert.equal(config.latents.count, 16);
     assert.equal(config.data.tasks[0].train, 2000);
   });
 

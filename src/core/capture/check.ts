@@ -108,6 +108,9 @@ function checkExample(e: unknown, i: number, dims: { L: number; h: number; P: nu
   if (ex.corruptedImage !== undefined) {
     arrayRef(ex.corruptedImage, 'corruptedImage', `${at}.corruptedImage`, 'uint8', [image.shape[0], image.shape[1], 3], 'the image\'s [H, W, 3]');
   }
+  for (const key of ['imagePixels', 'corruptedImagePixels'] as const) {
+    if (ex[key] !== undefined) arrayRef(ex[key], key, `${at}.${key}`, 'float32', [image.shape[0], image.shape[1], 3], 'the image\'s [H, W, 3]');
+  }
   if (ex.corruption !== undefined) {
     const c = obj(ex.corruption, `${at}.corruption`);
     str(c.mode, `${at}.corruption.mode`);

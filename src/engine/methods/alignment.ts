@@ -14,17 +14,20 @@ import { SEGMENT } from '../model/segments';
 const EPS = 1e-8;
 
 export interface AttentionSelection {
-  rows: Float32Array;   // [B·T] 1 on answer rows (queries)
+  rows: Float32Array;   // [B·T] 1 on the rows that predict an answer token (queries): the <sep> and the answer words
   cols: Float32Array;   // [B·T] 1 on the attended columns (keys): latents, or every non-pad position
 }
 
-/** Which rows and columns of one half's [B, T, T] attention the alignment compares. */
-export function attentionSelection(segments: Int32Array, B: number, T: number, target: CrystalConfig['alignment_target']): AttentionSelection {
+/**
+ * Which rows and columns of one half's [B, T, T] attention the alignment compares.
+ * `predictsAnswer` is the half's loss mask: the rows whose next token is an answer token.
+ */
+export function attentionSelection(segments: Int32Array, predictsAnswer: Float32Array, B: number, T: number, target: CrystalConfig['alignment_target']): AttentionSelection {
   const rows = new Float32Array(B * T);
   const cols = new Float32Array(B * T);
   for (let i = 0; i < B * T; i++) {
     const s = segments[i];
-    if (s === SEGMENT.answer) rows[i] = 1;
+    if (predictsAnswer[i] > 0) rows[i] = 1;
     cols[i] = target === 'answer_to_latents' ? (s === SEGMENT.latent ? 1 : 0) : (s === SEGMENT.pad ? 0 : 1);
   }
   return { rows, cols };

@@ -79,7 +79,7 @@ export function prepareCrystalBatch(session: Session, examples: Example[], corru
   const wC = new Float32Array(B2 * T);
   wI.set(enc.lossMask.subarray(0, half), 0);
   wC.set(enc.lossMask.subarray(half), half);
-  const sel = attentionSelection(enc.segments.subarray(0, half), B, T, cfg.alignment_target);
+  const sel = attentionSelection(enc.segments.subarray(0, half), enc.lossMask.subarray(0, half), B, T, cfg.alignment_target);
   const { rows, cols, rowStart } = selectionTensors(sel, B, T);
   const t = {
     targetOneHot: tf.tensor2d(oneHot(enc.targets, enc.vocabSize), [B2 * T, enc.vocabSize]),

@@ -16,6 +16,9 @@ import { SEGMENT } from './segments';
 
 export interface DecoderParams {
   tokenEmbed: tf.Variable;          // decoder.token_embed  [V, d]
+  // Token rows the base has not trained (LoRA fine-tunes): decoder.token_rows [R, d], zero-init,
+  // added to those R rows of token_embed, so they train while token_embed stays frozen.
+  tokenRows: { ids: number[]; delta: tf.Variable } | null;
   latentEmbed: tf.Variable | null;  // decoder.latent_embed [K | 1, d]; null when K = 0
   posEmbed: tf.Variable;            // decoder.pos_embed    [maxSeqLen, d]
   blocks: BlockParams[];            // decoder.blocks.i.*
@@ -26,6 +29,7 @@ export interface DecoderParams {
 export interface DecoderShape {
   vocab: number; d: number; layers: number; heads: number; mlpRatio: number;
   maxSeqLen: number; latentRows: number; // K (unshared), 1 (shared) or 0 (no latents)
+  trainableTokenRows?: number[];         // token ids that get a decoder.token_rows delta row
 }
 
 export function createDecoder(store: ParamStore, s: DecoderShape): DecoderParams {
@@ -33,6 +37,9 @@ export function createDecoder(store: ParamStore, s: DecoderShape): DecoderParams
   for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `decoder.blocks.${i}`, s.d, s.mlpRatio, s.layers));
   return {
     tokenEmbed: store.create('decoder.token_embed', [s.vocab, s.d], { kind: 'normal', std: INIT_STD }),
+    tokenRows: s.trainableTokenRows?.length
+      ? { ids: s.trainableTokenRows, delta: store.create('decoder.token_rows', [s.trainableTokenRows.length, s.d], { kind: 'zeros' }) }
+      : null,
     latentEmbed: s.latentRows > 0 ? store.create('decoder.latent_embed', [s.latentRows, s.d], { kind: 'normal', std: INIT_STD }) : null,
     posEmbed: store.create('decoder.pos_embed', [s.maxSeqLen, s.d], { kind: 'normal', std: INIT_STD }),
     blocks,
@@ -98,15 +105,25 @@ function placement(segments: Int32Array, B: number, T: number, P: number, latent
   return { keepToken, latentOneHot, imageStarts };
 }
 
+/** The token table [V, d] the input embedding and the tied head use: token_embed, plus token_rows at its ids. */
+export function tokenTable(p: DecoderParams): tf.Tensor2D {
+  if (!p.tokenRows) return p.tokenEmbed as tf.Tensor2D;
+  const [V] = p.tokenEmbed.shape;
+  const R = p.tokenRows.ids.length;
+  const scatter = new Float32Array(V * R);                                   // [V, R] one-hot columns
+  p.tokenRows.ids.forEach((id, r) => { scatter[id * R + r] = 1; });
+  return tf.add(p.tokenEmbed, matMul2d(tf.tensor2d(scatter, [V, R]), p.tokenRows.delta as tf.Tensor2D)) as tf.Tensor2D;
+}
+
 /** Input embeddings [B, T, d] (also model/generate.ts's, so cached decoding embeds exactly as the forward pass). */
-export function embed(p: DecoderParams, inp: Omit<DecoderInputs, 'mask'>): tf.Tensor {
+export function embed(p: DecoderParams, inp: Omit<DecoderInputs, 'mask'>, table: tf.Tensor2D = tokenTable(p)): tf.Tensor {
   const { B, T } = inp;
   const d = p.tokenEmbed.shape[1] as number;
   const P = inp.imageTokens.shape[1] as number;
   const latentRows = p.latentEmbed ? p.latentEmbed.shape[0] as number : 0;
   const place = placement(inp.segments, B, T, P, latentRows);
   // One-hot matmul instead of tf.gather: gather's gradient needs UnsortedSegmentSum, missing on wasm.
-  const tok = tf.mul(matMul2d(inp.tokenOneHot, p.tokenEmbed as tf.Tensor2D), tf.tensor2d(place.keepToken, [B * T, 1])); // [B·T, d]
+  const tok = tf.mul(matMul2d(inp.tokenOneHot, table), tf.tensor2d(place.keepToken, [B * T, 1])); // [B·T, d]
   let x = tf.reshape(tok, [B, T, d]);
   if (inp.latentInput) {
     x = tf.add(x, inp.latentInput); // [B, T, d]: the caller zeroes every non-latent position
@@ -144,7 +161,8 @@ export interface DecoderOutput {
 export function decoder(p: DecoderParams, inp: DecoderInputs, opts: DecoderOptions = {}): DecoderOutput {
   const { B, T } = inp;
   const [V, d] = p.tokenEmbed.shape as [number, number];
-  let x = embed(p, inp); // [B, T, d]
+  const table = tokenTable(p); // [V, d]
+  let x = embed(p, inp, table); // [B, T, d]
   const attention: tf.Tensor4D[] = [];
   const hidden: tf.Tensor3D[] = [];
   p.blocks.forEach((bp, l) => {
@@ -154,7 +172,7 @@ export function decoder(p: DecoderParams, inp: DecoderInputs, opts: DecoderOptio
     if (opts.returnHidden) hidden.push(x as tf.Tensor3D);
   });
   const h = tf.reshape(layerNorm(x, p.lnF), [B * T, d]) as tf.Tensor2D;             // [B·T, d]
-  const logits = matMul2dTransposeB(h, p.tokenEmbed as tf.Tensor2D);               // [B·T, V], tied head: h·Eᵀ
+  const logits = matMul2dTransposeB(h, table);                                      // [B·T, V], tied head: h·Eᵀ
   const result: DecoderOutput = { logits: tf.reshape(logits, [B, T, V]) };
   if (opts.captureAttention) result.attention = attention;
   if (opts.returnHidden) result.hidden = hidden;

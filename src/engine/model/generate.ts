@@ -16,7 +16,7 @@
 // feedback the fed-back states replace latent_embed anyway.)
 import { tf } from '../backend';
 import { gelu } from './block';
-import { embed, type DecoderParams } from './decoder';
+import { embed, tokenTable, type DecoderParams } from './decoder';
 import { layerNorm } from './layerNorm';
 import { linear, matMul2dTransposeB } from './linear';
 import type { BlockLora, BlockParams } from './block';
@@ -161,7 +161,7 @@ function cachedDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean):
           return cache;
         });
         const hid = tf.reshape(tf.matMul(c.last, x), [B, d]);          // [B, d] at cursor − 1
-        got.logits = matMul2dTransposeB(layerNorm(hid, params.lnF) as tf.Tensor2D, params.tokenEmbed as tf.Tensor2D).dataSync() as Float32Array; // [B·V]
+        got.logits = matMul2dTransposeB(layerNorm(hid, params.lnF) as tf.Tensor2D, tokenTable(params)).dataSync() as Float32Array; // [B·V], the tied head with token_rows
         if (wantHidden) got.hidden = hid.dataSync() as Float32Array;
         return layers.map((k) => ({ k: tf.keep(k.k), v: tf.keep(k.v) }));
       });

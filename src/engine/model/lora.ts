@@ -42,12 +42,14 @@ export function createDecoderLora(store: ParamStore, blocks: BlockParams[], lora
 /**
  * Which weights train, by name.
  *   full: everything, minus vision.* (freeze_vision) and projector.* (freeze_projector).
- *   lora: only the adapters and decoder.latent_embed (LIVR §3: "in addition to LoRA
- *         parameters, we unfreeze only the embedding rows of the K latent tokens");
- *         the vision encoder and projector stay frozen whatever the freeze flags say.
+ *   lora: only the adapters, decoder.latent_embed (LIVR §3: "in addition to LoRA
+ *         parameters, we unfreeze only the embedding rows of the K latent tokens") and
+ *         decoder.token_rows (the token rows the base has not trained, e.g. VaLR's
+ *         <latent> and </latent>); the vision encoder and projector stay frozen
+ *         whatever the freeze flags say.
  */
 export function isTrainable(name: string, finetune: ModelConfig['finetune']): boolean {
-  if (finetune.mode === 'lora') return name.endsWith('.lora_a') || name.endsWith('.lora_b') || name === 'decoder.latent_embed';
+  if (finetune.mode === 'lora') return name.endsWith('.lora_a') || name.endsWith('.lora_b') || name === 'decoder.latent_embed' || name === 'decoder.token_rows';
   if (finetune.freeze_vision && name.startsWith('vision.')) return false;
   if (finetune.freeze_projector && name.startsWith('projector.')) return false;
   return true;

@@ -3,32 +3,61 @@
 //
 // Layout: Float32Array [B·T·T], entry (b, i, j) = 0 when row i of example b may
 // attend to column j, −1e9 when it may not. Every row may always attend to itself.
+// A blocked entry's softmax weight is exactly 0 in float32 (exp(−1e9 − max)
+// underflows), so a blocked column has no influence at all, not a small one.
+//
+// Image runs: the first `<img>×P` run is the input image. LIVR's image_twice
+// control puts a second run where the latents would be; for the masks that copy
+// plays the latents' part (docs/model.md, "Masks, row by column").
 import type { LivrMask } from '../../core/experiment';
 import { tf } from '../backend';
 import { SEGMENT } from './segments';
 
 export const MASK_BLOCKED = -1e9;
 
-type Rule = (rowSeg: number, colSeg: number, i: number, j: number) => boolean;
+/** What a row or column is, for the mask rules: its segment, split into the input image and a later image copy. */
+const ROLE = { text: 0, inputImage: 1, latent: 2, answer: 3, pad: 4, imageCopy: 5 } as const;
+
+type Rule = (row: number, col: number, i: number, j: number, sameRun: boolean) => boolean;
+
+/** Per position: its ROLE and the index of the contiguous segment run it belongs to. */
+function rolesOf(seg: Int32Array): { role: Int32Array; run: Int32Array } {
+  const role = new Int32Array(seg.length);
+  const run = new Int32Array(seg.length);
+  let imageRuns = 0;
+  let r = 0;
+  for (let t = 0; t < seg.length; t++) {
+    const startsRun = t === 0 || seg[t] !== seg[t - 1];
+    if (startsRun) r += 1;
+    run[t] = r;
+    if (seg[t] === SEGMENT.image) {
+      if (startsRun) imageRuns += 1;
+      role[t] = imageRuns === 1 ? ROLE.inputImage : ROLE.imageCopy;
+    } else role[t] = seg[t];
+  }
+  return { role, run };
+}
 
 function build(segments: Int32Array, B: number, T: number, allowed: Rule): Float32Array {
   if (segments.length !== B * T) throw new Error(`mask: segments has ${segments.length} entries, expected B·T = ${B * T}`);
   const m = new Float32Array(B * T * T);
   for (let b = 0; b < B; b++) {
-    const seg = segments.subarray(b * T, (b + 1) * T);
+    const { role, run } = rolesOf(segments.subarray(b * T, (b + 1) * T));
     const base = b * T * T;
     for (let i = 0; i < T; i++) {
       for (let j = 0; j < T; j++) {
-        m[base + i * T + j] = i === j || allowed(seg[i], seg[j], i, j) ? 0 : MASK_BLOCKED;
+        m[base + i * T + j] = i === j || allowed(role[i], role[j], i, j, run[i] === run[j]) ? 0 : MASK_BLOCKED;
       }
     }
   }
   return m;
 }
 
-/** Image block bidirectional among image tokens; everything else causal; pad rows/columns blocked (except self). */
-const causalRule: Rule = (r, c, i, j) =>
-  r !== SEGMENT.pad && c !== SEGMENT.pad && (j <= i || (r === SEGMENT.image && c === SEGMENT.image));
+const isImage = (r: number) => r === ROLE.inputImage || r === ROLE.imageCopy;
+
+/** Each image run bidirectional within itself; everything else causal; pad rows/columns blocked (except self). */
+const causalRule: Rule = (r, c, i, j, sameRun) =>
+  r !== ROLE.pad && c !== ROLE.pad && (j <= i || (isImage(r) && isImage(c) && sameRun));
 
 export function causalMask(segments: Int32Array, B: number, T: number): Float32Array {
   return build(segments, B, T, causalRule);
@@ -36,35 +65,24 @@ export function causalMask(segments: Int32Array, B: number, T: number): Float32A
 
 /**
  * LIVR's bottleneck (stage 1), on top of the causal mask:
- *   answer_only:                    answer rows cannot see image columns
- *   answer_and_prompt:              … nor can prompt/text rows
- *   answer_prompt_latent_to_prompt: … and latent rows cannot see prompt/text columns
+ *   answer_only:                    answer rows cannot see input-image columns
+ *   answer_and_prompt:              … nor can text rows (the prompt, `<bos>`, the answer `<sep>`)
+ *   answer_prompt_latent_to_prompt: … and latent rows cannot see text columns
+ * Latent rows (and an image copy in their place) always see the input image: they
+ * are the only way it reaches the answer. With answer_and_prompt or
+ * answer_prompt_latent_to_prompt and no latents, the answer cannot depend on the
+ * image at all (the paper's sanity check; test/unit/diagnostics.test.ts).
  */
 export function bottleneckMask(segments: Int32Array, B: number, T: number, variant: LivrMask): Float32Array {
-  const blindToImage = new Set<number>([SEGMENT.answer]);
-  if (variant !== 'answer_only') blindToImage.add(SEGMENT.text);
+  const blindToImage = new Set<number>([ROLE.answer]);
+  if (variant !== 'answer_only') blindToImage.add(ROLE.text);
   const latentBlindToText = variant === 'answer_prompt_latent_to_prompt';
-  return build(segments, B, T, (r, c, i, j) => {
-    if (!causalRule(r, c, i, j)) return false;
-    if (c === SEGMENT.image && blindToImage.has(r)) return false;
-    if (latentBlindToText && r === SEGMENT.latent && c === SEGMENT.text) return false;
+  return build(segments, B, T, (r, c, i, j, sameRun) => {
+    if (!causalRule(r, c, i, j, sameRun)) return false;
+    if (c === ROLE.inputImage && blindToImage.has(r)) return false;
+    if (latentBlindToText && (r === ROLE.latent || r === ROLE.imageCopy) && c === ROLE.text) return false;
     return true;
   });
-}
-
-/** Causal mask where no row sees latent columns (eval diagnostic "drop latents"). */
-export function dropLatentsMask(segments: Int32Array, B: number, T: number): Float32Array {
-  return build(segments, B, T, (r, c, i, j) => causalRule(r, c, i, j) && c !== SEGMENT.latent);
-}
-
-/** Entry-wise most restrictive of several masks of the same shape (e.g. bottleneck + drop latents). */
-export function combineMasks(...masks: Float32Array[]): Float32Array {
-  const out = Float32Array.from(masks[0]);
-  for (const m of masks.slice(1)) {
-    if (m.length !== out.length) throw new Error('combineMasks: masks differ in size');
-    for (let i = 0; i < out.length; i++) if (m[i] < out[i]) out[i] = m[i];
-  }
-  return out;
 }
 
 /** Host mask → [B, 1, T, T] tensor (the caller disposes it). */

@@ -1,16 +1,31 @@
 // Sequence layout: Example[] → host arrays → the model's BatchTensors.
 //
-//   after_prompt  (LIVR):          <bos> <img>×P prompt… <lat>×K answer… <eos> <pad>…
-//   after_prompt + latentEnd (CrystaL): <bos> <img>×P prompt… <lat>×K <latEnd> answer… <eos> <pad>…
-//   before_prompt:                 <bos> <img>×P <lat>×K prompt… answer… <eos> <pad>…
-//   interleaved   (VaLR):          <bos> <img>×P prompt… (<latStart> <lat>×K <latEnd> step…)×S <sep> answer… <eos> <pad>…
+//   after_prompt  (SFT: K = 0, LIVR, CrystaL): <bos> <img>×P prompt… <lat>×K <sep> answer… <eos> <pad>…
+//   before_prompt (LIVR prompt tuning):        <bos> <img>×P <lat>×K prompt… <sep> answer… <eos> <pad>…
+//   image_twice   (LIVR control):              <bos> <img>×P prompt… <img>×P <sep> answer… <eos> <pad>…
+//   interleaved   (VaLR):                      <bos> <img>×P prompt… (<latent> <lat>×K </latent> step…)×S <sep> answer… <eos> <pad>…
+//   rationale     (VaLR stage 1, plain CoT):   <bos> <img>×P prompt… step… step… <sep> answer… <eos> <pad>…
 //
-// prompt = question words, then `<sep> choice words` for each choice. With
-// `rationale: true` (plain CoT) the answer segment is `step… step… <sep> answer…`.
+// prompt = question words, then `<sep> choice words` for each listed choice.
+//
+// Every answer token is predicted by a text row, never by a latent row: the first
+// by the `<sep>` that follows the latents. A latent row sees the image under every
+// bottleneck variant, so an answer predicted there would bypass the bottleneck; and
+// CrystaL's transplant overwrites latent rows, so it would overwrite the prediction.
+// Where the engine writes the `<sep>` (after_prompt, before_prompt, image_twice) it
+// is a prompt row (SEGMENT.text: blind to the image under LIVR's answer_and_prompt
+// bottleneck); where the model writes it itself (after a rationale) it is part of
+// the answer segment and its prediction is trained.
+//
+// The answer `<sep>` is the same token as the choice separator on purpose: it is
+// always the last `<sep>` of the prefix the engine writes, the model is never asked
+// to predict a choice separator (no loss on prompt rows), and a distinct token would
+// shift every word id of every saved checkpoint. The base is pretrained on this
+// layout (K = 0), so `<sep>` is a trained row.
+//
 // Targets are next-token ids; the loss covers every prediction of an answer-segment
-// token from answerStart on (answer words, <eos>, rationale steps, VaLR's <latStart>/<latEnd>),
-// never of a latent. CrystaL's <latEnd> is part of the given prefix: it is in the answer
-// segment (LIVR-style masks treat it as an answer row) but its own prediction is not in the loss.
+// token from answerStart on (answer words, <eos>, rationale steps, VaLR's
+// `<latent>`/`</latent>` and `<sep>`), never of a latent (interleaved.ts clears those).
 import type { Example } from '../data/example';
 import { Tokenizer } from '../data/tokenizer';
 import type { LatentsConfig } from '../../core/experiment';
@@ -37,9 +52,6 @@ export interface SequenceLayout {
   placement: LatentsConfig['placement'];
   rationale?: boolean;                     // plain CoT: rationale steps before the answer
   imageTwice?: boolean;                    // LIVR control: a second <img>×P run where the latents would be
-  // CrystaL: a <latEnd> after the K latents (after_prompt), so the first answer token is predicted
-  // at a position the latent transplant does not overwrite (docs/crystal.md, "The end-of-latents token").
-  latentEnd?: boolean;
   includeAnswer?: boolean;                 // false: prefix only (generation); default true
 }
 
@@ -90,8 +102,9 @@ function layoutOne(ex: Example, tok: TokenizerLike, L: SequenceLayout, P: number
   push(tok.encode(ex.question), SEGMENT.text);
   for (const c of ex.choices ?? []) push([SPECIAL.sep, ...tok.encode(c)], SEGMENT.text);
   if (L.placement === 'after_prompt') latents(L.latentCount);
-  if (L.placement === 'after_prompt' && L.latentEnd && L.latentCount > 0) push([SPECIAL.latEnd], SEGMENT.answer);
   if (L.imageTwice) image();
+  const generatesRationale = L.placement === 'interleaved' || L.rationale === true;
+  if (!generatesRationale) push([SPECIAL.sep], SEGMENT.text);   // the engine's answer separator: a prompt row
   const answerStart = ids.length;
   if (L.includeAnswer === false) return { ids, segs, answerStart };
   if (L.placement === 'interleaved') {
@@ -100,11 +113,10 @@ function layoutOne(ex: Example, tok: TokenizerLike, L: SequenceLayout, P: number
       latents(L.latentCount);
       push([SPECIAL.latEnd, ...tok.encode(step)], SEGMENT.answer);
     }
-    if (ex.rationale.length > 0) push([SPECIAL.sep], SEGMENT.answer);
   } else if (L.rationale) {
     for (const step of ex.rationale) push(tok.encode(step), SEGMENT.answer);
-    if (ex.rationale.length > 0) push([SPECIAL.sep], SEGMENT.answer);
   }
+  if (generatesRationale) push([SPECIAL.sep], SEGMENT.answer);   // written by the model: trained
   push([...tok.encode(ex.answer), SPECIAL.eos], SEGMENT.answer);
   return { ids, segs, answerStart };
 }
@@ -178,11 +190,10 @@ export function disposeBatch(batch: BatchTensors): void {
 }
 
 /**
- * Sequence length a config needs: <bos> + image run(s) + latents + text budget + <eos>.
- * interleavedSteps: VaLR's reasoning steps, each with <latStart> <lat>×K <latEnd>, plus the <sep>.
+ * Sequence length a config needs: <bos> + image run(s) + latents + <sep> + text budget + <eos>.
+ * interleavedSteps: VaLR's reasoning steps, each with <latent> <lat>×K </latent>.
  */
-export function sequenceLength(o: { patches: number; latentCount: number; maxTextTokens: number; imageTwice?: boolean; interleavedSteps?: number; latentEnd?: boolean }): number {
-  const latentPositions = o.interleavedSteps !== undefined ? o.interleavedSteps * (o.latentCount + 2) + 1
-    : o.latentCount + (o.latentEnd && o.latentCount > 0 ? 1 : 0);
-  return 1 + o.patches * (o.imageTwice ? 2 : 1) + latentPositions + o.maxTextTokens + 1;
+export function sequenceLength(o: { patches: number; latentCount: number; maxTextTokens: number; imageTwice?: boolean; interleavedSteps?: number }): number {
+  const latentPositions = o.interleavedSteps !== undefined ? o.interleavedSteps * (o.latentCount + 2) : o.latentCount;
+  return 1 + o.patches * (o.imageTwice ? 2 : 1) + latentPositions + 1 + o.maxTextTokens + 1;
 }

@@ -82,7 +82,13 @@ function transplantMask(segments: Int32Array, B: number, T: number): tf.Tensor {
   return tf.tensor3d(m, [B / 2, T, 1]);
 }
 
-export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabSize: number, maxSeqLen: number, seed: number, imageSize: number): TinyVlm {
+/**
+ * `trainableTokenRows`: token ids the base has not trained; under LoRA they get a
+ * trainable decoder.token_rows delta (decoder.ts). Ignored in full fine-tuning,
+ * where token_embed trains as a whole.
+ */
+export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabSize: number, maxSeqLen: number, seed: number, imageSize: number,
+  trainableTokenRows: number[] = []): TinyVlm {
   const p = model.patch_size;
   if (!Number.isInteger(imageSize / p)) throw new Error(`data.image_size ${imageSize} is not a multiple of model.patch_size ${p}: choose sizes so that image_size / patch_size is a whole number`);
   if (model.d_model % model.heads !== 0) throw new Error(`model.d_model ${model.d_model} is not divisible by model.heads ${model.heads}`);
@@ -101,6 +107,7 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
   const proj: ProjectorParams = createProjector(store, model.d_vision, model.d_model);
   const dec: DecoderParams = createDecoder(store, {
     vocab: vocabSize, d: model.d_model, layers: model.layers, heads: model.heads, mlpRatio: model.mlp_ratio, maxSeqLen, latentRows: shape.latentRows,
+    trainableTokenRows: model.finetune.mode === 'lora' ? trainableTokenRows : [],
   });
   const lora: BlockLora[] | undefined = model.finetune.mode === 'lora' ? createDecoderLora(store, dec.blocks, model.finetune.lora) : undefined;
   for (const [name, v] of store.variables) v.trainable = isTrainable(name, model.finetune);
