@@ -20,7 +20,8 @@ describe('New Experiment: a template copied elsewhere', () => {
 
   it('offers templates that fine-tune the shipped base (the case a verbatim copy breaks)', () => {
     assert.ok(TEMPLATES.some((f) => /init_from:\s*\.\.\//.test(fs.readFileSync(path.join(EXAMPLES, f), 'utf8'))), TEMPLATES.join(', '));
-    // What the command wrote before: the template verbatim, whose init_from then names nothing.
+    // What the command wrote before: the template verbatim, whose init_from then names nothing
+    // (the shipped base, reached through the right relative path, is always allowed: paths.ts).
     const verbatim = path.join(tempDir(), 'verbatim.experiment.yaml');
     fs.copyFileSync(path.join(EXAMPLES, 'livr.experiment.yaml'), verbatim);
     assert.ok(validateExperimentFile(verbatim).problems.some((p) => p.code === 'path.init-from'), 'a verbatim copy fails on model.init_from');

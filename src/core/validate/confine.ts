@@ -10,6 +10,7 @@
 // that points outside it is outside.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { READ_LIMITS, readTextBounded } from '../boundedRead';
 import type { ValidatorHost } from './host';
 
 export const ALLOW_PATHS_ENV = 'LATENT_LAB_ALLOW_PATHS';
@@ -21,6 +22,22 @@ export function allowedRoots(file: string, host: ValidatorHost): string[] {
   const marker = markerRoot(dir, host);
   return [marker ?? dir, ...(host.workspaceFolders?.() ?? []), ...envRoots()];
 }
+
+/**
+ * The `models/` folder of this Latent Lab installation (the repository, or the
+ * installed extension), found upward from this code: what `init_from` may always name.
+ */
+export function shippedModelsFolder(): string {
+  if (shippedModels !== undefined) return shippedModels;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readTextBounded(path.join(dir, 'package.json'), READ_LIMITS.runJson, 'package.json')) as { name?: string };
+      if (pkg.name === 'latent-lab') return (shippedModels = path.join(dir, 'models'));
+    } catch { /* no package.json here */ }
+    if (path.dirname(dir) === dir) return (shippedModels = path.join(__dirname, 'models'));
+  }
+}
+let shippedModels: string | undefined;
 
 /** The roots, formatted for a message. */
 export function describeRoots(roots: string[]): string {

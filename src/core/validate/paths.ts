@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import type { ExperimentConfig } from '../experiment';
 import type { Problem } from '../problems';
-import { isInside, outsideMessage } from './confine';
+import { isInside, outsideMessage, shippedModelsFolder } from './confine';
 import type { ValidatorHost } from './host';
 import { dottedPath, type ConfigPath, type Locator } from './sourceMap';
 
@@ -37,6 +37,8 @@ export function outsidePathProblems(config: ExperimentConfig, locator: Locator, 
   const problems: Problem[] = [];
   const check = (field: ConfigPath, value: unknown, shown: string) => {
     if (typeof value !== 'string' || isInside(value, roots)) return;
+    // The base Latent Lab ships is part of the product, not user data: any experiment may start from it.
+    if (isInitFrom(field, shown) && isInside(value, [shippedModelsFolder()])) return;
     const { file, range } = locator.locate(field, 'value');
     problems.push({ file, range, severity: 'error', code: 'path.outside', message: outsideMessage(shown, value, roots), path: dottedPath(field) });
   };
@@ -47,6 +49,10 @@ export function outsidePathProblems(config: ExperimentConfig, locator: Locator, 
     }
   }
   return problems;
+}
+
+function isInitFrom(field: ConfigPath, shown: string): boolean {
+  return shown === 'model.init_from' || shown === 'sweep.fields.model.init_from' || (field[0] === 'model' && field[1] === 'init_from');
 }
 
 /** Sweep field keys whose values are paths (resolved and confined like the field itself). */
