@@ -24,7 +24,7 @@ describe('New Experiment: a template copied elsewhere', () => {
     // (the shipped base, reached through the right relative path, is always allowed: paths.ts).
     const verbatim = path.join(tempDir(), 'verbatim.experiment.yaml');
     fs.copyFileSync(path.join(EXAMPLES, 'livr.experiment.yaml'), verbatim);
-    assert.ok(validateExperimentFile(verbatim).problems.some((p) => p.code === 'path.init-from'), 'a verbatim copy fails on model.init_from');
+    assert.ok(validateExperimentFile(verbatim).problems.some((p) => p.path === 'model.init_from' && p.severity === 'error'), 'a verbatim copy fails on model.init_from');
   });
 
   for (const f of TEMPLATES) {
