@@ -17,6 +17,7 @@ import { tf } from '../../src/engine/backend';
 import { evaluateStartingPoint } from '../../src/engine/evalStart';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { startBackend } from '../../src/engine/run';
+import { allowExamplesFolder } from './runFixture';
 import { buildSession } from '../../src/engine/session';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
@@ -32,6 +33,7 @@ function variantOf(name: string, over: Record<string, unknown> = {}): string {
 }
 
 describe('each method starts where the base is', function () {
+  allowExamplesFolder();   // the temp files extend the repository's examples
   this.timeout(600000);
   const files: string[] = [];
   after(() => { for (const f of files) fs.rmSync(path.dirname(f), { recursive: true, force: true }); });
