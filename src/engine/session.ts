@@ -72,8 +72,10 @@ export function methodLayout(cfg: ExperimentConfig): Pick<SequenceLayout, 'laten
  * Token rows a method's layout uses that the base's pretraining layout (SFT: `prompt <sep> answer`)
  * does not: untrained in the base, so they must train (under LoRA, as decoder.token_rows).
  */
-export function untrainedTokenRows(cfg: ExperimentConfig): number[] {
-  return cfg.method.kind === 'valr' ? [SPECIAL.latStart, SPECIAL.latEnd] : [];
+export function untrainedTokenRows(cfg: ExperimentConfig, tokenizer?: Tokenizer): number[] {
+  const structural = cfg.method.kind === 'valr' ? [SPECIAL.latStart, SPECIAL.latEnd] : [];
+  // And the words a fine-tune's data added to the base's vocabulary (Tokenizer.extendedWith).
+  return [...structural, ...(tokenizer?.grownIds() ?? [])];
 }
 
 /** One log line: what trains, with the rows of the embedding tables by name. */
@@ -84,7 +86,11 @@ export function describeTrainable(names: string[], tokenizer: Tokenizer, cfg: Ex
   const others = names.filter((n) => !n.endsWith('.lora_a') && !n.endsWith('.lora_b'));
   for (const n of others) {
     if (n === 'decoder.latent_embed') parts.push(`decoder.latent_embed (${cfg.latents.embedding === 'shared' ? '1 shared row' : `${cfg.latents.count} latent rows`})`);
-    else if (n === 'decoder.token_rows') parts.push(`decoder.token_rows (${untrainedTokenRows(cfg).map((id) => tokenizer.token(id)).join(', ')})`);
+    else if (n === 'decoder.token_rows') {
+      const grown = tokenizer.grownIds().length;
+      const named = untrainedTokenRows(cfg).map((id) => tokenizer.token(id));
+      parts.push(`decoder.token_rows (${[...named, ...(grown ? [`${grown} new word${grown === 1 ? '' : 's'} of the data`] : [])].join(', ')})`);
+    }
   }
   const whole = others.filter((n) => n !== 'decoder.latent_embed' && n !== 'decoder.token_rows').length;
   if (whole) parts.push(`${whole} whole weights`);
@@ -110,7 +116,7 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
     base = loadBase(cfg.model.init_from);
     const grown = Tokenizer.fromJSON(base.tokenizer as TokenizerJson).extendedWith(splits.train);   // new words get new rows
     tokenizer = grown.tokenizer;
-    if (grown.added.length) log(`vocabulary: ${grown.added.length} word(s) of the training data are not in the base's vocabulary; they get new embedding rows (ids ${tokenizer.size - grown.added.length}..${tokenizer.size - 1}), trained with the model`);
+    if (grown.added.length) log(`vocabulary: ${grown.added.length} word(s) of the training data are not in the base's vocabulary; they get new embedding rows (ids ${tokenizer.size - grown.added.length}..${tokenizer.size - 1}), trained with the model (under LoRA as decoder.token_rows)`);
   } else if (cfg.kind === 'pretrain' && cfg.data.source === 'synthetic') {
     // A base must know the words of every task it may be fine-tuned on, held-out ones too.
     tokenizer = Tokenizer.fromExamples([...splits.train, ...vocabularySample(cfg.data.image_size, cfg.data.answer_format, cfg.seed)]);
@@ -120,7 +126,7 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
   const patches = (cfg.data.image_size / cfg.model.patch_size) ** 2;
   const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens, imageTwice });
   const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement, imageTwice };
-  const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size, untrainedTokenRows(cfg));
+  const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size, untrainedTokenRows(cfg, tokenizer));
 
   const session: Session = {
     config: cfg, splits, tokenizer, layout, model,

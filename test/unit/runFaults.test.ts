@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import type { EngineEvent } from '../../src/core/events';
 import { latestCheckpoint, runPaths } from '../../src/core/runLayout';
 import { resumeRun, trainExperiment } from '../../src/engine/run';
+import { loadCheckpoint } from '../../src/engine/checkpoint';
 import { tinyExperiment } from './runFixture';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -105,7 +106,7 @@ describe('run faults and a growing vocabulary', function () {
       name: 'ft', method: { kind: 'sft' }, latents: { count: 0 },
       model: { init_from: baseCkpt, finetune: { mode: 'full' } },
       data: { source: 'jsonl', image_size: 16, max_text_tokens: 24, jsonl: { train: 'train.jsonl', val: 'val.jsonl', image_root: 'img' } },
-      train: { batch_size: 8, epochs: 60, log_every: 10, checkpoint_every: 0, optimizer: { lr: 0.003 } },
+      train: { batch_size: 8, epochs: 60, log_every: 10, checkpoint_every: 0, optimizer: { lr: 0.003 } },   // LoRA + new rows: a LoRA-sized lr
       eval: { split: 'val', diagnostics: [] },
     });
     const logs: string[] = [];
@@ -118,5 +119,19 @@ describe('run faults and a growing vocabulary', function () {
     assert.deepEqual(Object.keys(final.majority ?? {}).sort(), ['shade', 'tint']);
     assert.equal(final.majority?.tint, 0.5);
     assert.ok(final.accuracy.tint >= 0.9 && final.accuracy.shade >= 0.9, `learned the new words: ${JSON.stringify(final.accuracy)}`);
+
+    // Under LoRA the base's token table stays frozen and the new words' rows train as decoder.token_rows.
+    const loraLogs: string[] = [];
+    const lora = { ...ft, name: 'ft-lora', model: { ...(ft.model as object), finetune: { mode: 'lora' } }, train: { ...(ft.train as object), epochs: 4 } };
+    const [lr] = await trainExperiment(experiment('ft-lora', lora), { outDir: path.join(dir, 'ft-lora'), onEvent: (e) => { if (e.type === 'log') loraLogs.push(e.message); } });
+    assert.equal(lr.status, 'completed', lr.summary.error);
+    assert.ok(loraLogs.some((m) => /^trains: .*decoder\.token_rows \([4-9] new words of the data\)/.test(m)), loraLogs.join('\n'));
+    const after = loadCheckpoint(latestCheckpoint(lr.runDir)!).weights;
+    const tokenRows = after.get('decoder.token_rows')!;
+    const added = Number(/vocabulary: (\d+) word/.exec(loraLogs.join('\n'))?.[1]);
+    assert.equal(tokenRows.shape[0], added, 'one trainable row per new word');
+    assert.ok(tokenRows.data.some((v) => v !== 0), 'the new rows moved from their zero start');
+    const baseEmbed = loadCheckpoint(baseCkpt).weights.get('decoder.token_embed')!;
+    assert.deepEqual(after.get('decoder.token_embed')!.data.subarray(0, baseEmbed.data.length), baseEmbed.data, 'the base rows are frozen');
   });
 });

@@ -7,7 +7,8 @@
 
 import { Example } from './example';
 
-export interface TokenizerJson { version: 1; words: string[] }
+/** `grown_from`: the vocabulary size of the base this one extends (its later ids are the data's new words). */
+export interface TokenizerJson { version: 1; words: string[]; grown_from?: number }
 
 const WORD = /\d+(?:\.\d+)+|[^\s?.,]+|[?.,]/g;
 const PUNCTUATION = new Set(['?', '.', ',']);
@@ -28,10 +29,16 @@ export class Tokenizer {
   private readonly vocab: readonly string[];        // id → token
   private readonly ids: Map<string, number>;        // token → id
 
-  private constructor(private readonly wordList: readonly string[]) {
+  private constructor(private readonly wordList: readonly string[], private readonly grownFrom?: number) {
     this.vocab = [...Tokenizer.SPECIAL, ...wordList];
     this.ids = new Map(this.vocab.map((w, i) => [w, i]));
     this.size = this.vocab.length;
+  }
+
+  /** Ids this vocabulary added to its base's (extendedWith): rows the base never trained. */
+  grownIds(): number[] {
+    if (this.grownFrom === undefined) return [];
+    return Array.from({ length: this.size - this.grownFrom }, (_, i) => this.grownFrom! + i);
   }
 
   /** Words of a text: lower-case, punctuation split off. */
@@ -63,7 +70,7 @@ export class Tokenizer {
    */
   extendedWith(examples: readonly Example[]): { tokenizer: Tokenizer; added: string[] } {
     const added = [...wordsOf(examples)].filter((w) => !this.ids.has(w)).sort();
-    return { tokenizer: added.length ? new Tokenizer([...this.wordList, ...added]) : this, added };
+    return { tokenizer: added.length ? new Tokenizer([...this.wordList, ...added], this.size) : this, added };
   }
 
   static fromJSON(json: TokenizerJson): Tokenizer {
@@ -75,11 +82,16 @@ export class Tokenizer {
       if (typeof w !== 'string' || w === '' || seen.has(w)) throw new Error(`tokenizer: invalid or duplicate word ${JSON.stringify(w)} in the saved vocabulary`);
       seen.add(w);
     }
-    return new Tokenizer(json.words.slice());
+    const g = json.grown_from;
+    const size = Tokenizer.SPECIAL.length + json.words.length;
+    if (g !== undefined && !(Number.isInteger(g) && g >= Tokenizer.SPECIAL.length && g <= size)) {
+      throw new Error(`tokenizer: grown_from ${JSON.stringify(g)} is not a vocabulary size between ${Tokenizer.SPECIAL.length} and ${size}; the checkpoint's tokenizer.json was edited or damaged`);
+    }
+    return new Tokenizer(json.words.slice(), g);
   }
 
   toJSON(): TokenizerJson {
-    return { version: 1, words: this.wordList.slice() };
+    return { version: 1, words: this.wordList.slice(), ...(this.grownFrom !== undefined ? { grown_from: this.grownFrom } : {}) };
   }
 
   /** Id of one token (a word or a special token); <unk> when unknown (evaluation never scores <unk> correct). */
