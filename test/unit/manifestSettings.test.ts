@@ -21,6 +21,14 @@ function namesExecutable(key: string, s: SettingSchema): boolean {
   return /(path|executable|command)$/i.test(key) && /\b(executable|binary|program|interpreter)\b/i.test(text);
 }
 
+describe('extension manifest: latentLab.allowedPaths widens what experiments may touch', () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+  it('is machine-scoped and ignored in untrusted workspaces, so a workspace cannot widen its own confinement', () => {
+    assert.equal(manifest.contributes.configuration.properties['latentLab.allowedPaths']?.scope, 'machine');
+    assert.ok((manifest.capabilities.untrustedWorkspaces.restrictedConfigurations ?? []).includes('latentLab.allowedPaths'));
+  });
+});
+
 describe('extension manifest: settings that name an executable', () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
   const properties = manifest.contributes.configuration.properties;

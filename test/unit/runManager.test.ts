@@ -151,6 +151,13 @@ describe('reattach and launch', () => {
     }
   });
 
+  it('launch spec: the allowed folders reach the engine as LATENT_LAB_ALLOW_PATHS, added to the environment\'s, relative ones dropped', () => {
+    const none = engineLaunch('/x/engine-child.js', { nodePath: '', memoryLimitMb: 0 }, { PATH: '/bin' });
+    assert.equal(none.options.env?.LATENT_LAB_ALLOW_PATHS, undefined);
+    const some = engineLaunch('/x/engine-child.js', { nodePath: '', memoryLimitMb: 0, allowedPaths: ['/work/ws', 'relative/dir', '/data/shared'] }, { PATH: '/bin', LATENT_LAB_ALLOW_PATHS: '/data/shared' });
+    assert.equal(some.options.env?.LATENT_LAB_ALLOW_PATHS, ['/data/shared', '/work/ws'].join(path.delimiter));
+  });
+
   it('launch spec: editor runtime as Node, a configured Node, a memory limit', () => {
     const a = engineLaunch('/x/engine-child.js', { nodePath: '', memoryLimitMb: 0 }, { PATH: '/bin' }, '/opt/code/code');
     assert.equal(a.options.execPath, '/opt/code/code');

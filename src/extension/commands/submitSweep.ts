@@ -14,6 +14,7 @@ import { SweepWatch } from '../runs/sweepWatch';
 import { runsFolderSetting } from '../runs/workspaceRuns';
 import { requireTrust } from '../trust';
 import { experimentFromArg } from './pickers';
+import { allowedFolders } from '../allowedPaths';
 
 interface CliAnswer { code: number | null; stdout: string; stderr: string }
 
@@ -52,7 +53,7 @@ export function registerSubmitSweepCommand(context: vscode.ExtensionContext, ser
 // The CLI runs on the same Node as the engine (latentLab.engine.nodePath, else the editor's own runtime).
 function runCli(context: vscode.ExtensionContext, args: string[], cwd: string): Promise<CliAnswer> {
   const cli = context.asAbsolutePath('dist/cli.js');
-  const spec = engineLaunch(cli, { nodePath: vscode.workspace.getConfiguration('latentLab').get<string>('engine.nodePath', ''), memoryLimitMb: 0 });
+  const spec = engineLaunch(cli, { nodePath: vscode.workspace.getConfiguration('latentLab').get<string>('engine.nodePath', ''), memoryLimitMb: 0, allowedPaths: allowedFolders() });
   return new Promise((resolve) => {
     const child = spawn(spec.options.execPath!, [cli, ...args], { cwd, env: spec.options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';

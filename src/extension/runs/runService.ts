@@ -15,6 +15,7 @@ import { engineLaunch } from './launch';
 import { RunManager, type EngineChild, type ManagedRun } from './runManager';
 import { ENDED_WHILE_CLOSED, isProcessAlive, markRunFailed, reattachDecisions } from './runFiles';
 import { allRunRoots, runsFolderSetting } from './workspaceRuns';
+import { allowedFolders } from '../allowedPaths';
 
 export type RunRefusal = { refused: string };
 
@@ -34,6 +35,7 @@ export class RunService implements vscode.Disposable {
       launch: () => engineLaunch(context.asAbsolutePath('dist/engine-child.js'), {
         nodePath: cfg().get<string>('engine.nodePath', ''),
         memoryLimitMb: cfg().get<number>('engine.memoryLimitMb', 4096),
+        allowedPaths: allowedFolders(),
       }),
       maxConcurrent: () => cfg().get<number>('maxConcurrentRuns', 1),
       hangTimeoutMs: () => 1000 * cfg().get<number>('engine.hangTimeoutSeconds', 120),
