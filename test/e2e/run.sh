@@ -52,10 +52,12 @@ step "install VSIX into code-server"
 EXT_DIR=$(ls -d "$E2E"/extensions/latent-lab.latent-lab-* | head -1)
 # No welcome page to steal focus from the editor; fast hovers.
 mkdir -p "$E2E/user/User"
-cat > "$E2E/user/User/settings.json" <<'JSON'
+# latentLab.allowedPaths: the workspaces' examples fine-tune ../models (a link to this checkout's
+# models/), outside the workspace folder: the user's setting allows it (docs/security.md).
+cat > "$E2E/user/User/settings.json" <<JSON
 { "workbench.startupEditor": "none", "workbench.tips.enabled": false, "telemetry.telemetryLevel": "off",
   "security.workspace.trust.enabled": false, "editor.hover.delay": 300, "files.autoSave": "off",
-  "git.openRepositoryInParentFolders": "never" }
+  "git.openRepositoryInParentFolders": "never", "latentLab.allowedPaths": ["$ROOT/models"] }
 JSON
 # Two workspaces, so the UI run cannot meet editor state left by the in-host run.
 for ws in ws-host ws-ui; do mkdir -p "$E2E/$ws" && cp examples/*.experiment.yaml "$E2E/$ws/"; done

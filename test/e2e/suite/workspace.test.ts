@@ -76,7 +76,11 @@ describe('Latent Lab in VS Code: a fresh workspace reads right', function () {
     }
     const uri = await written;
     assert.ok(uri, 'the command wrote a file');
-    const result = validateExperimentFile(uri.fsPath);
+    // Validated as the installed extension validates it (its own bundle: the base it ships is its models/).
+    const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'latent-lab');
+    assert.ok(ext, 'the extension is installed');
+    const installed = require(path.join(ext.extensionPath, 'dist', 'extension-validator.js')) as { validateExperimentFile: typeof validateExperimentFile };
+    const result = installed.validateExperimentFile(uri.fsPath);
     const errors = result.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}`);
     assert.deepEqual(errors, [], `${uri.fsPath} does not validate`);
     assert.ok(result.config?.model.init_from && fs.existsSync(result.config.model.init_from), 'init_from names the shipped base');
