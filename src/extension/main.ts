@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { applyAllowedFolders } from './allowedPaths';
 import { registerCodeLens } from './codeLens';
 import { registerRunCommands } from './commands/index';
 import { registerSubmitSweepCommand } from './commands/submitSweep';
@@ -25,6 +26,7 @@ let clientStart: Promise<LanguageClient | undefined> | undefined;
 export interface LatentLabApi { runs: RunService; tree: RunsTreeProvider; dashboards: typeof DashboardPanel.open }
 
 export async function activate(context: vscode.ExtensionContext): Promise<LatentLabApi> {
+  context.subscriptions.push(applyAllowedFolders());   // before anything validates
   const runs = new RunService(context);
   // The language server starts once: with the first experiment file open (or the validate command).
   const startClient = (): Promise<LanguageClient | undefined> => {
