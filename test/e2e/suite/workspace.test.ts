@@ -42,6 +42,15 @@ describe('Latent Lab in VS Code: a fresh workspace reads right', function () {
     assert.ok(!names.includes('leaked-copy'), `an experiment under .e2e/ is listed: ${names.join(', ')}`);
   });
 
+  it('the Runs view marks the examples valid: it confines paths as the language server does (workspace folders, latentLab.allowedPaths)', async () => {
+    const rows = (await api.tree.getChildren()).flatMap((n) => (n.kind === 'experiment' ? [n.exp] : []));
+    for (const name of ['livr', 'sft-baseline']) {
+      const row = rows.find((e) => e.name === name);
+      assert.ok(row, `${name} is listed: ${rows.map((e) => e.name).join(', ')}`);
+      assert.ok(row.valid, `${name} is marked invalid in the Runs view`);
+    }
+  });
+
   it('Compare Runs counts a run picked twice, or through a symlink, once', async () => {
     const dir = path.join(workspace(), 'runs', '20260101-000000-visible-one');
     fakeRun(dir, 'visible-one', 0, 0.34);
