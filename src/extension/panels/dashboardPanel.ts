@@ -22,6 +22,7 @@ export class DashboardPanel {
   private timer: NodeJS.Timeout;
   private lastStatus = '';
   private ready = false;
+  private sentTotalSteps = false;   // the last init carried the run's total steps (from summary.json)
 
   /** Opens (or reveals) the dashboard of `runDir`. */
   static show(extensionUri: vscode.Uri, runDir: string, preserveFocus = false): DashboardPanel {
@@ -54,6 +55,7 @@ export class DashboardPanel {
     const metrics = this.tail.read().records;
     const s = safeSummary(this.runDir);
     this.lastStatus = s?.status ?? 'unknown';
+    this.sentTotalSteps = s?.total_steps !== undefined;
     this.ready = true;
     void this.panel.webview.postMessage({
       type: 'init',
@@ -69,6 +71,9 @@ export class DashboardPanel {
     if (reset) { this.sendInit(); return; }
     if (records.length) void this.panel.webview.postMessage({ type: 'append', metrics: records });
     const s = safeSummary(this.runDir);
+    // Opened before the engine wrote its summary: the config table could not say the run's
+    // length (a warmup longer than the run goes unnoticed), so send it again now that it can.
+    if (s?.total_steps !== undefined && !this.sentTotalSteps) { this.sendInit(); return; }
     if (s && s.status !== this.lastStatus) {
       this.lastStatus = s.status;
       void this.panel.webview.postMessage({ type: 'status', status: s.status, ...(s.error ? { message: s.error } : {}) });
