@@ -120,6 +120,9 @@ export function runSteps(folder: string, artifacts: string): Step[] {
       if (charts === 0 || evalCharts === 0) throw new Error(`uPlot canvases missing: ${charts} training, ${evalCharts} evaluation`);
       const cells = await frame.locator('#diagnostics-table td.num').allTextContents();
       if (!cells.some((c) => /^\d*\.?\d+(e-?\d+)?$/.test(c.trim()))) throw new Error(`diagnostics table has no numbers: ${cells.join(', ')}`);
+      // The tiny run is 16 steps under the default 50-step warmup: the config table must say so.
+      const schedule = (await frame.locator('#config tr', { hasText: 'train.schedule' }).textContent()) ?? '';
+      if (!/longer than the run's \d+ steps/.test(schedule)) throw new Error(`the config table does not say the warmup outlasts the run: "${schedule}"`);
       await frame.locator('#diagnostics-table').scrollIntoViewIfNeeded();   // the picture shows accuracy and diagnostics
       await page.screenshot({ path: path.join(artifacts, 'dashboard-vscode.png') });
     }],

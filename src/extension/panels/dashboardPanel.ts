@@ -55,7 +55,7 @@ export class DashboardPanel {
     const metrics = this.tail.read().records;
     const s = safeSummary(this.runDir);
     this.lastStatus = s?.status ?? 'unknown';
-    this.sentTotalSteps = s?.total_steps !== undefined;
+    this.sentTotalSteps = (s?.total_steps ?? 0) > 0;   // the engine's first summary says 0 until it has counted the steps
     this.ready = true;
     void this.panel.webview.postMessage({
       type: 'init',
@@ -73,7 +73,7 @@ export class DashboardPanel {
     const s = safeSummary(this.runDir);
     // Opened before the engine wrote its summary: the config table could not say the run's
     // length (a warmup longer than the run goes unnoticed), so send it again now that it can.
-    if (s?.total_steps !== undefined && !this.sentTotalSteps) { this.sendInit(); return; }
+    if ((s?.total_steps ?? 0) > 0 && !this.sentTotalSteps) { this.sendInit(); return; }
     if (s && s.status !== this.lastStatus) {
       this.lastStatus = s.status;
       void this.panel.webview.postMessage({ type: 'status', status: s.status, ...(s.error ? { message: s.error } : {}) });
