@@ -13,20 +13,22 @@ LIB="$CACHE/usr/lib/x86_64-linux-gnu"
 if [ ! -f "$CACHE/lvp_icd.json" ]; then
   [ "$(uname -m)" = x86_64 ] || { echo "lavapipe.sh: only x86_64 is set up" >&2; exit 2; }
   LIST=/etc/apt/sources.list.d/latent-lab-bookworm-backports.list
-  if ! apt-cache policy mesa-vulkan-drivers 2>/dev/null | grep -q "$MESA"; then
-    [ -f "$LIST" ] || echo "deb http://deb.debian.org/debian bookworm-backports main" > "$LIST"
-    apt-get update -q >/dev/null
-  fi
+  [ -f "$LIST" ] || echo "deb http://deb.debian.org/debian bookworm-backports main" > "$LIST"
+  apt-get update -q >/dev/null   # once, on the first run: a fresh machine's package lists may be empty
   # lavapipe's own run-time libraries from bookworm (most come with chromium's Mesa already).
   deps=(libllvm15 libsensors5 libelf1 libexpat1 libzstd1 libz3-4 libxcb-dri3-0 libxcb-present0 libxcb-sync1
         libxcb-xfixes0 libxcb-randr0 libxcb-shm0 libxshmfence1 libx11-xcb1 libwayland-client0)
   missing=(); for d in "${deps[@]}"; do dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d"); done
   if [ ${#missing[@]} -gt 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; fi
-  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && apt-get download -q "mesa-vulkan-drivers=$MESA" "mesa-libgallium=$MESA" \
-      "libdrm2=2.4.123-1~bpo12+1" "libdrm-amdgpu1=2.4.123-1~bpo12+1" libvulkan1 >/dev/null 2>&1)
-  mkdir -p "$CACHE.part"
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download -q "mesa-vulkan-drivers=$MESA" "mesa-libgallium=$MESA" \
+      "libdrm2=2.4.123-1~bpo12+1" "libdrm-amdgpu1=2.4.123-1~bpo12+1" libvulkan1 > "$tmp/download.log" 2>&1); then
+    cat "$tmp/download.log" >&2; rm -rf "$tmp"
+    echo "lavapipe.sh: could not download Mesa $MESA from bookworm-backports (see above)" >&2; exit 1
+  fi
+  rm -rf "$CACHE.part"; mkdir -p "$CACHE.part"
   for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$CACHE.part"; done
+  rm -rf "$tmp"   # before exec below: an EXIT trap would not run
   printf '{"file_format_version":"1.0.0","ICD":{"api_version":"1.3.0","library_path":"%s/libvulkan_lvp.so"}}\n' \
     "$CACHE/usr/lib/x86_64-linux-gnu" > "$CACHE.part/lvp_icd.json"
   rm -rf "$CACHE"; mv "$CACHE.part" "$CACHE"
