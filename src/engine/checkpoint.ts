@@ -23,7 +23,7 @@ import { CHECKPOINT_FILES, RUN_FILES, checkpointFolderName } from '../core/runLa
 import { sealIndex, sha256, verifyIndex, type CheckpointIndex, type FileEntry, type SlotEntry, type TensorEntry } from './checkpointIndex';
 import type { OptimizerState } from './optimizer';
 
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpointIndex';
+import { CHECKPOINT_FORMAT } from './checkpointIndex';
 
 export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpointIndex';
 
@@ -144,7 +144,7 @@ function writeCheckpointFolder(checkpointsDir: string, tmp: string, name: string
     step: c.step, epoch: c.epoch, position_in_epoch: c.positionInEpoch,
     files, tensors, optimizer, rng: c.rng, meta: c.meta,
   };
-  writeFileSynced(path.join(tmp, CHECKPOINT_FILES.index), sealIndex({ ...index, version: CHECKPOINT_VERSION }));
+  writeFileSynced(path.join(tmp, CHECKPOINT_FILES.index), sealIndex(index));
   fsyncPath(tmp);
 
   if (fs.existsSync(final)) {

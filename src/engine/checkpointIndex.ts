@@ -37,7 +37,7 @@ export function sha256(data: Uint8Array | string): string {
 }
 
 /** The index's text with its checksum, as written to checkpoint.json. */
-export function sealIndex(index: Omit<CheckpointIndex, 'index_sha256'>): string {
+export function sealIndex(index: Omit<CheckpointIndex, 'index_sha256' | 'version'>): string {
   const body = { ...index, version: CHECKPOINT_VERSION };
   return JSON.stringify({ ...body, index_sha256: sha256(JSON.stringify(body)) }, null, 1);
 }

@@ -18,6 +18,7 @@
 // example is skipped.
 import { tf } from './backend';
 import type { Example } from './data/example';
+import { feedbackState } from './model/continuousFeedback';
 import { causalMask } from './model/masks';
 import { SEGMENT } from './model/segments';
 import type { EncodedBatch } from './model/sequence';
@@ -83,7 +84,7 @@ export function latentDiversity(session: Session, examples: Example[]): Diversit
   const d = session.model.shape.d;
   const states = tf.tidy(() => {
     const out = session.model.forward(session.tensors(enc, causalMask(enc.segments, B, T)), { returnHidden: true });
-    return out.hidden![out.hidden!.length - 1].dataSync() as Float32Array;   // [B·T·d]
+    return feedbackState(out).dataSync() as Float32Array;   // [B·T·d], the last layer's states
   });
   const latents: Float32Array[][] = [];                                     // [b][k] → unit vector [d]
   for (let b = 0; b < B; b++) {

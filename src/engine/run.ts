@@ -9,9 +9,10 @@ import * as path from 'node:path';
 import type { BackendName, ExperimentConfig } from '../core/experiment';
 import { describeEvent, type EngineEvent, type EvalMetrics, type RunStatus, type TrainMetrics } from '../core/events';
 import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
-import { isCheckpointDir, isRunDir, isSweepRecordFile, latestCheckpoint, readMetrics, runDirOfCheckpoint, runFolderName, runPaths, stepOfCheckpointFolder, sweepRunFolderName, type RunSummary } from '../core/runLayout';
+import { isCheckpointDir, isRunDir, isSweepRecordFile, latestCheckpoint, readMetrics, runDirOfCheckpoint, runFolderName, runPaths, stepOfCheckpointFolder, type RunSummary } from '../core/runLayout';
 import { deadRunReason, readPidFile, startHeartbeat } from '../core/runLiveness';
-import { expandSweep, loadExperiment } from '../core/validator';
+import { loadExperiment } from '../core/validator';
+import { entryRunDir, planSweep } from '../core/sweepPlan';
 import { selectBackend, tf } from './backend';
 import type { BackendReport } from '../core/events';
 import { installNativeKernels } from './kernels';
@@ -45,14 +46,13 @@ export interface RunResult { runDir: string; status: RunStatus; summary: RunSumm
 /** `latent-lab train FILE`: validates (throws InvalidExperimentError, creating nothing) and runs every sweep entry. */
 export async function trainExperiment(file: string, opts: RunOptions = {}): Promise<RunResult[]> {
   const config = loadExperiment(file);
-  const entries = expandSweep(config);
+  const entries = planSweep(config);   // the folder of each entry, as --sweep-index and schedulers find it
   for (const e of entries) checkSupported(e.config);
   const source = readTextBounded(file, READ_LIMITS.experiment, 'experiment file');
   const baseDir = opts.outDir ? path.resolve(opts.outDir) : path.join(config.output.runs_dir, runFolderName(config.name));
-  if (entries.length === 1) return [await startRun(entries[0].config, source, baseDir, opts)];
   const results: RunResult[] = [];
-  for (const [i, e] of entries.entries()) {
-    const r = await startRun(e.config, source, path.join(baseDir, sweepRunFolderName(i, e.label)), opts);
+  for (const e of entries) {
+    const r = await startRun(e.config, source, entryRunDir(baseDir, e), opts);
     results.push(r);
     if (r.status === 'stopped') break;   // a stop request ends the whole sweep
   }

@@ -57,37 +57,40 @@ export function generateBatch(session: Session, examples: Example[], o: Generate
     cursor[b] += 1;
   };
   const decoding = startDecoding(model, enc, latentInput !== null);   // KV cache: model/generate.ts
-  while (done.some((x) => !x)) {
-    const { logits, hidden } = decoding.read(ids, segs, cursor, done, latentInput); // [B·V], [B·d] at each row's cursor − 1
-    const V = logits.length / B;
-    for (let b = 0; b < B; b++) {
-      if (done[b]) continue;
-      if (pending[b] > 0 && latentInput && hidden) {          // fill one fed-back latent
-        latentInput.set(hidden.subarray(b * d, (b + 1) * d), (b * T + cursor[b]) * d);
-        write(b, SPECIAL.lat, SEGMENT.latent);
-        pending[b] -= 1;
-        if (pending[b] === 0) write(b, SPECIAL.latEnd, SEGMENT.answer);
-        continue;
+  try {
+    while (done.some((x) => !x)) {
+      const { logits, hidden } = decoding.read(ids, segs, cursor, done, latentInput); // [B·V], [B·d] at each row's cursor − 1
+      const V = logits.length / B;
+      for (let b = 0; b < B; b++) {
+        if (done[b]) continue;
+        if (pending[b] > 0 && latentInput && hidden) {          // fill one fed-back latent
+          latentInput.set(hidden.subarray(b * d, (b + 1) * d), (b * T + cursor[b]) * d);
+          write(b, SPECIAL.lat, SEGMENT.latent);
+          pending[b] -= 1;
+          if (pending[b] === 0) write(b, SPECIAL.latEnd, SEGMENT.answer);
+          continue;
+        }
+        const allowLatent = K !== null && blocks[b] < o.maxSteps;
+        const id = argmax(logits.subarray(b * V, (b + 1) * V), allowLatent ? -1 : SPECIAL.latStart);
+        tokens[b].push(id);
+        if (id === SPECIAL.eos) { done[b] = true; continue; }
+        if (id === SPECIAL.latStart && K !== null) {
+          blocks[b] += 1;
+          answer[b] = [];
+          write(b, SPECIAL.latStart, SEGMENT.answer);
+          if (latentInput) pending[b] = K;
+          else for (let k = 0; k < K; k++) write(b, SPECIAL.lat, SEGMENT.latent);
+          if (!latentInput || K === 0) write(b, SPECIAL.latEnd, SEGMENT.answer);
+          continue;
+        }
+        if (id === SPECIAL.sep) answer[b] = [];
+        else answer[b].push(id);
+        write(b, id, SEGMENT.answer);
       }
-      const allowLatent = K !== null && blocks[b] < o.maxSteps;
-      const id = argmax(logits.subarray(b * V, (b + 1) * V), allowLatent ? -1 : SPECIAL.latStart);
-      tokens[b].push(id);
-      if (id === SPECIAL.eos) { done[b] = true; continue; }
-      if (id === SPECIAL.latStart && K !== null) {
-        blocks[b] += 1;
-        answer[b] = [];
-        write(b, SPECIAL.latStart, SEGMENT.answer);
-        if (latentInput) pending[b] = K;
-        else for (let k = 0; k < K; k++) write(b, SPECIAL.lat, SEGMENT.latent);
-        if (!latentInput || K === 0) write(b, SPECIAL.latEnd, SEGMENT.answer);
-        continue;
-      }
-      if (id === SPECIAL.sep) answer[b] = [];
-      else answer[b].push(id);
-      write(b, id, SEGMENT.answer);
     }
+  } finally {
+    decoding.dispose();   // the KV cache, also when a read throws
   }
-  decoding.dispose();
   return examples.map((ex, b) => {
     const want = tokenizer.encode(ex.answer);
     const got = answer[b];

@@ -34,23 +34,3 @@ export function compareKernelOutputs(p: Float32Array[], q: Float32Array[]): { wo
 
 /** Float32 results of the same ops on two backends differ by summation order only: ~1e-7 relative. */
 export const KERNEL_TOLERANCE = 1e-5;
-
-/** Median ms of a forward + backward [B·T, d] × [d, 4d] matmul (the MLP's shape) at each width. */
-export async function timeMatMul(tf: typeof tfType, widths: number[], rows = 32 * 128, reps = 5): Promise<{ d: number; ms: number }[]> {
-  const out: { d: number; ms: number }[] = [];
-  for (const d of widths) {
-    const x = tf.randomNormal([rows, d], 0, 1, 'float32', 1) as tfType.Tensor2D;
-    const w = tf.randomNormal([d, 4 * d], 0, 0.02, 'float32', 2) as tfType.Tensor2D;
-    const step = async () => {
-      const g = tf.tidy(() => tf.grads((xx: tfType.Tensor, ww: tfType.Tensor) => tf.sum(tf.matMul(xx as tfType.Tensor2D, ww as tfType.Tensor2D)))([x, w]));
-      await g[1].data();   // wait for the device
-      tf.dispose(g);
-    };
-    await step();          // compile / warm up
-    const times: number[] = [];
-    for (let r = 0; r < reps; r++) { const t0 = performance.now(); await step(); times.push(performance.now() - t0); }
-    tf.dispose([x, w]);
-    out.push({ d, ms: times.sort((p, q) => p - q)[Math.floor(reps / 2)] });
-  }
-  return out;
-}

@@ -20,6 +20,7 @@ import { embed, tokenTable, type DecoderParams } from './decoder';
 import { layerNorm } from './layerNorm';
 import { linear, matMul2dTransposeB } from './linear';
 import type { BlockLora, BlockParams } from './block';
+import { feedbackState } from './continuousFeedback';
 import { causalMask } from './masks';
 import { SEGMENT } from './segments';
 import { oneHot, SPECIAL, toBatchTensors, type EncodedBatch } from './sequence';
@@ -62,7 +63,7 @@ function fullDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean): D
         const r = tf.tensor3d(readRows(B, T, cursor, done), [B, T, 1]);
         const pick = (x: tf.Tensor) => tf.sum(tf.mul(x, r), 1);   // [B, ·]
         got.logits = pick(out.logits).dataSync() as Float32Array;
-        if (wantHidden) got.hidden = pick(out.hidden![out.hidden!.length - 1]).dataSync() as Float32Array;
+        if (wantHidden) got.hidden = pick(feedbackState(out)).dataSync() as Float32Array;
       });
       return got;
     },
@@ -151,17 +152,18 @@ function cachedDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean):
       const got: Readout = { logits: new Float32Array(0), hidden: null };
       const next = tf.tidy(() => {
         const c = chunkOf(ids, segs, B, T, ran, to);
+        const table = tokenTable(params);                               // [V, d]: the input rows and the tied head
         let x = embed(params, {
           tokenOneHot: tf.tensor2d(oneHot(c.ids, V), [B * c.L, V]), imageTokens, segments: c.segs, positions: c.positions, B, T: c.L,
           latentInput: latentInput ? chunkRows(latentInput, c, B, T, d) : undefined,
-        });                                                             // [B, L, d]
+        }, table);                                                      // [B, L, d]
         const layers = params.blocks.map((bp, l) => {
           const cache = { ...caches[l] };
           x = cachedBlock(x, bp, heads, c, cache, lora?.[l]);
           return cache;
         });
         const hid = tf.reshape(tf.matMul(c.last, x), [B, d]);          // [B, d] at cursor − 1
-        got.logits = matMul2dTransposeB(layerNorm(hid, params.lnF) as tf.Tensor2D, tokenTable(params)).dataSync() as Float32Array; // [B·V], the tied head with token_rows
+        got.logits = matMul2dTransposeB(layerNorm(hid, params.lnF) as tf.Tensor2D, table).dataSync() as Float32Array; // [B·V], the tied head with token_rows
         if (wantHidden) got.hidden = hid.dataSync() as Float32Array;
         return layers.map((k) => ({ k: tf.keep(k.k), v: tf.keep(k.v) }));
       });
