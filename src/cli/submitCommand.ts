@@ -16,6 +16,7 @@ import { isActiveState, sbatchSubmit, squeueTasks } from './cluster/slurmCommand
 import { indicesProblem, slurmBatchScript, slurmPathProblem } from './cluster/slurmScript';
 import { newSweepRecord, readSweepRecord, writeSweepRecord, type SweepRecord } from './cluster/sweepRecord';
 import { intFlag, parse, printInvalid, usageError } from './trainCommand';
+import { writeFileAtomic } from '../core/atomicWrite';
 
 const SCHEDULERS = ['slurm', 'k8s', 'ray'] as const;
 type Scheduler = (typeof SCHEDULERS)[number];
@@ -132,7 +133,8 @@ function submitSlurm(plan: SubmitPlan, dryRun: boolean): number {
   const scriptName = n === 1 ? SWEEP_FILES.script('slurm') : `${SWEEP_FILES.script('slurm')}.${n}`;
   const scriptPath = path.join(plan.sweepDir, scriptName);
   fs.mkdirSync(path.join(plan.sweepDir, SWEEP_FILES.schedulerLogs), { recursive: true });
-  fs.writeFileSync(scriptPath, script, { mode: 0o755 });
+  writeFileAtomic(scriptPath, script);   // the project's one atomic writer: sbatch never reads half a script
+  fs.chmodSync(scriptPath, 0o755);
   const answer = sbatchSubmit(scriptPath);
   if ('error' in answer) {
     if (created) fs.rmSync(plan.sweepDir, { recursive: true, force: true });

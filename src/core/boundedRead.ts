@@ -90,7 +90,3 @@ function readUpTo(fd: number, file: string, what: string, limit: number, sizeHin
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }
 
-/** Is `file` a regular file (following links)? false for a missing path, a folder or a device. */
-export function isRegularFile(file: string): boolean {
-  try { return fs.statSync(file).isFile(); } catch { return false; }
-}

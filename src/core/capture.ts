@@ -22,7 +22,6 @@ export { CaptureFormatError };
 export const CAPTURE_MAGIC = [0x4c, 0x4c, 0x43, 0x41, 0x50, 0x00];   // "LLCAP\0"
 export const CAPTURE_VERSION = 1;
 export const CAPTURE_HEADER_BYTES = 12;
-export { SEGMENT } from './segments';
 
 
 export type DType = 'float32' | 'uint8';

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { ExperimentConfig } from './experiment';
 import { isSweepRecordFile, latestCheckpoint, runPaths, safeSummary, sweepRunFolderName } from './runLayout';
 import { expandSweep } from './validator';
+import { isPlainObject } from './validate/extendsChain';
 
 export interface SweepEntry {
   index: number;
@@ -26,7 +27,7 @@ export function planSweep(config: ExperimentConfig): SweepEntry[] {
   }));
 }
 
-export function entryRunDir(sweepDir: string, entry: SweepEntry): string {
+export function entryRunDir(sweepDir: string, entry: Pick<SweepEntry, 'folder'>): string {
   return entry.folder ? path.join(sweepDir, entry.folder) : sweepDir;
 }
 
@@ -71,10 +72,6 @@ export function configDifferences(recorded: unknown, planned: unknown, at = ''):
     return keys.flatMap((k) => configDifferences(recorded[k], planned[k], at ? `${at}.${k}` : k));
   }
   return JSON.stringify(recorded) === JSON.stringify(planned) ? [] : [at || '(whole config)'];
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** `latent-lab train FILE --list-sweep`: one line per index, with the folder and what differs. */

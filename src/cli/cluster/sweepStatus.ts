@@ -9,6 +9,7 @@ import { liveSummary } from '../../core/runLiveness';
 import type { QueueAnswer, TaskState } from './slurmCommands';
 import { expandIndices } from './slurmScript';
 import type { SweepRecord } from './sweepRecord';
+import { entryRunDir } from '../../core/sweepPlan';
 
 export interface RunRow {
   index: number;
@@ -42,7 +43,7 @@ function jobsByIndex(record: SweepRecord | undefined): Map<number, string[]> {
 export function sweepStatusRows(sweepDir: string, record: SweepRecord | undefined, queue: QueueAnswer, accounting: QueueAnswer): RunRow[] {
   const jobs = jobsByIndex(record);
   return sweepRuns(sweepDir, record).map((r) => {
-    const runDir = r.folder ? path.join(sweepDir, r.folder) : sweepDir;
+    const runDir = entryRunDir(sweepDir, r);
     const summary = isRunDir(runDir) ? liveSummary(runDir, safeSummary(runDir)) : undefined;   // a dead engine shows as failed
     const row: RunRow = {
       index: r.index, folder: r.folder, label: r.label, runDir,

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { READ_LIMITS, readTextBounded } from '../boundedRead';
 import type { ValidatorHost } from './host';
 
-export const ALLOW_PATHS_ENV = 'LATENT_LAB_ALLOW_PATHS';
+import { ALLOW_PATHS_ENV } from '../allowPathsEnv';
 const MARKERS = ['.git', 'package.json'];
 
 /** The folders `file`'s paths may point into. */
