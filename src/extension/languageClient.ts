@@ -7,7 +7,7 @@ import type { ServerSettings } from '../core/lspProtocol';
 import { LANGUAGE_ID } from './languageId';
 import { allowedFolders } from './allowedPaths';
 import { allowPathsValue } from './runs/launch';
-import { ALLOW_PATHS_ENV } from '../core/validate/confine';
+import { ALLOW_PATHS_ENV } from '../core/allowPathsEnv';
 
 export { LANGUAGE_ID };
 

@@ -2,11 +2,11 @@
 // give known colours at known cells, equal paths give a neutral difference, an
 // invalid capture gives a readable message, and the controls do what they say.
 import * as assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encodeCapture, type CaptureInput, type Float32Tensor } from '../../src/core/capture';
 import { syntheticCapture } from '../../src/core/capture/synthetic';
 import { NEUTRAL, sequentialColor, divergingColor } from '../../webview/attention/colormap';
-import { launchChromium, openPanel, post, posted, screenshot, toBase64 } from './harness';
+import { openPanel, post, posted, screenshot, sharedBrowser, toBase64 } from './harness';
 
 // A = 3 answer rows, K = 4 latents, L = 2 layers, h = 2 heads.
 const A = 3, K = 4, L = 2, H = 2;
@@ -47,12 +47,10 @@ async function sendCapture(page: Page, cap: CaptureInput, steps = [cap.step]): P
 
 describe('attention viewer (headless Chromium)', function () {
   this.timeout(60000);
-  let browser: Browser;
-  before(async function () { browser = await launchChromium(this); });
-  after(async () => { await browser?.close(); });
+  const browser = sharedBrowser();
 
   it('paints a known matrix with the known colours, cell by cell', async () => {
-    const page = await openPanel(browser, 'attention');
+    const page = await openPanel(browser(), 'attention');
     await sendCapture(page, knownCapture(false));
     for (let r = 0; r < A; r++) {
       for (let c = 0; c < K; c++) {
@@ -73,7 +71,7 @@ describe('attention viewer (headless Chromium)', function () {
   });
 
   it('draws the difference of two equal maps neutral everywhere', async () => {
-    const page = await openPanel(browser, 'attention');
+    const page = await openPanel(browser(), 'attention');
     await sendCapture(page, knownCapture(true));
     const counts = await page.evaluate(([a, k]) => {
       const v = (window as any).__attentionViewer;
@@ -97,7 +95,7 @@ describe('attention viewer (headless Chromium)', function () {
   });
 
   it('changes colours with the head selection and the normalisation', async () => {
-    const page = await openPanel(browser, 'attention');
+    const page = await openPanel(browser(), 'attention');
     const cap = knownCapture(false);
     await sendCapture(page, cap);
     await page.evaluate(() => (window as any).__attentionViewer.update({ head: 0 }));
@@ -113,7 +111,7 @@ describe('attention viewer (headless Chromium)', function () {
   });
 
   it('syncs the hover crosshair across the three maps and shows the exact values', async () => {
-    const page = await openPanel(browser, 'attention');
+    const page = await openPanel(browser(), 'attention');
     await sendCapture(page, knownCapture(false));
     const before = await pixel(page, 0, 2, 1, 2);
     const target = await page.evaluate(() => {
@@ -133,7 +131,7 @@ describe('attention viewer (headless Chromium)', function () {
   });
 
   it('shows a clear message for a truncated capture, bad magic, or a host error, never a blank panel', async () => {
-    const page = await openPanel(browser, 'attention');
+    const page = await openPanel(browser(), 'attention');
     const bytes = encodeCapture(knownCapture(false));
     await post(page, { type: 'capture', step: 7, steps: [7], bytes: toBase64(bytes.subarray(0, bytes.length - 100)) });
     await page.waitForSelector('#message.error');
@@ -150,7 +148,7 @@ describe('attention viewer (headless Chromium)', function () {
   });
 
   it('exports PNG and CSV, requests other steps, enlarges a layer', async () => {
-    const page = await openPanel(browser, 'attention');
+    const page = await openPanel(browser(), 'attention');
     const cap = knownCapture(false);
     await sendCapture(page, cap, [50, cap.step, 200]);
     assert.equal(await page.locator('#step-box').isVisible(), true, 'a step slider with several steps');
@@ -174,7 +172,7 @@ describe('attention viewer (headless Chromium)', function () {
 
   it('looks right with a realistic capture (screenshots, dark and light)', async () => {
     for (const theme of ['dark', 'light'] as const) {
-      const page = await openPanel(browser, 'attention', theme);
+      const page = await openPanel(browser(), 'attention', theme);
       const cap = syntheticCapture({ layers: 6, heads: 4, answers: 10, latents: 12, patchGrid: [6, 6], imageSize: 48, examples: 3 });
       await sendCapture(page, cap, [100, 200, 300]);
       await page.evaluate(() => (window as any).__attentionViewer.update({ latent: 3, layer: 2 }));

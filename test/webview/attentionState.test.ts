@@ -3,10 +3,10 @@
 // state afterwards. Also: a default scale that uses the colour range, latent
 // labels under every map, maps that fill the panel, each path on its own.
 import * as assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encodeCapture } from '../../src/core/capture';
 import { syntheticCapture } from '../../src/core/capture/synthetic';
-import { launchChromium, openPanel, post, posted, screenshot, toBase64 } from './harness';
+import { openPanel, post, posted, screenshot, sharedBrowser, toBase64 } from './harness';
 
 const IDS = ['example', 'head', 'norm', 'paths', 'layer', 'latent'] as const;
 
@@ -40,12 +40,10 @@ async function sendCapture(page: Page, step: number, steps: number[]): Promise<v
 
 describe('attention viewer: one selection state (headless Chromium)', function () {
   this.timeout(60000);
-  let browser: Browser;
-  before(async function () { browser = await launchChromium(this); });
-  after(async () => { await browser?.close(); });
+  const browser = sharedBrowser();
 
   it('every dropdown follows ‹ ›, the step slider, a click on a layer and on a latent', async () => {
-    const page = await openPanel(browser, 'attention', 'dark', { width: 1400, height: 900 });
+    const page = await openPanel(browser(), 'attention', 'dark', { width: 1400, height: 900 });
     await sendCapture(page, 10, [10, 20]);
     await assertInSync(page, 'first capture');
     await page.click('#next');
@@ -77,7 +75,7 @@ describe('attention viewer: one selection state (headless Chromium)', function (
   });
 
   it('the Layer dropdown moves the selected row; the default scale uses the colour range and says so; labels on both axes; maps fill the panel; each path alone', async () => {
-    const page = await openPanel(browser, 'attention', 'dark', { width: 1400, height: 900 });
+    const page = await openPanel(browser(), 'attention', 'dark', { width: 1400, height: 900 });
     await sendCapture(page, 10, [10]);
     const s = await state(page);
     assert.equal(s.norm, 'global', 'default normalisation: to the view\'s maximum');

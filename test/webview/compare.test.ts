@@ -1,8 +1,7 @@
 // Rendering test of the run comparison panel in headless Chromium.
 import * as assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import type { MetricRecord } from '../../src/core/metricRecords';
-import { launchChromium, openPanel, post, posted, screenshot } from './harness';
+import { openPanel, post, posted, screenshot, sharedBrowser } from './harness';
 
 function run(label: string, seed: number, acc: number): { name: string; label: string; seed: number; status: string; metrics: MetricRecord[] } {
   const metrics: MetricRecord[] = [];
@@ -13,12 +12,10 @@ function run(label: string, seed: number, acc: number): { name: string; label: s
 
 describe('compare runs (headless Chromium)', function () {
   this.timeout(60000);
-  let browser: Browser;
-  before(async function () { browser = await launchChromium(this); });
-  after(async () => { await browser?.close(); });
+  const browser = sharedBrowser();
 
   it('shows mean ± std across seeds per configuration and overlays the curves', async () => {
-    const page = await openPanel(browser, 'compare');
+    const page = await openPanel(browser(), 'compare');
     const runs = [run('crystal', 1, 0.6), run('crystal', 2, 0.7), run('crystal', 3, 0.8), run('sft', 1, 0.5), run('sft', 2, 0.5)];
     await post(page, { type: 'init', runs });
     await page.waitForSelector('#groups-table');
@@ -40,7 +37,7 @@ describe('compare runs (headless Chromium)', function () {
   });
 
   it('bolds the best of a scored metric only, never a chance level; wide tables scroll instead of clipping; Export CSV asks the host', async () => {
-    const page = await openPanel(browser, 'compare', 'dark', { width: 700, height: 700 });
+    const page = await openPanel(browser(), 'compare', 'dark', { width: 700, height: 700 });
     const withChance = (r: ReturnType<typeof run>, chance: number) => ({
       ...r, metrics: r.metrics.map((m) => (m.type === 'eval' ? { ...m, majority: { color: chance }, diagnostics: { answer_latent_attention: chance } } : m)),
     });
@@ -68,7 +65,7 @@ describe('compare runs (headless Chromium)', function () {
   });
 
   it('draws mean accuracy against a swept learning rate', async () => {
-    const page = await openPanel(browser, 'compare');
+    const page = await openPanel(browser(), 'compare');
     const swept = (lr: string, seed: number, acc: number) => ({ ...run(`abl lr=${lr}`, seed, acc), name: `abl/0-lr=${lr},seed=${seed}`, params: { lr } });
     await post(page, { type: 'init', runs: [swept('0.0001', 0, 0.4), swept('0.0001', 1, 0.5), swept('0.001', 0, 0.6), swept('0.01', 0, 0.3)] });
     await page.waitForSelector('#swept .uplot');

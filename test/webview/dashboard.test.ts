@@ -1,8 +1,8 @@
 // Rendering tests of the run dashboard in headless Chromium.
 import * as assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { MetricRecord } from '../../src/core/metricRecords';
-import { launchChromium, openPanel, post, screenshot } from './harness';
+import { openPanel, post, screenshot, sharedBrowser } from './harness';
 
 export function trainRecords(from: number, n: number): MetricRecord[] {
   return Array.from({ length: n }, (_, i) => {
@@ -37,12 +37,10 @@ async function chartPoints(page: Page): Promise<Record<string, number>> {
 
 describe('dashboard (headless Chromium)', function () {
   this.timeout(60000);
-  let browser: Browser;
-  before(async function () { browser = await launchChromium(this); });
-  after(async () => { await browser?.close(); });
+  const browser = sharedBrowser();
 
   it('draws N points per loss term and the eval accuracy, and tabulates the diagnostics', async () => {
-    const page = await openPanel(browser, 'dashboard');
+    const page = await openPanel(browser(), 'dashboard');
     await post(page, { type: 'init', run: RUN, metrics: [...trainRecords(1, 300), ...evalRecords([100, 200, 300])] });
     await page.waitForSelector('#diagnostics-table');
     assert.deepEqual(await chartPoints(page), { loss: 300, ce: 300, kl: 300, lr: 300, eval: 3 });
@@ -71,7 +69,7 @@ describe('dashboard (headless Chromium)', function () {
   });
 
   it('decimates 20,000 points to at most 801 per chart, keeping the extremes', async () => {
-    const page = await openPanel(browser, 'dashboard', 'light');
+    const page = await openPanel(browser(), 'dashboard', 'light');
     const records = trainRecords(1, 20000);
     (records[12345] as { loss: number }).loss = 99;   // one spike must survive decimation
     await post(page, { type: 'init', run: RUN, metrics: records });
@@ -85,7 +83,7 @@ describe('dashboard (headless Chromium)', function () {
   });
 
   it('shows a failed status with its message', async () => {
-    const page = await openPanel(browser, 'dashboard');
+    const page = await openPanel(browser(), 'dashboard');
     await post(page, { type: 'init', run: RUN, metrics: trainRecords(1, 10) });
     await post(page, { type: 'status', status: 'failed', message: 'engine exited with code 1: NaN loss at step 11' });
     await page.waitForSelector('#status-message.error:not([hidden])');

@@ -2,8 +2,8 @@
 // or a run whose `seed` / `status` / `label`, holds HTML must show as that text
 // and create no element (a run directory is data anyone could have written).
 import * as assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openPanel, post } from './harness';
+import type { Page } from 'playwright-core';
+import { openPanel, post, sharedBrowser } from './harness';
 
 const PAYLOAD = '<img id="injected" src="x">';
 
@@ -13,12 +13,10 @@ async function injectedElements(page: Page): Promise<number> {
 
 describe('panels escape values from run files (headless Chromium)', function () {
   this.timeout(60000);
-  let browser: Browser;
-  before(async function () { browser = await launchChromium(this); });
-  after(async () => { await browser?.close(); });
+  const browser = sharedBrowser();
 
   it('dashboard: an eval record\'s split shows as text in the diagnostics table', async () => {
-    const page = await openPanel(browser, 'dashboard');
+    const page = await openPanel(browser(), 'dashboard');
     const run = { name: 'r', status: 'completed', method: 'livr', dir: '/runs/r', config: {} };
     const record = { type: 'eval', step: 5, split: PAYLOAD, accuracy: { a: 0.5 }, mean_accuracy: 0.5, diagnostics: { answer_latent_attention: 0.1 } };
     await post(page, { type: 'init', run, metrics: [record] });
@@ -29,7 +27,7 @@ describe('panels escape values from run files (headless Chromium)', function () 
   });
 
   it('compare: a run\'s seed, status and label show as text', async () => {
-    const page = await openPanel(browser, 'compare');
+    const page = await openPanel(browser(), 'compare');
     const metrics = [{ type: 'eval', step: 1, split: 'val', accuracy: { a: 0.5 }, mean_accuracy: 0.5 }];
     await post(page, { type: 'init', runs: [{ name: 'r1', label: PAYLOAD, seed: PAYLOAD, status: PAYLOAD, metrics }] });
     await page.waitForSelector('#runs-table');

@@ -71,6 +71,14 @@ export async function launchChromium(ctx: Mocha.Context): Promise<Browser> {
 }
 
 /** Opens a panel page with the given theme; resolves once the bundle posted `ready`. */
+/** One headless Chromium for a describe block: launched before its tests, closed after. */
+export function sharedBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  before(async function () { browser = await launchChromium(this); });
+  after(async () => { await browser?.close(); });
+  return () => browser!;
+}
+
 export async function openPanel(browser: Browser, panel: PanelName, theme: 'dark' | 'light' = 'dark', viewport = { width: 1280, height: 900 }): Promise<Page> {
   await buildBundle(panel);
   const vars = Object.entries(THEMES[theme]).map(([k, v]) => `${k}: ${v};`).join(' ');

@@ -4,7 +4,7 @@
 import type { ForkOptions } from 'node:child_process';
 
 import * as path from 'node:path';
-import { ALLOW_PATHS_ENV } from '../../core/validate/confine';
+import { ALLOW_PATHS_ENV } from '../../core/allowPathsEnv';
 
 export interface EngineSettings {
   nodePath: string;          // latentLab.engine.nodePath; '' = the editor's own runtime

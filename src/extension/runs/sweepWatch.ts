@@ -7,12 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findRunDirs } from '../../core/runLabels';
 import { safeSummary, SWEEP_FILES } from '../../core/runLayout';
+import { liveSummary } from '../../core/runLiveness';
 import { READ_LIMITS, readTextBounded } from '../../core/boundedRead';
 
 /** One line per run directory: folder, status and step; changes whenever the view would. */
 export function sweepSnapshot(sweepDir: string): string {
   return findRunDirs(sweepDir).map((d) => {
-    const s = safeSummary(d);
+    const s = liveSummary(d, safeSummary(d));
     return `${path.relative(sweepDir, d)} ${s?.status ?? 'starting'} ${s?.step ?? 0}`;
   }).join('\n');
 }
@@ -25,8 +26,10 @@ export function sweepEnded(sweepDir: string): boolean {
   } catch {
     return false;
   }
+  if (!Array.isArray(runs) || !runs.every((r) => typeof r?.folder === 'string')) return false;   // not a record this version wrote
   return runs.every((r) => {
-    const status = safeSummary(path.join(sweepDir, r.folder))?.status;
+    const dir = path.join(sweepDir, r.folder);
+    const status = liveSummary(dir, safeSummary(dir))?.status;   // a task killed on the cluster ends as failed once its heartbeat is stale
     return status === 'completed' || status === 'failed';
   });
 }
