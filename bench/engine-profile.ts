@@ -1,6 +1,7 @@
 // Where one training step of the engine goes, per tfjs kernel (tf.profile):
 // calls and milliseconds per kernel name, the demo config from the shipped base.
-//   npx tsc -p . && node out/bench/engine-profile.js [--config examples/livr.experiment.yaml] [--threads 2]
+//   npx tsc -p . && node out/bench/engine-profile.js [--config examples/livr.experiment.yaml] [--threads 2] [--shapes]
+// --shapes also splits each kernel by its input shapes (the top 24 entries).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../src/core/validator';
@@ -37,7 +38,23 @@ async function main(): Promise<void> {
   console.log(`${native}; load ${fs.readFileSync('/proc/loadavg', 'utf8').trim()}`);
   console.log(`forward + backward, ${info.kernels.length} kernel calls, ${total.toFixed(1)} ms in kernels`);
   for (const [name, e] of rows.slice(0, 14)) console.log(`${name.padEnd(24)} ${String(e.calls).padStart(5)} calls ${e.ms.toFixed(1).padStart(8)} ms`);
+  if (process.argv.includes('--shapes')) printByShape(info.kernels);
   s.dispose();
+}
+
+/** Kernel name + input shapes → calls, ms (where the time of one kernel goes). */
+function printByShape(kernels: Array<{ name: string; inputShapes: number[][]; kernelTimeMs: unknown }>): void {
+  const by = new Map<string, { calls: number; ms: number }>();
+  for (const k of kernels) {
+    const key = `${k.name} ${k.inputShapes.map((s) => `[${s.join(',')}]`).join(' ')}`;
+    const e = by.get(key) ?? { calls: 0, ms: 0 };
+    e.calls += 1; e.ms += Number(k.kernelTimeMs) || 0;
+    by.set(key, e);
+  }
+  console.log('by input shapes:');
+  for (const [key, e] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 24)) {
+    console.log(`${String(e.calls).padStart(5)} calls ${e.ms.toFixed(1).padStart(8)} ms  ${key}`);
+  }
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -148,6 +148,35 @@ void gemm(int batch, int M, int N, int K, bool ta, bool tb, const float* A, long
   else gemmRange(g, 0, batch, 0, M);
 }
 
+void gemmSerial(bool ta, bool tb, int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C,
+                long ldc) {
+  if (g_builtin || !blasLoaded()) {
+    const KernelTable* k = kernels();
+    Scratch& s = t_scratch;
+    if ((long)s.a.size() < k->packAFloats()) s.a.resize(k->packAFloats());
+    if ((long)s.b.size() < k->packBFloats(N)) s.b.resize(k->packBFloats(N));
+    k->sgemmRows(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, 0, M, s.a.data(), s.b.data());
+    return;
+  }
+  blasSgemm(ta, tb, M, N, K, A, (int)lda, B, (int)ldb, C, (int)ldc);
+}
+
+namespace {
+struct ForArgs { long n; void (*fn)(void*, long, long); void* arg; };
+void forPart(void* a, int part, int parts) {
+  const ForArgs& f = *(const ForArgs*)a;
+  const long i0 = f.n * part / parts, i1 = f.n * (part + 1) / parts;
+  if (i1 > i0) f.fn(f.arg, i0, i1);
+}
+}  // namespace
+
+void parallelFor(long n, double work, void (*fn)(void* arg, long i0, long i1), void* arg) {
+  if (n <= 0) return;
+  ForArgs f{n, fn, arg};
+  if (poolThreads() > 1 && n >= 2 && work >= kMinParallelWork) poolRun(forPart, &f);
+  else fn(arg, 0, n);
+}
+
 void unary(int op, const float* x, float* y, long n) {
   const KernelTable* k = kernels();
   UnaryArgs u{op == kExp ? k->exp : op == kErf ? k->erf : k->geluTanh, x, y, n};

@@ -20,6 +20,12 @@ bool builtinGemm();  // true when sgemm goes to the built-in kernel
 // C[b] = op(A[b]) op(B[b]) for b < batch; strides in floats (0 = broadcast).
 void gemm(int batch, int M, int N, int K, bool ta, bool tb, const float* A, long strideA, const float* B,
           long strideB, float* C, long strideC);
+// One C = op(A) op(B) on the calling thread (no split), any leading dimensions:
+// the per-head products of attention.cc, which splits over heads itself.
+void gemmSerial(bool ta, bool tb, int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C,
+                long ldc);
+// Runs fn(arg, i0, i1) over [0, n) split across the pool when work (flops) pays for it.
+void parallelFor(long n, double work, void (*fn)(void* arg, long i0, long i1), void* arg);
 enum UnaryOp { kExp = 0, kErf = 1, kGeluTanh = 2 };
 void unary(int op, const float* x, float* y, long n);
 void geluTanhGrad(const float* dy, const float* x, float* dx, long n);

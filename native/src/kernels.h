@@ -27,6 +27,11 @@ struct KernelTable {
   void (*sumLeading)(const float* x, long R, long C, float* y, long c0, long c1);
   // y[r] = sum_c x[r, c] for rows [r0, r1)
   void (*sumTrailing)(const float* x, long C, float* y, long r0, long r1);
+  // Rows [0, rows) of x[rows, cols], in place: x = softmax(scale x + mask) per row;
+  // mask [rows, cols] additive, or nullptr (attention's scale + mask + softmax).
+  void (*softmaxRows)(float* x, const float* mask, long rows, long cols, float scale);
+  // In place: dp = scale p (dp - rowsum(dp p)), the gradient of softmaxRows wrt its x.
+  void (*softmaxGradRows)(float* dp, const float* p, long rows, long cols, float scale);
   // Adam / AdamW on [0, n): m, v updated in place, out = new parameter value.
   // out = x (1 - lr wd) - lr (m / bc1) / (sqrt(v / bc2) + eps)
   void (*adam)(const float* x, const float* g, float* m, float* v, float* out, long n, float lr, float b1, float b2,

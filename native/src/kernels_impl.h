@@ -239,6 +239,65 @@ void layerNormGradKernel(const float* dy, const float* x, const float* g, float*
   }
 }
 
+// ------------------------------------------------------------------ softmax rows
+// A row's tail (cols not a multiple of W) goes through a vector padded with
+// -inf (forward) or 0 (gradient), so every lane op is a whole vector.
+inline vf loadTail(const float* p, long n, float pad) {
+  float t[W];
+  for (long j = 0; j < W; j++) t[j] = j < n ? p[j] : pad;
+  return load(t);
+}
+inline void storeTail(float* p, vf v, long n) {
+  float t[W];
+  store(t, v);
+  for (long j = 0; j < n; j++) p[j] = t[j];
+}
+inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+
+void softmaxRowsKernel(float* x, const float* mask, long rows, long cols, float scale) {
+  const long full = cols - cols % W, tail = cols - full;
+  const float ninf = -__builtin_inff();
+  for (long r = 0; r < rows; r++) {
+    float* xr = x + r * cols;
+    const float* mr = mask ? mask + r * cols : nullptr;
+    vf mx = splat(ninf);
+    for (long i = 0; i < cols; i += W) {  // xr = scale x + mask; running max
+      const long n = i < full ? (long)W : tail;
+      vf v = (n == W ? load(xr + i) : loadTail(xr + i, n, 0.f)) * scale;
+      if (mr) v += n == W ? load(mr + i) : loadTail(mr + i, n, 0.f);
+      if (n < W) v = loadTail((const float*)&v, n, ninf);
+      mx = vmax(mx, v);
+      if (n == W) store(xr + i, v); else storeTail(xr + i, v, n);
+    }
+    float m = mx[0];
+    for (int j = 1; j < W; j++) m = mx[j] > m ? mx[j] : m;
+    vf sum = {};
+    for (long i = 0; i < cols; i += W) {
+      const long n = i < full ? (long)W : tail;
+      const vf e = vexp((n == W ? load(xr + i) : loadTail(xr + i, n, ninf)) - m);
+      sum += e;
+      if (n == W) store(xr + i, e); else storeTail(xr + i, e, n);
+    }
+    const float inv = 1.0f / hsum(sum);
+    for (long i = 0; i < full; i += W) store(xr + i, load(xr + i) * inv);
+    for (long i = full; i < cols; i++) xr[i] *= inv;
+  }
+}
+
+void softmaxGradRowsKernel(float* dp, const float* p, long rows, long cols, float scale) {
+  const long full = cols - cols % W;
+  for (long r = 0; r < rows; r++) {
+    float* dr = dp + r * cols;
+    const float* pr = p + r * cols;
+    vf acc = {};
+    for (long i = 0; i < full; i += W) acc += load(dr + i) * load(pr + i);
+    float s = hsum(acc);
+    for (long i = full; i < cols; i++) s += dr[i] * pr[i];
+    for (long i = 0; i < full; i += W) store(dr + i, scale * load(pr + i) * (load(dr + i) - s));
+    for (long i = full; i < cols; i++) dr[i] = scale * pr[i] * (dr[i] - s);
+  }
+}
+
 // ------------------------------------------------------------------ Sum, Adam
 void sumLeadingKernel(const float* x, long R, long C, float* y, long c0, long c1) {
   for (long c = c0; c < c1; c++) y[c] = 0.f;
@@ -266,7 +325,8 @@ void adamKernel(const float* x, const float* g, float* m, float* v, float* out, 
 
 const KernelTable kTable = {
   LL_NAME, sgemmRows, packAFloats, packBFloats, expKernel, erfKernel, geluTanhKernel, geluTanhGradKernel,
-  layerNormKernel, layerNormGradKernel, sumLeadingKernel, sumTrailingKernel, adamKernel,
+  layerNormKernel, layerNormGradKernel, sumLeadingKernel, sumTrailingKernel, softmaxRowsKernel, softmaxGradRowsKernel,
+  adamKernel,
 };
 
 }  // namespace

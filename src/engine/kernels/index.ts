@@ -4,6 +4,11 @@
 // changed -> stock tfjs kernels; no BLAS found (or LATENT_LAB_BLAS=builtin)
 // -> built-in sgemm; no AVX2 -> generic SIMD code. See docs/performance.md.
 import { adamKernel, ADAM_KERNEL } from './adam';
+import {
+  ATTN_CONTEXT_GRAD_KERNEL, ATTN_CONTEXT_KERNEL, ATTN_PROBS_GRAD_KERNEL, ATTN_PROBS_KERNEL, attnContextGradKernel, attnContextKernel,
+  attnProbsGradKernel, attnProbsKernel, CROSS_ENTROPY_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, crossEntropyGradKernel, crossEntropyKernel,
+  registerAttentionGradients,
+} from './attention';
 import { makeCast, makeIdentity, makeSum, makeUnary } from './elementwise';
 import {
   GELU_TANH_GRAD_KERNEL, GELU_TANH_KERNEL, geluTanhGradKernel, geluTanhKernel, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL,
@@ -16,12 +21,13 @@ import { chooseThreads } from './threads';
 import { backendInternalsProblem, type TF } from './wasm_heap';
 
 export { fusedGeluTanh, fusedLayerNorm } from './fused';
+export { attentionContext, attentionProbs, weightedCrossEntropy } from './attention';
 export { ADAM_KERNEL, createNativeAdam, type NativeAdam, type AdamOptions } from './adam';
 export { activeNativeKernels, isNativeKernelActive } from './registry';
 export { TFJS_VERSION_PINNED, backendInternalsProblem } from './wasm_heap';
 
 export type NativeKernelsMode = 'auto' | 'on' | 'off';
-export const NATIVE_KERNEL_NAMES = ['BatchMatMul', 'Identity', 'Cast', 'Exp', 'Erf', 'Sum', 'LayerNorm', 'GeluTanh', 'Adam'] as const;
+export const NATIVE_KERNEL_NAMES = ['BatchMatMul', 'Identity', 'Cast', 'Exp', 'Erf', 'Sum', 'LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 
 export interface NativeKernelReport {
@@ -36,7 +42,10 @@ export interface NativeKernelReport {
   summary: string;           // one line for the run log
 }
 
-const NATIVE_ONLY_KERNELS = [LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_TANH_KERNEL, GELU_TANH_GRAD_KERNEL, ADAM_KERNEL];
+const NATIVE_ONLY_KERNELS = [
+  LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_TANH_KERNEL, GELU_TANH_GRAD_KERNEL, ADAM_KERNEL, ATTN_PROBS_KERNEL, ATTN_PROBS_GRAD_KERNEL,
+  ATTN_CONTEXT_KERNEL, ATTN_CONTEXT_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, CROSS_ENTROPY_GRAD_KERNEL,
+];
 
 function stockReport(mode: NativeKernelsMode, reason: string, threads = 1, threadsReason = 'native kernels off'): NativeKernelReport {
   const stock: Partial<Record<NativeKernelName, string>> = {};
@@ -87,7 +96,14 @@ export function installNativeKernels(tf: TF, opts: { mode: NativeKernelsMode; th
   registerNewWasmKernel(tf, GELU_TANH_GRAD_KERNEL, geluTanhGradKernel(addon));
   registerFusedGradients(tf);
   registerNewWasmKernel(tf, ADAM_KERNEL, adamKernel(addon));
-  installed.push('LayerNorm', 'GeluTanh', 'Adam');
+  registerNewWasmKernel(tf, ATTN_PROBS_KERNEL, attnProbsKernel(addon));
+  registerNewWasmKernel(tf, ATTN_PROBS_GRAD_KERNEL, attnProbsGradKernel(addon));
+  registerNewWasmKernel(tf, ATTN_CONTEXT_KERNEL, attnContextKernel(addon));
+  registerNewWasmKernel(tf, ATTN_CONTEXT_GRAD_KERNEL, attnContextGradKernel(addon));
+  registerNewWasmKernel(tf, CROSS_ENTROPY_KERNEL, crossEntropyKernel(addon));
+  registerNewWasmKernel(tf, CROSS_ENTROPY_GRAD_KERNEL, crossEntropyGradKernel(addon));
+  registerAttentionGradients(tf);
+  installed.push('LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy');
 
   const info = addon.info();
   const gemm = info.gemm === 'blas' ? `openblas ${info.blasPath}` : 'builtin';

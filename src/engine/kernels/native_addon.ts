@@ -21,6 +21,17 @@ export interface NativeAddon {
   sum(x: Float32Array, R: number, C: number, y: Float32Array, mode: 0 | 1): void; // 0: reduce leading, 1: trailing
   adam(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, lr: number, beta1: number,
     beta2: number, eps: number, invBiasCorrection1: number, invBiasCorrection2: number, weightDecay: number): void;
+  // Fused attention core (native/src/attention.cc): q, k, v, ctx [B, T, d]; probs [B, h, Tq, Tk]; mask [B | 1, Tq, Tk].
+  attnProbs(q: Float32Array, k: Float32Array, mask: Float32Array | null, probs: Float32Array,
+    B: number, heads: number, Tq: number, Tk: number, dh: number, scale: number, maskBatched: boolean): void;
+  attnProbsGrad(dprobs: Float32Array, probs: Float32Array, q: Float32Array, k: Float32Array, dq: Float32Array, dk: Float32Array,
+    B: number, heads: number, Tq: number, Tk: number, dh: number, scale: number): void;
+  attnContext(probs: Float32Array, v: Float32Array, ctx: Float32Array, B: number, heads: number, Tq: number, Tk: number, dh: number): void;
+  attnContextGrad(dctx: Float32Array, probs: Float32Array, v: Float32Array, dprobs: Float32Array, dv: Float32Array,
+    B: number, heads: number, Tq: number, Tk: number, dh: number): void;
+  // Weighted cross-entropy (native/src/crossEntropy.cc): x, t [N, V], w [N].
+  crossEntropy(x: Float32Array, t: Float32Array, w: Float32Array, N: number, V: number): number;
+  crossEntropyGrad(g: number, x: Float32Array, t: Float32Array, w: Float32Array, dx: Float32Array, N: number, V: number): void;
 }
 
 export interface NativeAddonLoad {

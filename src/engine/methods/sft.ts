@@ -3,8 +3,10 @@
 // the pieces every token-level method shares: the prepared batch and the CE.
 
 import { tf } from '../backend';
+import { weightedCrossEntropy } from '../kernels';
 import { causalMask } from '../model/masks';
 import { disposeBatch, oneHot, type EncodedBatch } from '../model/sequence';
+import { speedups } from '../model/speedups';
 import type { BatchTensors, TinyVlm } from '../model/tinyVlm';
 import type { Example } from '../data/example';
 import type { Session } from '../session';
@@ -29,9 +31,10 @@ export function prepareTokenBatch(session: Session, examples: Example[], mask: (
   };
 }
 
-/** Mean CE over the weighted positions: −Σ w·log p(target) / Σ w. */
+/** Mean CE over the weighted positions: −Σ w·log p(target) / Σ w (fusedCrossEntropy: one native kernel each way). */
 export function answerCrossEntropy(logits: tf.Tensor3D, b: TokenBatch): tf.Scalar {
   const [B, T, V] = logits.shape;
+  if (speedups.fusedCrossEntropy) return weightedCrossEntropy(tf.reshape(logits, [B * T, V]), b.targetOneHot, b.lossWeights);
   const logp = tf.logSoftmax(tf.reshape(logits, [B * T, V]));               // [B·T, V]
   const picked = tf.sum(tf.mul(logp, b.targetOneHot), 1, true);             // [B·T, 1]
   const total = tf.sum(tf.mul(picked, b.lossWeights));

@@ -2,7 +2,7 @@
 //   x += Attn(LN1(x), mask);  x += MLP(LN2(x)),  MLP = Linear(d → r·d) · GELU · Linear(r·d → d)
 import { tf } from '../backend';
 import { fusedGeluTanh } from '../kernels';
-import { attention, createAttention, type AttentionLora, type AttentionParams } from './attention';
+import { attention, createAttention, type AttentionLora, type AttentionParams, type KeyValueSource } from './attention';
 import { layerNorm } from './layerNorm';
 import { linear, type LoraAdapter } from './linear';
 import { createLayerNorm, createLinear, INIT_STD, type LayerNormParams, type LinearParams, type ParamStore } from './params';
@@ -37,10 +37,10 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
-/** x [B, T, d] → x [B, T, d], probs [B, h, T, T]. */
-export function block(x: tf.Tensor, p: BlockParams, heads: number, mask: tf.Tensor | null, lora: BlockLora = {}):
+/** x [B, T, d] → x [B, T, d], probs [B, h, T, Tk]; kv: keys and values beyond x's own (cached decoding, Tk ≥ T). */
+export function block(x: tf.Tensor, p: BlockParams, heads: number, mask: tf.Tensor | null, lora: BlockLora = {}, kv?: KeyValueSource):
   { x: tf.Tensor; probs: tf.Tensor4D } {
-  const a = attention(layerNorm(x, p.ln1), p.attn, heads, mask, lora);
+  const a = attention(layerNorm(x, p.ln1), p.attn, heads, mask, lora, kv);
   x = tf.add(x, a.out);
   const h = gelu(linear(layerNorm(x, p.ln2), p.mlpIn, lora.mlpIn)); // [B, T, r·d]
   x = tf.add(x, linear(h, p.mlpOut, lora.mlpOut));

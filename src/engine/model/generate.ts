@@ -15,11 +15,10 @@
 // one call, so embed numbers its latents as in the full sequence; with hidden_state
 // feedback the fed-back states replace latent_embed anyway.)
 import { tf } from '../backend';
-import { gelu } from './block';
+import { block, type BlockLora, type BlockParams } from './block';
 import { embed, tokenTable, type DecoderParams } from './decoder';
 import { layerNorm } from './layerNorm';
-import { linear, matMul2dTransposeB } from './linear';
-import type { BlockLora, BlockParams } from './block';
+import { matMul2dTransposeB } from './linear';
 import { feedbackState } from './continuousFeedback';
 import { causalMask } from './masks';
 import { SEGMENT } from './segments';
@@ -121,22 +120,14 @@ function chunkRows(latentInput: Float32Array, c: Chunk, B: number, T: number, d:
   return tf.tensor3d(out, [B, c.L, d]);
 }
 
-/** One pre-LN block on chunk rows x [B, L, d], reading and updating the layer's cache k, v [B, T, d]. */
+/** The block's own code on chunk rows x [B, L, d], its keys and values written into the layer's cache k, v [B, T, d] and attended over. */
 function cachedBlock(x: tf.Tensor, p: BlockParams, heads: number, c: Chunk, cache: { k: tf.Tensor; v: tf.Tensor }, lora: BlockLora = {}): tf.Tensor {
-  const [B, L, d] = x.shape;
-  const dh = d / heads;
-  const T = cache.k.shape[1] as number;
-  const split = (t: tf.Tensor, n: number) => tf.transpose(tf.reshape(t, [B, n, heads, dh]), [0, 2, 1, 3]); // [B, h, n, dh]
-  const h = layerNorm(x, p.ln1);
-  const q = split(linear(h, p.attn.q, lora.q), L);
   const write = (old: tf.Tensor, fresh: tf.Tensor) => tf.add(tf.mul(old, c.keep), tf.matMul(c.place, fresh)); // [B, T, d]
-  cache.k = write(cache.k, linear(h, p.attn.k, lora.k));
-  cache.v = write(cache.v, linear(h, p.attn.v, lora.v));
-  const scores = tf.add(tf.mul(tf.matMul(q, split(cache.k, T), false, true), 1 / Math.sqrt(dh)), c.mask); // [B, h, L, T]
-  const ctx = tf.matMul(tf.softmax(scores), split(cache.v, T));                                        // [B, h, L, dh]
-  const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [B, L, d]);
-  x = tf.add(x, linear(merged, p.attn.o, lora.o));
-  return tf.add(x, linear(gelu(linear(layerNorm(x, p.ln2), p.mlpIn, lora.mlpIn)), p.mlpOut, lora.mlpOut));
+  return block(x, p, heads, c.mask, lora, (k, v) => {
+    cache.k = write(cache.k, k);
+    cache.v = write(cache.v, v);
+    return cache;
+  }).x;
 }
 
 function cachedDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean): Decoding {

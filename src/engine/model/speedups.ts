@@ -12,12 +12,17 @@
 //                     (model/imageTokenCache.ts)
 //   nativeAdam        Adam/AdamW updates in one native kernel per variable
 //   kvCache           greedy generation reuses keys and values (model/generate.ts)
+//   fusedAttention    attention's scale + mask + softmax with the q·kᵀ product, and probs·v,
+//                     one native kernel each way (model/attention.ts, kernels/attention.ts)
+//   fusedCrossEntropy the answer CE in one native kernel each way, only rows with a weight
 export const speedups = {
   fusedKernels: true,
   lazyMatMulGrad: true,
   imageTokenCache: true,
   nativeAdam: true,
   kvCache: true,
+  fusedAttention: true,
+  fusedCrossEntropy: true,
 };
 
 export type Speedup = keyof typeof speedups;
