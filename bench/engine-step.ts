@@ -23,6 +23,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { loadExperiment } from '../src/core/validator';
 import { tf } from '../src/engine/backend';
 import { Optimizer } from '../src/engine/optimizer';
@@ -67,10 +69,17 @@ function setVariant(v: string): void {
 }
 
 /** One segment: `steps` steps of the engine's own loop from `start` at step 0; the first step untimed. */
+/** A full V8 collection now (--expose-gc set at run time), so no segment pays for the one before it. */
+const collectGarbage: () => void = (() => {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+})();
+
 async function engineSegment(session: Session, start: Map<string, HostTensor>, steps: number): Promise<{ firstLoss: number; ms: number[]; cpuMs: number[] }> {
   const { model, method, config: cfg } = session;
   const params = method.trainableVariables(model);
   session.loadWeights(start, false);
+  collectGarbage();   // the previous segment's garbage is not this one's cost
   const optimizer = new Optimizer(cfg.train.optimizer, cfg.train.grad_clip, params);
   const seg = { firstLoss: NaN, ms: [] as number[], cpuMs: [] as number[] };
   let cpuBefore = process.cpuUsage();
@@ -172,8 +181,8 @@ async function main(): Promise<void> {
   }
   const twinRuns: Array<Record<string, number>> = [];
   for (let r = 0; r < rounds; r++) {
-    // Rotated each round: the first segment of a round pays for the garbage the one before it left
-    // (V8 collects it on helper threads: CPU > wall at 1 thread), so no variant may always be first.
+    // Rotated each round, and a full GC before each segment: the segment after `none` (most
+    // garbage) was measured 10–25% slow without it (V8 collecting on helper threads: CPU > wall at 1 thread).
     for (const v of [...variants.slice(r % variants.length), ...variants.slice(0, r % variants.length)]) {
       setVariant(v);
       loads.push(load());

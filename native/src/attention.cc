@@ -19,7 +19,7 @@
 namespace ll {
 namespace {
 
-thread_local std::vector<float> t_rows;  // one head's dS [Tq, Tk]
+thread_local std::vector<float> t_rows;  // one head's dS [Tq, Tk], or kᵀ and a row of scores
 
 // The head h of example b in a [B, T, d] tensor.
 inline const float* head(const float* x, const AttnShape& s, long b, long h, long T) { return x + (b * T) * s.d + h * s.dh; }
@@ -31,12 +31,13 @@ struct ProbsArgs { AttnShape s; const float *q, *k, *mask, *dprobs, *probs; floa
 void probsRange(void* a, long i0, long i1) {
   const ProbsArgs& p = *(const ProbsArgs*)a;
   const AttnShape& s = p.s;
+  const long need = (s.dh + 1) * (s.Tk + 64);
+  if ((long)t_rows.size() < need) t_rows.resize(need);
   for (long i = i0; i < i1; i++) {
     const long b = i / s.heads, h = i % s.heads;
-    float* P = p.out + i * plane(s);
-    gemmSerial(false, true, s.Tq, s.Tk, s.dh, head(p.q, s, b, h, s.Tq), s.d, head(p.k, s, b, h, s.Tk), s.d, P, s.Tk);
     const float* m = p.mask ? p.mask + (s.maskBatched ? b : 0) * plane(s) : nullptr;
-    kernels()->softmaxRows(P, m, s.Tq, s.Tk, s.scale);
+    kernels()->attnScoresSoftmax(head(p.q, s, b, h, s.Tq), s.d, head(p.k, s, b, h, s.Tk), s.d, m, p.out + i * plane(s), s.Tq, s.Tk,
+                                 s.dh, s.scale, t_rows.data());
   }
 }
 

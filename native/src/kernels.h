@@ -27,10 +27,12 @@ struct KernelTable {
   void (*sumLeading)(const float* x, long R, long C, float* y, long c0, long c1);
   // y[r] = sum_c x[r, c] for rows [r0, r1)
   void (*sumTrailing)(const float* x, long C, float* y, long r0, long r1);
-  // Rows [0, rows) of x[rows, cols], in place: x = softmax(scale x + mask) per row;
-  // mask [rows, cols] additive, or nullptr (attention's scale + mask + softmax).
-  void (*softmaxRows)(float* x, const float* mask, long rows, long cols, float scale);
-  // In place: dp = scale p (dp - rowsum(dp p)), the gradient of softmaxRows wrt its x.
+  // p[Tq, Tk] = softmax rows of scale q kᵀ + mask for one head: q [Tq, dh] (row stride ldq),
+  // k [Tk, dh] (row stride ldk), mask [Tq, Tk] or nullptr. kᵀ is packed once into scratch
+  // (at least dh·(Tk + 64) + Tk + 64 floats), so every output vector is dh FMAs from L1.
+  void (*attnScoresSoftmax)(const float* q, long ldq, const float* k, long ldk, const float* mask, float* p, long Tq,
+                            long Tk, long dh, float scale, float* scratch);
+  // In place: dp = scale p (dp - rowsum(dp p)), the gradient of attnScoresSoftmax wrt its scores.
   void (*softmaxGradRows)(float* dp, const float* p, long rows, long cols, float scale);
   // Adam / AdamW on [0, n): m, v updated in place, out = new parameter value.
   // out = x (1 - lr wd) - lr (m / bc1) / (sqrt(v / bc2) + eps)

@@ -240,47 +240,48 @@ void layerNormGradKernel(const float* dy, const float* x, const float* g, float*
 }
 
 // ------------------------------------------------------------------ softmax rows
-// A row's tail (cols not a multiple of W) goes through a vector padded with
-// -inf (forward) or 0 (gradient), so every lane op is a whole vector.
+// Attention's scores, scale + mask + softmax in one pass over a row held in a
+// padded buffer (lanes past Tk hold -inf, so their exp is 0), and its gradient.
 inline vf loadTail(const float* p, long n, float pad) {
   float t[W];
   for (long j = 0; j < W; j++) t[j] = j < n ? p[j] : pad;
   return load(t);
 }
-inline void storeTail(float* p, vf v, long n) {
-  float t[W];
-  store(t, v);
-  for (long j = 0; j < n; j++) p[j] = t[j];
-}
 inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 
-void softmaxRowsKernel(float* x, const float* mask, long rows, long cols, float scale) {
-  const long full = cols - cols % W, tail = cols - full;
+void attnScoresSoftmaxKernel(const float* q, long ldq, const float* k, long ldk, const float* mask, float* p, long Tq,
+                             long Tk, long dh, float scale, float* scratch) {
+  const long Tp = (Tk + W - 1) / W * W;                   // padded row: lanes past Tk are -inf, then 0
+  float* kt = scratch;                                     // kᵀ [dh, Tp], zero-padded
+  float* row = scratch + dh * Tp;                          // one row of scores [Tp]
+  for (long c = 0; c < dh; c++) {
+    for (long j = 0; j < Tk; j++) kt[c * Tp + j] = k[j * ldk + c];
+    for (long j = Tk; j < Tp; j++) kt[c * Tp + j] = 0.f;
+  }
   const float ninf = -__builtin_inff();
-  for (long r = 0; r < rows; r++) {
-    float* xr = x + r * cols;
-    const float* mr = mask ? mask + r * cols : nullptr;
+  for (long i = 0; i < Tq; i++) {
+    const float* qi = q + i * ldq;
+    const float* mi = mask ? mask + i * Tk : nullptr;
     vf mx = splat(ninf);
-    for (long i = 0; i < cols; i += W) {  // xr = scale x + mask; running max
-      const long n = i < full ? (long)W : tail;
-      vf v = (n == W ? load(xr + i) : loadTail(xr + i, n, 0.f)) * scale;
-      if (mr) v += n == W ? load(mr + i) : loadTail(mr + i, n, 0.f);
-      if (n < W) v = loadTail((const float*)&v, n, ninf);
-      mx = vmax(mx, v);
-      if (n == W) store(xr + i, v); else storeTail(xr + i, v, n);
+    for (long j = 0; j < Tp; j += W) {
+      vf acc = {};
+      for (long c = 0; c < dh; c++) acc += qi[c] * load(kt + c * Tp + j);
+      acc *= scale;
+      const long n = Tk - j < W ? Tk - j : (long)W;
+      if (mi) acc += n == W ? load(mi + j) : loadTail(mi + j, n, 0.f);
+      if (n < W) { float t[W]; store(t, acc); for (long l = n; l < W; l++) t[l] = ninf; acc = load(t); }
+      mx = vmax(mx, acc);
+      store(row + j, acc);
     }
     float m = mx[0];
-    for (int j = 1; j < W; j++) m = mx[j] > m ? mx[j] : m;
+    for (int l = 1; l < W; l++) m = mx[l] > m ? mx[l] : m;
     vf sum = {};
-    for (long i = 0; i < cols; i += W) {
-      const long n = i < full ? (long)W : tail;
-      const vf e = vexp((n == W ? load(xr + i) : loadTail(xr + i, n, ninf)) - m);
-      sum += e;
-      if (n == W) store(xr + i, e); else storeTail(xr + i, e, n);
-    }
+    for (long j = 0; j < Tp; j += W) { const vf e = vexp(load(row + j) - m); sum += e; store(row + j, e); }
     const float inv = 1.0f / hsum(sum);
-    for (long i = 0; i < full; i += W) store(xr + i, load(xr + i) * inv);
-    for (long i = full; i < cols; i++) xr[i] *= inv;
+    float* pi = p + i * Tk;
+    long j = 0;
+    for (; j + W <= Tk; j += W) store(pi + j, load(row + j) * inv);
+    for (; j < Tk; j++) pi[j] = row[j] * inv;
   }
 }
 
@@ -325,8 +326,8 @@ void adamKernel(const float* x, const float* g, float* m, float* v, float* out, 
 
 const KernelTable kTable = {
   LL_NAME, sgemmRows, packAFloats, packBFloats, expKernel, erfKernel, geluTanhKernel, geluTanhGradKernel,
-  layerNormKernel, layerNormGradKernel, sumLeadingKernel, sumTrailingKernel, softmaxRowsKernel, softmaxGradRowsKernel,
-  adamKernel,
+  layerNormKernel, layerNormGradKernel, sumLeadingKernel, sumTrailingKernel, attnScoresSoftmaxKernel,
+  softmaxGradRowsKernel, adamKernel,
 };
 
 }  // namespace
