@@ -1,19 +1,25 @@
 // Where one training step of the engine goes, per tfjs kernel (tf.profile):
 // calls and milliseconds per kernel name, the demo config from the shipped base.
 //   npx tsc -p . && node out/bench/engine-profile.js [--config examples/livr.experiment.yaml] [--threads 2] [--shapes]
-// --shapes also splits each kernel by its input shapes (the top 24 entries).
+// --shapes also splits each kernel by its input shapes (the top 24 entries);
+// --off a,b turns those fast paths of model/speedups.ts off (e.g. --off fusedAttention).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment } from '../src/core/validator';
 import { tf } from '../src/engine/backend';
 import { startBackend } from '../src/engine/run';
 import { buildSession } from '../src/engine/session';
+import { speedups, type Speedup } from '../src/engine/model/speedups';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 
 async function main(): Promise<void> {
   const cfg = loadExperiment(path.resolve(arg('config', 'examples/livr.experiment.yaml')));
   cfg.runtime.threads = Number(arg('threads', '2'));
+  for (const name of arg('off', '').split(',').filter(Boolean)) {
+    if (!(name in speedups)) throw new Error(`--off: unknown fast path ${name} (${Object.keys(speedups).join(', ')})`);
+    speedups[name as Speedup] = false;
+  }
   const { native } = await startBackend(cfg);
   const s = await buildSession(cfg);
   const params = [...s.method.trainableVariables(s.model).values()];
