@@ -58,6 +58,7 @@ export type LoraTarget = 'attn_q' | 'attn_k' | 'attn_v' | 'attn_o' | 'mlp_in' | 
 export interface ModelConfig {
   patch_size: number;       // p
   pixel_norm: 'none' | 'center';  // center: (x − 0.5) / 0.25 before the patch embedding
+  stem_channels: number;    // C of the 3×3 conv stem before the patch embedding; 0 = none
   patch_init_std: number;   // init std of vision.patch_embed.weight
   vision_pos_init_std: number;  // init std of vision.pos_embed
   d_vision: number;         // d_v

@@ -47,6 +47,7 @@ export interface TinyVlmShape {
   vocab: number; maxSeqLen: number; d: number; dVision: number; layers: number; heads: number;
   latentRows: number;  // K (unshared), 1 (shared), 0 (no latents)
   pixelNorm: 'none' | 'center';
+  stemChannels: number;  // C of the conv stem; 0 = none
 }
 
 export interface TinyVlm {
@@ -97,11 +98,11 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
     imageSize, patchSize: p, patches: (imageSize / p) ** 2, patchDim: p * p * 3,
     vocab: vocabSize, maxSeqLen, d: model.d_model, dVision: model.d_vision, layers: model.layers, heads: model.heads,
     latentRows: latents.count === 0 ? 0 : latents.embedding === 'shared' ? 1 : latents.count,
-    pixelNorm: model.pixel_norm,
+    pixelNorm: model.pixel_norm, stemChannels: model.stem_channels,
   };
   const store = new ParamStore(seed);
   const vision: VisionEncoderParams = createVisionEncoder(store, {
-    patchDim: shape.patchDim, patches: shape.patches, d: model.d_vision, layers: model.vision_layers, heads: model.vision_heads, mlpRatio: model.mlp_ratio,
+    patchDim: shape.patchDim, patchSize: p, stemChannels: model.stem_channels, patches: shape.patches, d: model.d_vision, layers: model.vision_layers, heads: model.vision_heads, mlpRatio: model.mlp_ratio,
     pixelNorm: model.pixel_norm, patchInitStd: model.patch_init_std, posInitStd: model.vision_pos_init_std,
   });
   const proj: ProjectorParams = createProjector(store, model.d_vision, model.d_model);
