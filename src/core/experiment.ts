@@ -59,6 +59,7 @@ export interface ModelConfig {
   patch_size: number;       // p
   pixel_norm: 'none' | 'center';  // center: (x − 0.5) / 0.25 before the patch embedding
   stem_channels: number;    // C of the 3×3 conv stem before the patch embedding; 0 = none
+  vision_init: 'gpt2' | 'fan_in';  // how the vision blocks' linear weights start
   patch_init_std: number;   // init std of vision.patch_embed.weight
   vision_pos_init_std: number;  // init std of vision.pos_embed
   d_vision: number;         // d_v

@@ -102,7 +102,7 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
   };
   const store = new ParamStore(seed);
   const vision: VisionEncoderParams = createVisionEncoder(store, {
-    patchDim: shape.patchDim, patchSize: p, stemChannels: model.stem_channels, patches: shape.patches, d: model.d_vision, layers: model.vision_layers, heads: model.vision_heads, mlpRatio: model.mlp_ratio,
+    patchDim: shape.patchDim, patchSize: p, stemChannels: model.stem_channels, init: model.vision_init, patches: shape.patches, d: model.d_vision, layers: model.vision_layers, heads: model.vision_heads, mlpRatio: model.mlp_ratio,
     pixelNorm: model.pixel_norm, patchInitStd: model.patch_init_std, posInitStd: model.vision_pos_init_std,
   });
   const proj: ProjectorParams = createProjector(store, model.d_vision, model.d_model);

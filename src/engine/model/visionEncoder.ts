@@ -2,7 +2,7 @@
 // positions (P × d_v) → n_v pre-LN bidirectional blocks → final LayerNorm. Without the stem
 // (C = 0) the patch embedding reads the p·p·3 pixels directly.
 import { tf } from '../backend';
-import { block, createBlock, type BlockParams } from './block';
+import { block, createBlock, type BlockInit, type BlockParams } from './block';
 import { convStem, createConvStem, type ConvStemParams } from './convStem';
 import { layerNorm } from './layerNorm';
 import { linear } from './linear';
@@ -22,6 +22,7 @@ export interface VisionEncoderShape {
   patchDim: number;  // p·p·3
   patchSize: number; // p
   stemChannels: number;  // C; 0 = no stem
+  init: BlockInit;       // the blocks' weight init
   patches: number;   // P
   d: number;         // d_v
   layers: number;    // n_v
@@ -34,7 +35,7 @@ export interface VisionEncoderShape {
 
 export function createVisionEncoder(store: ParamStore, s: VisionEncoderShape): VisionEncoderParams {
   const blocks: BlockParams[] = [];
-  for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `vision.blocks.${i}`, s.d, s.mlpRatio, s.layers));
+  for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `vision.blocks.${i}`, s.d, s.mlpRatio, s.layers, s.init));
   return {
     stem: s.stemChannels > 0 ? createConvStem(store, s.stemChannels, s.patchSize) : null,
     patchEmbed: createLinear(store, 'vision.patch_embed', s.stemChannels > 0 ? s.patchSize * s.patchSize * s.stemChannels : s.patchDim, s.d, s.patchInitStd),
