@@ -1,5 +1,6 @@
-// How the engine child process is started: which Node runs dist/engine-child.js,
-// with which flags. Pure: the settings come in as plain values.
+// How a child process of the extension is started: which Node runs dist/engine-child.js
+// (a run) or dist/cli.js (Submit Sweep), with which flags and environment. Pure: the
+// settings come in as plain values (RunService.launchSpec reads them, in one place).
 
 import type { ForkOptions } from 'node:child_process';
 
