@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { CompareRun } from './compareStats';
 import type { MetricRecord } from './metricRecords';
 import { READ_LIMITS, readTextBounded } from './boundedRead';
-import { readMetrics, RUN_FILES, runPaths, safeSummary } from './runLayout';
+import { parseSweepRunFolder, readMetrics, RUN_FILES, runPaths, safeSummary } from './runLayout';
 import { liveSummary } from './runLiveness';
 
 export interface RunLabel { name: string; label: string; seed?: number; params?: Record<string, string> }
@@ -19,22 +19,21 @@ export function runLabel(dir: string): RunLabel {
   try { config = JSON.parse(readTextBounded(runPaths(dir).config, READ_LIMITS.runJson, 'run config')) as typeof config; } catch { config = {}; }
   const base = path.basename(dir);
   const parent = path.basename(path.dirname(dir));
-  const inSweep = sweepOf(dir) !== undefined;
-  const params = inSweep ? base.replace(/^\d+-/, '').split(',').filter((p) => !/^seed=/.test(p)).join(',') : '';
-  const label = `${config.name ?? (inSweep ? parent : base)}${params ? ` ${params}` : ''}`;
+  const member = parseSweepRunFolder(base);
+  const params = member ? member.parts.filter((p) => !p.startsWith('seed=')).join(',') : '';
+  const label = `${config.name ?? (member ? parent : base)}${params ? ` ${params}` : ''}`;
   const swept = params ? Object.fromEntries(params.split(',').map((p) => p.split('=')).filter((kv) => kv.length === 2)) as Record<string, string> : undefined;
-  return { name: inSweep ? `${parent}/${base}` : base, label, seed: config.seed, ...(swept ? { params: swept } : {}) };
+  return { name: member ? `${parent}/${base}` : base, label, seed: config.seed, ...(swept ? { params: swept } : {}) };
 }
 
 /** The sweep folder holding a run (`<stamp>-<name>/NN-lr=0.001,seed=1`), or undefined for a run of its own. */
 export function sweepOf(dir: string): string | undefined {
-  const base = path.basename(dir);
-  return /^\d+-/.test(base) && !/^\d{8}-\d{6}-/.test(base) ? path.dirname(dir) : undefined;
+  return parseSweepRunFolder(path.basename(dir)) ? path.dirname(dir) : undefined;
 }
 
 /** What tells a sweep's runs apart, from the sub-run folder name: `lr=0.001 · seed 1`. */
 export function sweepMemberLabel(dir: string): string {
-  return path.basename(dir).replace(/^\d+-/, '').split(',').filter(Boolean)
+  return (parseSweepRunFolder(path.basename(dir))?.parts ?? [])
     .map((p) => (p.startsWith('seed=') ? `seed ${p.slice(5)}` : p)).join(' · ');
 }
 
