@@ -20,7 +20,7 @@ import { disposeBatch, oneHot, type EncodedBatch } from '../model/sequence';
 import type { TinyVlm } from '../model/tinyVlm';
 import { createRepaEncoders, OWN_PREFIX, OWN_TAKEN, snapshotOwn, type RepaEncoder } from '../repa/encoders';
 import type { Session } from '../session';
-import { maxLatentsPerStep } from '../testTimeScaling';
+import { maxLatentsPerStep } from '../eval/testTimeScaling';
 import { createRepaHeads, repaLayerIndex, repaLosses, repaSelection, repaTargets, type RepaHead, type RepaTargets } from './repa';
 import { answerCrossEntropy, modelTrainables, type TokenBatch } from './sft';
 import { LATENT_EMBED } from './livr';
@@ -99,17 +99,6 @@ export async function createValr(session: Session): Promise<ValrMethod> {
       return { loss: tf.add(ce, tf.mul(repa, valr.repa.weight)) as tf.Scalar, terms };
     },
   };
-}
-
-/** What session.checkSupported checks for method.kind: valr. */
-export function checkValr(cfg: ExperimentConfig): void {
-  if (cfg.latents.placement !== 'interleaved') {
-    throw new Error(`latents.placement: ${cfg.latents.placement} — method valr puts its latents before each reasoning step; set latents.placement: interleaved`);
-  }
-  if (cfg.method.valr.max_steps < 1) throw new Error('method.valr.max_steps must be at least 1 (reasoning steps taken from each rationale)');
-  for (const k of cfg.method.valr.test_time_steps) {
-    if (!Number.isInteger(k) || k < 0) throw new Error(`method.valr.test_time_steps: ${k} is not a whole number ≥ 0`);
-  }
 }
 
 /** Sequence length of a valr run: max_steps blocks of the largest K' (train K or a test-time K'), plus the text budget. */

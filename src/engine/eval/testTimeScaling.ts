@@ -6,9 +6,9 @@
 // K' ≤ K always works; K' > K needs latents that do not index a K-row table:
 // feedback hidden_state or embedding shared. Other K' are reported as skipped.
 import * as fs from 'node:fs';
-import { runPaths } from '../core/runLayout';
-import { writeFileAtomic } from '../core/atomicWrite';
-import type { Session } from './session';
+import { runPaths } from '../../core/runLayout';
+import { writeFileAtomic } from '../../core/atomicWrite';
+import type { Session } from '../session';
 import { evaluateValr } from './valrGenerate';
 
 export interface ScalingRow {

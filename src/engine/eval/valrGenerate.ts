@@ -13,15 +13,15 @@
 // The evaluated answer is the text after the last <sep> the model wrote (or after
 // the last latent block when it wrote none), up to <eos>; exact match on token ids
 // against the encoded answer.
-import type { EvalMetrics } from '../core/events';
-import type { Example } from './data/example';
-import { startDecoding } from './model/generate';
-import { withMaxSteps } from './model/interleaved';
-import { SEGMENT } from './model/segments';
-import { encodeExamples, SPECIAL } from './model/sequence';
-import type { Session } from './session';
-import { evalRecord, examplesToScore, Tally } from './evalScoring';
-import { betweenBatches } from './evalInterrupt';
+import type { EvalMetrics } from '../../core/events';
+import type { Example } from '../data/example';
+import { startDecoding } from '../model/generate';
+import { withMaxSteps } from '../model/interleaved';
+import { SEGMENT } from '../model/segments';
+import { encodeExamples, SPECIAL } from '../model/sequence';
+import type { Session } from '../session';
+import { evalRecord, examplesToScore, Tally } from './scoring';
+import { betweenBatches } from './interrupt';
 
 export interface GenerateOptions {
   latentsPerStep: number | null;   // K' per block; null: plain CoT (no blocks)
@@ -105,7 +105,7 @@ function argmax(row: Float32Array, skip: number): number {
   return best;
 }
 
-/** Exact-match accuracy per task of greedy generation with K' latents per step; `shouldStop` as in evaluate (eval.ts). */
+/** Exact-match accuracy per task of greedy generation with K' latents per step; `shouldStop` as in evaluate (evaluate.ts). */
 export async function evaluateValr(session: Session, split: 'val' | 'test', step: number, maxExamples: number, latentsPerStep: number | null,
   shouldStop?: () => boolean): Promise<EvalMetrics> {
   const cfg = session.config;

@@ -1,6 +1,6 @@
 // Causal checks on the latents beyond LIVR §4.4.1 (issue 14; CapImagine, arXiv
 // 2602.22766, found the latents of several methods collapsing to near-identical
-// states that barely change the answer). One eval switch each (eval.ts):
+// states that barely change the answer). One eval switch each (evaluate.ts):
 //
 //   latent_swap       example A gets the latents computed for A's question on another
 //                     example's image C (every decoder layer's latent states copied,
@@ -16,13 +16,13 @@
 //
 // C for example i is example (i + 1) mod n of the same batch; a pair with one
 // example is skipped.
-import { tf } from './backend';
-import type { Example } from './data/example';
-import { feedbackState } from './model/continuousFeedback';
-import { causalMask } from './model/masks';
-import { SEGMENT } from './model/segments';
-import type { EncodedBatch } from './model/sequence';
-import type { Session } from './session';
+import { tf } from '../backend';
+import type { Example } from '../data/example';
+import { feedbackState } from '../model/continuousFeedback';
+import { causalMask } from '../model/masks';
+import { SEGMENT } from '../model/segments';
+import type { EncodedBatch } from '../model/sequence';
+import type { Session } from '../session';
 
 export interface SwapCount { followed: number; differing: number }
 

@@ -30,20 +30,20 @@
 // With `captureRunDir`, the evaluation also writes the attention capture file
 // <runDir>/captures/step-<N>.llcap (captureWriter.ts, eval.capture).
 
-import type { EvalDiagnostic } from '../core/experiment';
-import type { EvalMetrics } from '../core/events';
-import { tf } from './backend';
-import { bottleneckMask, causalMask } from './model/masks';
-import { SEGMENT } from './model/segments';
-import { Tokenizer } from './data/tokenizer';
-import { encodeExamples, type EncodedBatch } from './model/sequence';
-import type { Example } from './data/example';
-import type { Session } from './session';
+import type { EvalDiagnostic } from '../../core/experiment';
+import type { EvalMetrics } from '../../core/events';
+import { tf } from '../backend';
+import { bottleneckMask, causalMask } from '../model/masks';
+import { SEGMENT } from '../model/segments';
+import { Tokenizer } from '../data/tokenizer';
+import { encodeExamples, type EncodedBatch } from '../model/sequence';
+import type { Example } from '../data/example';
+import type { Session } from '../session';
 import { defaultLatentsPerStep, evaluateValr } from './valrGenerate';
 import { writeEvalCapture } from './captureWriter';
-import { evalRecord, examplesToScore, Tally } from './evalScoring';
-import { betweenBatches } from './evalInterrupt';
-import { corruptExamples } from './methods/crystal';
+import { evalRecord, examplesToScore, Tally } from './scoring';
+import { betweenBatches } from './interrupt';
+import { corruptExamples } from '../methods/crystal';
 import { latentDiversity, latentSwap, type DiversitySums, type SwapCount } from './latentProbes';
 
 export interface EvalOptions {
