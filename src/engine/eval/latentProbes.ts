@@ -13,9 +13,19 @@
 //                     pairs of examples at the same latent position (across examples),
 //                     and over pairs of positions within an example (across positions).
 //                     Near 1: collapsed latents that cannot carry per-image detail.
+//   latent_sensitivity  how far the last layer's latent states move when only the image
+//                     changes (A's question, C's image) and when only the question changes
+//                     (C's question, A's image): per example Σ_k ‖l'_k − l_k‖ / Σ_k ‖l_k‖
+//                     over the K latent positions, averaged over the examples whose image
+//                     (question) differs from C's (a pair with the same question, as two
+//                     counting questions about the same colour, moves nothing). Latents that
+//                     ignore the image score image 0 exactly; latents placed before the
+//                     question score question 0 exactly.
 //
 // C for example i is example (i + 1) mod n of the same batch; a pair with one
 // example is skipped.
+import type { EvalDiagnostic } from '../../core/experiment';
+import type { EvalDiagnostics } from '../../core/metricRecords';
 import { tf } from '../backend';
 import type { Example } from '../data/example';
 import { feedbackState } from '../model/continuousFeedback';
@@ -107,4 +117,93 @@ export function latentDiversity(session: Session, examples: Example[]): Diversit
     for (let i = 0; i < row.length; i++) for (let j = i + 1; j < row.length; j++) { r.acrossPositions += cos(row[i], row[j]); r.positionPairs += 1; }
   }
   return r;
+}
+
+export interface SensitivitySums { image: number; imagePairs: number; question: number; questionPairs: number }
+
+/** Per row, its latent states [K][d] from host states [B·T·d] (rows in order, positions in order). */
+function latentStatesOf(states: Float32Array, enc: EncodedBatch, d: number): Float32Array[][] {
+  const out: Float32Array[][] = [];
+  for (let b = 0; b < enc.B; b++) {
+    const row: Float32Array[] = [];
+    for (let t = 0; t < enc.T; t++) if (enc.segments[b * enc.T + t] === SEGMENT.latent) row.push(states.subarray((b * enc.T + t) * d, (b * enc.T + t + 1) * d));
+    out.push(row);
+  }
+  return out;
+}
+
+/** Per example, its last-layer latent states [K][d] under the causal mask. */
+function lastLatentStates(session: Session, examples: Example[]): Float32Array[][] {
+  const enc = session.encode(examples);
+  const states = tf.tidy(() => {
+    const out = session.model.forward(session.tensors(enc, causalMask(enc.segments, enc.B, enc.T)), { returnHidden: true });
+    return feedbackState(out).dataSync() as Float32Array;   // [B·T·d]
+  });
+  return latentStatesOf(states, enc, session.model.shape.d);
+}
+
+/** Σ_k ‖b_k − a_k‖ / Σ_k ‖a_k‖: 0 exactly when the states are equal. */
+export function relativeMove(a: Float32Array[], b: Float32Array[]): number {
+  let moved = 0, size = 0;
+  a.forEach((ak, k) => {
+    moved += Math.hypot(...ak.map((x, i) => x - b[k][i]));
+    size += Math.hypot(...ak);
+  });
+  return size > 0 ? moved / size : 0;
+}
+
+/** Sums of the relative latent moves of one batch under an image change and a question change (n ≥ 2). */
+export function latentSensitivity(session: Session, examples: Example[]): SensitivitySums {
+  const n = examples.length;
+  if (n < 2) return { image: 0, imagePairs: 0, question: 0, questionPairs: 0 };
+  const other = (i: number) => examples[(i + 1) % n];
+  const otherImage = examples.map((e, i) => ({ ...e, image: other(i).image }));
+  const otherQuestion = examples.map((e, i) => ({ ...e, question: other(i).question, choices: other(i).choices }));
+  // Three forwards of n rows, not one of 3n: example i sits at the same batch row in each,
+  // so a kernel's row tiling rounds it the same way and "did not move" is 0 exactly.
+  const [own, image, question] = [examples, otherImage, otherQuestion].map((exs) => lastLatentStates(session, exs));
+  const r: SensitivitySums = { image: 0, imagePairs: 0, question: 0, questionPairs: 0 };
+  const sameImage = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const sameQuestion = (a: Example, b: Example) => a.question === b.question && (a.choices ?? []).join('\n') === (b.choices ?? []).join('\n');
+  for (let i = 0; i < n; i++) {
+    if (!sameImage(examples[i].image, other(i).image)) { r.image += relativeMove(own[i], image[i]); r.imagePairs += 1; }
+    if (!sameQuestion(examples[i], other(i))) { r.question += relativeMove(own[i], question[i]); r.questionPairs += 1; }
+  }
+  return r;
+}
+
+const ratio = (sum: number, n: number) => (n > 0 ? sum / n : 0);
+
+/** The probes `eval.diagnostics` asks for, summed over the evaluation's batches (none without latents). */
+export class LatentProbeSums {
+  private readonly swap?: SwapCount;
+  private readonly diversity?: DiversitySums;
+  private readonly sensitivity?: SensitivitySums;
+
+  constructor(diagnostics: EvalDiagnostic[], hasLatents: boolean) {
+    if (!hasLatents) return;
+    if (diagnostics.includes('latent_swap')) this.swap = { followed: 0, differing: 0 };
+    if (diagnostics.includes('latent_diversity')) this.diversity = { acrossExamples: 0, examplePairs: 0, acrossPositions: 0, positionPairs: 0 };
+    if (diagnostics.includes('latent_sensitivity')) this.sensitivity = { image: 0, imagePairs: 0, question: 0, questionPairs: 0 };
+  }
+
+  add(session: Session, batch: Example[]): void {
+    if (this.swap) addInto(this.swap, latentSwap(session, batch));
+    if (this.diversity) addInto(this.diversity, latentDiversity(session, batch));
+    if (this.sensitivity) addInto(this.sensitivity, latentSensitivity(session, batch));
+  }
+
+  /** Writes the asked-for probes into the eval record's diagnostics. */
+  writeInto(d: EvalDiagnostics): void {
+    if (this.swap) d.latent_swap = { followed: ratio(this.swap.followed, this.swap.differing), pairs: this.swap.differing };
+    const v = this.diversity;
+    if (v) d.latent_diversity = { across_examples: ratio(v.acrossExamples, v.examplePairs), across_positions: ratio(v.acrossPositions, v.positionPairs) };
+    const s = this.sensitivity;
+    if (s) d.latent_sensitivity = { image: ratio(s.image, s.imagePairs), question: ratio(s.question, s.questionPairs), image_pairs: s.imagePairs, question_pairs: s.questionPairs };
+  }
+}
+
+function addInto<T extends object>(sum: T, part: T): void {
+  const target = sum as Record<string, number>;
+  for (const [k, v] of Object.entries(part as Record<string, number>)) target[k] += v;
 }
