@@ -122,7 +122,8 @@ export interface ValrConfig {
   };
   stage1_epochs: number;                     // plain CoT SFT
   stage2_epochs: number;                     // latents + REPA
-  test_time_steps: number[];                 // latent tokens per step tried at inference
+  test_time_reasoning_steps: number[];       // the paper's test-time-scaling axis: most reasoning steps N' at inference
+  test_time_steps: number[];                 // secondary axis: latent tokens per step K' tried at inference
 }
 
 export interface MethodConfig {

@@ -101,11 +101,12 @@ export async function createValr(session: Session): Promise<ValrMethod> {
   };
 }
 
-/** Sequence length of a valr run: max_steps blocks of the largest K' (train K or a test-time K'), plus the text budget. */
+/** Sequence length of a valr run: blocks for the most steps (max_steps or a test-time N') of the largest K' (train K or a test-time K'), plus the text budget. */
 export function valrSequenceLengthOf(cfg: ExperimentConfig, patches: number): number {
+  const valr = cfg.method.valr;
   const unbounded = cfg.latents.feedback === 'hidden_state' || cfg.latents.embedding === 'shared';
-  const maxLatents = maxLatentsPerStep(cfg.latents.count, cfg.method.valr.test_time_steps, unbounded);
-  return valrSequenceLength(patches, maxLatents, cfg.method.valr.max_steps, cfg.data.max_text_tokens);
+  const maxLatents = maxLatentsPerStep(cfg.latents.count, valr.test_time_steps, unbounded);
+  return valrSequenceLength(patches, maxLatents, Math.max(valr.max_steps, ...valr.test_time_reasoning_steps), cfg.data.max_text_tokens);
 }
 
 /** Latents config the model is built with: hidden_state feeds states back, so one (unused) shared row suffices. */
