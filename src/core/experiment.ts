@@ -124,7 +124,8 @@ export interface ValrConfig {
   };
   stage1_epochs: number;                     // plain CoT SFT
   stage2_epochs: number;                     // latents + REPA
-  test_time_steps: number[];                 // latent tokens per step tried at inference
+  test_time_reasoning_steps: number[];       // the paper's test-time-scaling axis: most reasoning steps N' at inference
+  test_time_steps: number[];                 // secondary axis: latent tokens per step K' tried at inference
 }
 
 export interface MethodConfig {
@@ -145,7 +146,7 @@ export interface TrainConfig {
   max_steps: number;              // 0: no cap (epochs decide)
 }
 
-export type EvalDiagnostic = 'drop_latents' | 'bottleneck_mask' | 'corrupted_images' | 'answer_latent_attention' | 'latent_swap' | 'latent_diversity';
+export type EvalDiagnostic = 'drop_latents' | 'bottleneck_mask' | 'corrupted_images' | 'answer_latent_attention' | 'latent_swap' | 'latent_diversity' | 'latent_sensitivity';
 
 export interface EvalConfig {
   every: number;                  // steps; 0: only at the end

@@ -71,13 +71,20 @@ export function readCompareRun(dir: string): CompareRun {
   return { name, label, seed, status, metrics: readMetrics(dir) as MetricRecord[], ...(params ? { params } : {}), ...(final ? { final } : {}) };
 }
 
-/** `test_time_scaling.K=k`: mean accuracy with k latents per step at inference (valr runs). */
+/**
+ * `test_time_scaling.steps=n`: mean accuracy with at most n reasoning steps at inference (the paper's axis),
+ * `test_time_scaling.K=k`: with k latents per step (valr runs).
+ */
 function testTimeScalingMetrics(dir: string): Record<string, number> | undefined {
   const file = runPaths(dir).testTimeScaling;
   if (!fs.existsSync(file)) return undefined;
-  let rows: { latents_per_step: number; mean_accuracy: number | null }[];
-  try { rows = (JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'test-time scaling table')) as { rows: typeof rows }).rows; } catch { return undefined; }
+  type Row = { latents_per_step?: number; reasoning_steps?: number; mean_accuracy: number | null };
+  let report: { rows?: Row[]; reasoning_length?: Row[] };
+  try { report = JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'test-time scaling table')) as typeof report; } catch { return undefined; }
   const out: Record<string, number> = {};
-  for (const r of rows) if (typeof r.mean_accuracy === 'number') out[`test_time_scaling.K=${r.latents_per_step}`] = r.mean_accuracy;
+  for (const r of Array.isArray(report.reasoning_length) ? report.reasoning_length : []) {
+    if (typeof r.mean_accuracy === 'number') out[`test_time_scaling.steps=${r.reasoning_steps}`] = r.mean_accuracy;
+  }
+  for (const r of Array.isArray(report.rows) ? report.rows : []) if (typeof r.mean_accuracy === 'number') out[`test_time_scaling.K=${r.latents_per_step}`] = r.mean_accuracy;
   return out;
 }

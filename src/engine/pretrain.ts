@@ -17,7 +17,7 @@ import type { ExperimentConfig } from '../core/experiment';
 import type { EvalMetrics } from '../core/events';
 import { latestCheckpoint, readSummary, runPaths } from '../core/runLayout';
 import { loadExperiment } from '../core/validator';
-import { chanceByTask, type TaskChance } from './chance';
+import { chanceByTask, type TaskChance } from './eval/chance';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { generateSplits } from './data/splits';
