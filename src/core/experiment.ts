@@ -59,7 +59,7 @@ export interface ModelConfig {
   patch_size: number;       // p
   pixel_norm: 'none' | 'center';  // center: (x − 0.5) / 0.25 before the patch embedding
   stem_channels: number;    // C of the 3×3 conv stem before the patch embedding; 0 = none
-  vision_init: 'gpt2' | 'fan_in';  // how the vision blocks' linear weights start
+  init: 'gpt2' | 'fan_in';  // how the blocks' and the projector's linear weights start
   patch_init_std: number;   // init std of vision.patch_embed.weight
   vision_pos_init_std: number;  // init std of vision.pos_embed
   d_vision: number;         // d_v
@@ -128,8 +128,14 @@ export interface ValrConfig {
   test_time_steps: number[];                 // secondary axis: latent tokens per step K' tried at inference
 }
 
+/** Plain SFT's own switches (pretraining is SFT too). */
+export interface SftConfig {
+  vision_probe: { weight: number; tasks: string[] };   // auxiliary per-task heads on the mean image token
+}
+
 export interface MethodConfig {
   kind: MethodKind;
+  sft: SftConfig;
   livr: LivrConfig;
   crystal: CrystalConfig;
   valr: ValrConfig;

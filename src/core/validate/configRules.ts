@@ -36,6 +36,19 @@ const layoutRules: Rule[] = [
 
 /** Rules of one method's own block, checked only when `method.kind` names it. */
 const methodRules: Partial<Record<MethodKind, Rule[]>> = {
+  sft: [
+    (c) => {
+      const probe = c.method.sft.vision_probe;
+      if (probe.weight === 0) return undefined;
+      const named = new Set<string>(c.data.source === 'synthetic' ? c.data.tasks.map((t) => t.name) : []);
+      return probe.tasks.flatMap((task, i): ConfigRuleBreak[] => named.has(task) ? [] : [{
+        field: ['method', 'sft', 'vision_probe', 'tasks', i], severity: 'error', code: 'semantic.vision-probe-task',
+        message: c.data.source === 'synthetic'
+          ? `\`method.sft.vision_probe.tasks\`: ${task} is not one of data.tasks (${[...named].join(', ')}): a probe head learns from that task's examples; add the task or remove it here`
+          : `\`method.sft.vision_probe\` reads the answers of synthetic tasks; data.source is ${c.data.source}: set weight 0`,
+      }]);
+    },
+  ],
   crystal: [
     (c) => Object.values(c.method.crystal.weights).every((w) => w === 0) ? {
       field: ['method', 'crystal', 'weights'], severity: 'error', code: 'semantic.crystal-weights',
