@@ -2,7 +2,7 @@
 # Rebuilds the shipped base model (docs/pretraining.md): a three-stage curriculum,
 # easy single-object tasks first, then the full mix, then the full mix again on
 # fresh examples; packages the result into models/tiny-vlm-base (checkpoint,
-# safetensors, model card). About 18 minutes on 2 quiet cores. Usage: bash scripts/pretrain-base.sh [SHIP_DIR]
+# safetensors, model card). About 30 minutes on 2 quiet cores. Usage: bash scripts/pretrain-base.sh [SHIP_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHIP=${1:-models/tiny-vlm-base}

@@ -15,6 +15,7 @@ group with each final metric as mean ± std (n = number of seeds).
 
   --metrics LIST   comma-separated metric names to show, e.g.
                    mean_accuracy,accuracy.counting,diagnostics.drop_latents.mean_accuracy,
+                   test_time_scaling.steps=4 (a valr run's accuracy with at most 4 reasoning steps),
                    test_time_scaling.K=0 (a valr run's accuracy with 0 latents per step)
                    (default: every metric the runs report)
 `;

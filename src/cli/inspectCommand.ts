@@ -26,7 +26,7 @@ export async function runInspectCommand(args: string[]): Promise<number> {
   if (typeof examples !== 'string') return usageError('inspect needs --examples FILE', HELP);
   if (typeof out !== 'string') return usageError('inspect needs --out DUMP', HELP);
   const experiment = parsed.flags.get('experiment');
-  const { inspectCheckpoint } = await import('../engine/inspect');
+  const { inspectCheckpoint } = await import('../engine/eval/inspect');
   const r = await inspectCheckpoint(path.resolve(parsed.positional[0]), {
     examples, out, experiment: typeof experiment === 'string' ? experiment : undefined,
     log: (m) => { process.stderr.write(m + '\n'); },

@@ -160,7 +160,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   const target = path.resolve(parsed.positional[0]);
   const log = (m: string) => { process.stderr.write(m + '\n'); };
   if (/\.ya?ml$/i.test(target)) {
-    const { evaluateStartingPoint } = await import('../engine/evalStart');
+    const { evaluateStartingPoint } = await import('../engine/eval/startingPoint');
     try {
       for (const p of await evaluateStartingPoint(target, { split, maxExamples, log })) {
         process.stdout.write([`${p.label || 'run'} (before training):`, ...describeEval(p.record).map((l) => '  ' + l)].join('\n') + '\n');

@@ -182,6 +182,7 @@ export function describeEval(r: EvalMetrics): string[] {
   if (d.answer_latent_attention !== undefined) lines.push(`  answer→latent attention: ${d.answer_latent_attention.toFixed(4)}`);
   if (d.latent_swap) lines.push(`  latent swap:           ${pct(d.latent_swap.followed)} of ${d.latent_swap.pairs} answers follow the other image's latents`);
   if (d.latent_diversity) lines.push(`  latent diversity:      cosine across examples ${d.latent_diversity.across_examples.toFixed(3)}, across positions ${d.latent_diversity.across_positions.toFixed(3)}`);
+  if (d.latent_sensitivity) lines.push(`  latent sensitivity:    image changed ${d.latent_sensitivity.image.toFixed(3)}, question changed ${d.latent_sensitivity.question.toFixed(3)} (relative move of the latent states)`);
   if (d.corrupted_images) lines.push(`  corrupted images:      accuracy ${accuracyLine(d.corrupted_images.accuracy, d.corrupted_images.mean_accuracy)}`);
   if (d.corrupted_images_drop_latents) lines.push(`  corrupted, no latents: accuracy ${accuracyLine(d.corrupted_images_drop_latents.accuracy, d.corrupted_images_drop_latents.mean_accuracy)}`);
   return lines;

@@ -58,6 +58,8 @@ export type LoraTarget = 'attn_q' | 'attn_k' | 'attn_v' | 'attn_o' | 'mlp_in' | 
 export interface ModelConfig {
   patch_size: number;       // p
   pixel_norm: 'none' | 'center';  // center: (x − 0.5) / 0.25 before the patch embedding
+  stem_channels: number;    // C of the 3×3 conv stem before the patch embedding; 0 = none
+  init: 'gpt2' | 'fan_in';  // how the blocks' and the projector's linear weights start
   patch_init_std: number;   // init std of vision.patch_embed.weight
   vision_pos_init_std: number;  // init std of vision.pos_embed
   d_vision: number;         // d_v
@@ -122,11 +124,18 @@ export interface ValrConfig {
   };
   stage1_epochs: number;                     // plain CoT SFT
   stage2_epochs: number;                     // latents + REPA
-  test_time_steps: number[];                 // latent tokens per step tried at inference
+  test_time_reasoning_steps: number[];       // the paper's test-time-scaling axis: most reasoning steps N' at inference
+  test_time_steps: number[];                 // secondary axis: latent tokens per step K' tried at inference
+}
+
+/** Plain SFT's own switches (pretraining is SFT too). */
+export interface SftConfig {
+  vision_probe: { weight: number; tasks: string[] };   // auxiliary per-task heads on the mean image token
 }
 
 export interface MethodConfig {
   kind: MethodKind;
+  sft: SftConfig;
   livr: LivrConfig;
   crystal: CrystalConfig;
   valr: ValrConfig;
@@ -143,7 +152,7 @@ export interface TrainConfig {
   max_steps: number;              // 0: no cap (epochs decide)
 }
 
-export type EvalDiagnostic = 'drop_latents' | 'bottleneck_mask' | 'corrupted_images' | 'answer_latent_attention' | 'latent_swap' | 'latent_diversity';
+export type EvalDiagnostic = 'drop_latents' | 'bottleneck_mask' | 'corrupted_images' | 'answer_latent_attention' | 'latent_swap' | 'latent_diversity' | 'latent_sensitivity';
 
 export interface EvalConfig {
   every: number;                  // steps; 0: only at the end

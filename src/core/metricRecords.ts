@@ -38,6 +38,7 @@ export interface EvalDiagnostics {
   answer_latent_attention?: number;        // mean attention mass, answer-predicting rows → latent columns
   latent_swap?: { followed: number; pairs: number };   // share of answers that follow another image's latents, over pairs answered differently
   latent_diversity?: { across_examples: number; across_positions: number };   // mean cosine of last-layer latent states
+  latent_sensitivity?: { image: number; question: number; image_pairs: number; question_pairs: number };   // mean relative move of latent states: image changed, question changed
   corrupted_images?: { accuracy: Record<string, number>; mean_accuracy: number };               // SIC-corrupted images, with latents
   corrupted_images_drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };  // corrupted images, latents dropped
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { CompareRun } from './compareStats';
 import type { MetricRecord } from './metricRecords';
 import { READ_LIMITS, readTextBounded } from './boundedRead';
-import { readMetrics, RUN_FILES, runPaths, safeSummary } from './runLayout';
+import { parseSweepRunFolder, readMetrics, RUN_FILES, runPaths, safeSummary } from './runLayout';
 import { liveSummary } from './runLiveness';
 
 export interface RunLabel { name: string; label: string; seed?: number; params?: Record<string, string> }
@@ -19,22 +19,21 @@ export function runLabel(dir: string): RunLabel {
   try { config = JSON.parse(readTextBounded(runPaths(dir).config, READ_LIMITS.runJson, 'run config')) as typeof config; } catch { config = {}; }
   const base = path.basename(dir);
   const parent = path.basename(path.dirname(dir));
-  const inSweep = sweepOf(dir) !== undefined;
-  const params = inSweep ? base.replace(/^\d+-/, '').split(',').filter((p) => !/^seed=/.test(p)).join(',') : '';
-  const label = `${config.name ?? (inSweep ? parent : base)}${params ? ` ${params}` : ''}`;
+  const member = parseSweepRunFolder(base);
+  const params = member ? member.parts.filter((p) => !p.startsWith('seed=')).join(',') : '';
+  const label = `${config.name ?? (member ? parent : base)}${params ? ` ${params}` : ''}`;
   const swept = params ? Object.fromEntries(params.split(',').map((p) => p.split('=')).filter((kv) => kv.length === 2)) as Record<string, string> : undefined;
-  return { name: inSweep ? `${parent}/${base}` : base, label, seed: config.seed, ...(swept ? { params: swept } : {}) };
+  return { name: member ? `${parent}/${base}` : base, label, seed: config.seed, ...(swept ? { params: swept } : {}) };
 }
 
 /** The sweep folder holding a run (`<stamp>-<name>/NN-lr=0.001,seed=1`), or undefined for a run of its own. */
 export function sweepOf(dir: string): string | undefined {
-  const base = path.basename(dir);
-  return /^\d+-/.test(base) && !/^\d{8}-\d{6}-/.test(base) ? path.dirname(dir) : undefined;
+  return parseSweepRunFolder(path.basename(dir)) ? path.dirname(dir) : undefined;
 }
 
 /** What tells a sweep's runs apart, from the sub-run folder name: `lr=0.001 · seed 1`. */
 export function sweepMemberLabel(dir: string): string {
-  return path.basename(dir).replace(/^\d+-/, '').split(',').filter(Boolean)
+  return (parseSweepRunFolder(path.basename(dir))?.parts ?? [])
     .map((p) => (p.startsWith('seed=') ? `seed ${p.slice(5)}` : p)).join(' · ');
 }
 
@@ -72,13 +71,20 @@ export function readCompareRun(dir: string): CompareRun {
   return { name, label, seed, status, metrics: readMetrics(dir) as MetricRecord[], ...(params ? { params } : {}), ...(final ? { final } : {}) };
 }
 
-/** `test_time_scaling.K=k`: mean accuracy with k latents per step at inference (valr runs). */
+/**
+ * `test_time_scaling.steps=n`: mean accuracy with at most n reasoning steps at inference (the paper's axis),
+ * `test_time_scaling.K=k`: with k latents per step (valr runs).
+ */
 function testTimeScalingMetrics(dir: string): Record<string, number> | undefined {
   const file = runPaths(dir).testTimeScaling;
   if (!fs.existsSync(file)) return undefined;
-  let rows: { latents_per_step: number; mean_accuracy: number | null }[];
-  try { rows = (JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'test-time scaling table')) as { rows: typeof rows }).rows; } catch { return undefined; }
+  type Row = { latents_per_step?: number; reasoning_steps?: number; mean_accuracy: number | null };
+  let report: { rows?: Row[]; reasoning_length?: Row[] };
+  try { report = JSON.parse(readTextBounded(file, READ_LIMITS.runJson, 'test-time scaling table')) as typeof report; } catch { return undefined; }
   const out: Record<string, number> = {};
-  for (const r of rows) if (typeof r.mean_accuracy === 'number') out[`test_time_scaling.K=${r.latents_per_step}`] = r.mean_accuracy;
+  for (const r of Array.isArray(report.reasoning_length) ? report.reasoning_length : []) {
+    if (typeof r.mean_accuracy === 'number') out[`test_time_scaling.steps=${r.reasoning_steps}`] = r.mean_accuracy;
+  }
+  for (const r of Array.isArray(report.rows) ? report.rows : []) if (typeof r.mean_accuracy === 'number') out[`test_time_scaling.K=${r.latents_per_step}`] = r.mean_accuracy;
   return out;
 }

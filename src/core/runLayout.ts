@@ -174,6 +174,20 @@ export function sweepRunFolderName(index: number, label: string): string {
   return `${String(index).padStart(2, '0')}-${label.replace(/[^A-Za-z0-9.=,_-]+/g, '_')}`;
 }
 
+/** A sweep run folder name read back: its index, its label (file-safe, as written) and the label's parts (`lr=0.001`, `seed=1`). */
+export interface SweepRunFolder { index: number; label: string; parts: string[] }
+
+/**
+ * The one reader of sweepRunFolderName's names: `03-lr=0.001,seed=1` → index 3, label
+ * `lr=0.001,seed=1`, parts [lr=0.001, seed=1]. Undefined for any other name, the `YYYYMMDD-HHMMSS-<name>` of
+ * runFolderName included (a run or sweep folder of its own, not a member of a sweep).
+ */
+export function parseSweepRunFolder(name: string): SweepRunFolder | undefined {
+  const m = /^(\d+)-(.*)$/.exec(name);
+  if (!m || /^\d{8}-\d{6}-/.test(name)) return undefined;
+  return { index: Number(m[1]), label: m[2], parts: m[2].split(',').filter(Boolean) };
+}
+
 /**
  * Is `name` (in a sweep folder) one of the files `submit` keeps? In an experiment
  * without a sweep the run directory is the sweep folder, and these files must not

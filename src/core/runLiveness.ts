@@ -10,8 +10,6 @@ import { READ_LIMITS, readTextBounded } from './boundedRead';
 import { isProcessAlive } from './processAlive';
 import { runPaths, type RunSummary } from './runLayout';
 
-export { isProcessAlive } from './processAlive';
-
 /** How often the engine touches its pid file. */
 export const HEARTBEAT_MS = 2000;
 /**

@@ -11,6 +11,7 @@
 // Tensor names are the model's variable names (docs/model.md §1), e.g.
 // `decoder.block.0.attn.qkv.weight`; linear weights are [in, out] as in the model.
 
+import { withoutProbeHeads } from './methods/visionProbe';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isCheckpointDir, isRunDir, latestCheckpoint, runDirOfCheckpoint, runPaths } from '../core/runLayout';
@@ -105,6 +106,6 @@ export function exportCheckpoint(target: string, out?: string): string {
   const config = runPaths(runDirOfCheckpoint(checkpointDir)).config;
   if (fs.existsSync(config)) metadata.config = JSON.stringify(JSON.parse(readTextBounded(config, READ_LIMITS.runJson, 'run config')));
   const file = path.resolve(out ?? path.join(checkpointDir, 'model.safetensors'));
-  writeSafetensors(file, ckpt.weights, metadata);
+  writeSafetensors(file, withoutProbeHeads(ckpt.weights), metadata);
   return file;
 }

@@ -10,6 +10,7 @@
 // on one small task stays at the answer prior (issue 7), so every comparison
 // starts from a model that already uses its image.
 
+import { withoutProbeHeads } from './methods/visionProbe';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,7 +18,7 @@ import type { ExperimentConfig } from '../core/experiment';
 import type { EvalMetrics } from '../core/events';
 import { latestCheckpoint, readSummary, runPaths } from '../core/runLayout';
 import { loadExperiment } from '../core/validator';
-import { chanceByTask, type TaskChance } from './chance';
+import { chanceByTask, type TaskChance } from './eval/chance';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { generateSplits } from './data/splits';
@@ -114,18 +115,19 @@ export function packageBase(runDir: string, shipDir: string, card: BaseCard): vo
   const latest = latestCheckpoint(runDir);
   if (!latest) throw new Error(`${runDir} has no checkpoint to package (checkpoints/latest is missing)`);
   const full = loadCheckpoint(latest);
+  const weights = withoutProbeHeads(full.weights);   // the model's weights only
   fs.mkdirSync(shipDir, { recursive: true });
   // saveCheckpoint writes <dir>/step-N atomically; stage it, then swap it in as <ship>/checkpoint.
   const staging = fs.mkdtempSync(path.join(shipDir, '.staging-'));
   const written = saveCheckpoint(staging, {
-    step: full.step, epoch: 0, positionInEpoch: 0, weights: full.weights, rng: {}, tokenizer: full.tokenizer,
+    step: full.step, epoch: 0, positionInEpoch: 0, weights, rng: {}, tokenizer: full.tokenizer,
     meta: { ...full.meta, base: card.name, pixel_norm: card.model.pixel_norm },
   });
   const target = path.join(shipDir, 'checkpoint');
   fs.rmSync(target, { recursive: true, force: true });
   fs.renameSync(written, target);
   fs.rmSync(staging, { recursive: true, force: true });
-  writeSafetensors(path.join(shipDir, 'model.safetensors'), full.weights, {
+  writeSafetensors(path.join(shipDir, 'model.safetensors'), weights, {
     format: 'latent-lab tiny-vlm', config: JSON.stringify({ model: card.model, image_size: card.image_size }), tokenizer: JSON.stringify(full.tokenizer),
   });
   writeFileAtomic(path.join(shipDir, 'card.json'), JSON.stringify(card, null, 2) + '\n');

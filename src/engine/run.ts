@@ -21,9 +21,9 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { Optimizer } from './optimizer';
 import { NonFiniteLossError, runTrainingLoop, stepsPerEpoch, type LoopState, type StepReport } from './train';
 import { buildSession, checkSupported, type Session } from './session';
-import { evaluate } from './eval';
-import { EvalInterrupted } from './evalInterrupt';
-import { writeTestTimeScaling } from './testTimeScaling';
+import { evaluate } from './eval/evaluate';
+import { EvalInterrupted } from './eval/interrupt';
+import { writeTestTimeScaling } from './eval/testTimeScaling';
 
 export interface RunOptions {
   /** Exact run directory (the CLI's --out). Default: <runs_dir>/<YYYYMMDD-HHMMSS>-<name>. */
@@ -260,7 +260,7 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
     // resuming it runs no step and evaluates.
     const final = outcome === 'completed' ? await runEval() : undefined;
     let finished = final !== undefined;
-    if (final && cfg.method.kind === 'valr') {   // accuracy vs latents per step at inference (testTimeScaling.ts)
+    if (final && cfg.method.kind === 'valr') {   // accuracy vs latents per step at inference (eval/testTimeScaling.ts)
       try {
         const tts = await writeTestTimeScaling(session, runDir, state.step, () => stop.requested);
         log(`test-time scaling: ${tts.rows.map((r) => `K'=${r.latents_per_step} ${r.mean_accuracy === null ? 'skipped' : r.mean_accuracy.toFixed(3)}`).join(', ')}`);

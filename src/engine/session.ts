@@ -10,14 +10,10 @@ import { Rng } from './data/rng';
 import { generateSplits, vocabularySample, type LoadedSplits } from './data/splits';
 import { Tokenizer, type TokenizerJson } from './data/tokenizer';
 import { causalMask } from './model/masks';
-import { encodeExamples, sequenceLength, SPECIAL, toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
+import { toBatchTensors, type EncodedBatch, type SequenceLayout } from './model/sequence';
 import { createTinyVlm, type BatchTensors, type TinyVlm } from './model/tinyVlm';
 import { loadWeights, readWeights } from './model/weights';
-import { encodeValr } from './model/interleaved';
-import { checkValr, createValr, valrModelLatents, valrSequenceLengthOf } from './methods/valr';
-import { createCrystal } from './methods/crystal';
-import { createLivr } from './methods/livr';
-import { createSft } from './methods/sft';
+import { methodEntry, type LatentLayout } from './methods';
 import type { PreparedBatch, TrainingMethod } from './methods/types';
 
 export interface Session {
@@ -39,33 +35,16 @@ export interface Session {
   dispose(): void;
 }
 
-/** Refuses, before anything is created, what this engine cannot train. */
-export function checkSupported(cfg: ExperimentConfig): void {
-  const kind = cfg.method.kind;
-  if (kind === 'valr') { checkValr(cfg); return; }
-  if (kind !== 'sft' && kind !== 'livr' && kind !== 'crystal') {
-    throw new Error(`method.kind: ${kind} is not implemented by this engine yet (sft, livr and crystal are); choose method.kind: sft, livr or crystal`);
-  }
-  if (cfg.latents.placement === 'interleaved') {
-    throw new Error('latents.placement: interleaved is VaLR\'s layout and needs method.kind: valr, which this engine does not run yet; use after_prompt or before_prompt');
-  }
-  if (cfg.latents.feedback !== 'embedding') {
-    throw new Error('latents.feedback: hidden_state (continuous feedback) is not implemented yet; use embedding');
-  }
-}
+export { checkSupported } from './methods';
 
 /**
- * The latent part of the layout a method trains with: count and placement (sft and
- * mask_only: none; LIVR's image_twice: a second image run instead of latents).
+ * The latent part of the layout a method trains with (the registry's layout: sft and
+ * mask_only none, LIVR's image_twice a second image run instead of latents).
  * Every layout ends its prefix with the same `<sep>` the base was pretrained with
  * (sequence.ts), so the answer is never predicted at a latent row.
  */
-export function methodLayout(cfg: ExperimentConfig): Pick<SequenceLayout, 'latentCount' | 'placement' | 'imageTwice'> {
-  const livr = cfg.method.livr;
-  if (cfg.method.kind === 'livr' && livr.image_twice) return { latentCount: 0, placement: 'after_prompt', imageTwice: true };
-  if (cfg.method.kind === 'sft' || (cfg.method.kind === 'livr' && livr.control === 'mask_only')) return { latentCount: 0, placement: 'after_prompt' };
-  if (cfg.method.kind === 'livr' && livr.control === 'prompt_tuning') return { latentCount: cfg.latents.count, placement: 'before_prompt' };
-  return { latentCount: cfg.latents.count, placement: cfg.latents.placement };
+export function methodLayout(cfg: ExperimentConfig): LatentLayout {
+  return methodEntry(cfg).layout(cfg);
 }
 
 /**
@@ -73,7 +52,7 @@ export function methodLayout(cfg: ExperimentConfig): Pick<SequenceLayout, 'laten
  * does not: untrained in the base, so they must train (under LoRA, as decoder.token_rows).
  */
 export function untrainedTokenRows(cfg: ExperimentConfig, tokenizer?: Tokenizer): number[] {
-  const structural = cfg.method.kind === 'valr' ? [SPECIAL.latStart, SPECIAL.latEnd] : [];
+  const structural = methodEntry(cfg).structuralRows;
   // And the words a fine-tune's data added to the base's vocabulary (Tokenizer.extendedWith).
   return [...structural, ...(tokenizer?.grownIds() ?? [])];
 }
@@ -122,16 +101,17 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
     tokenizer = Tokenizer.fromExamples([...splits.train, ...vocabularySample(cfg.data.image_size, cfg.data.answer_format, cfg.seed)]);
   } else tokenizer = Tokenizer.fromExamples(splits.train);
 
-  const { latentCount, placement, imageTwice } = methodLayout(cfg);
+  const entry = methodEntry(cfg);
+  const latent = entry.layout(cfg);
   const patches = (cfg.data.image_size / cfg.model.patch_size) ** 2;
-  const T = cfg.method.kind === 'valr' ? valrSequenceLengthOf(cfg, patches) : sequenceLength({ patches, latentCount, maxTextTokens: cfg.data.max_text_tokens, imageTwice });
-  const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, latentCount, placement, imageTwice };
-  const model = createTinyVlm(cfg.model, cfg.method.kind === 'valr' ? valrModelLatents(cfg, latentCount) : { ...cfg.latents, count: latentCount }, tokenizer.size, T, cfg.seed, cfg.data.image_size, untrainedTokenRows(cfg, tokenizer));
+  const T = entry.sequenceLength(cfg, patches, latent);
+  const layout: SequenceLayout = { T, patchSize: cfg.model.patch_size, ...latent };
+  const model = createTinyVlm(cfg.model, entry.modelLatents(cfg, latent.latentCount), tokenizer.size, T, cfg.seed, cfg.data.image_size, untrainedTokenRows(cfg, tokenizer));
 
   const session: Session = {
     config: cfg, splits, tokenizer, layout, model,
     method: undefined as unknown as Session['method'],
-    encode: (examples) => cfg.method.kind === 'valr' ? encodeValr(examples, tokenizer, layout, cfg.method.valr.max_steps) : encodeExamples(examples, tokenizer, layout),
+    encode: (examples) => entry.encode(examples, tokenizer, layout, cfg),
     tensors: (enc, mask) => toBatchTensors(enc, mask),
     epochOrder: (epoch) => Rng.fromSeed(cfg.seed, 'shuffle', String(epoch)).shuffle(splits.train.map((_, i) => i)),
     hostWeights: () => readWeights(model.variables),
@@ -150,10 +130,7 @@ export async function buildSession(cfg: ExperimentConfig, opts: SessionOptions =
     dispose: () => model.dispose(),
   };
   const trainRng = Rng.fromSeed(cfg.seed, 'train');
-  session.method = cfg.method.kind === 'sft' ? createSft(session)
-    : cfg.method.kind === 'crystal' ? createCrystal(session)
-    : createLivr(session);
-  if (cfg.method.kind === 'valr') session.method = await createValr(session);
+  session.method = await entry.create(session);
   log(describeTrainable([...session.method.trainableVariables(model).keys()], tokenizer, cfg));
 
   if (base) {

@@ -5,9 +5,6 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { ServerSettings } from '../core/lspProtocol';
 import { LANGUAGE_ID } from './languageId';
-import { allowedFolders } from './allowedPaths';
-import { allowPathsValue } from './runs/launch';
-import { ALLOW_PATHS_ENV } from '../core/allowPathsEnv';
 
 export { LANGUAGE_ID };
 
@@ -18,9 +15,9 @@ function currentSettings(): ServerSettings {
 
 export async function startLanguageClient(context: vscode.ExtensionContext): Promise<LanguageClient> {
   const module = context.asAbsolutePath('dist/server.js');
-  // latentLab.allowedPaths reaches the server as LATENT_LAB_ALLOW_PATHS (read when it starts: a change needs a window reload).
-  const allowed = allowPathsValue(process.env, allowedFolders());
-  const env = { ...process.env, ...(allowed ? { [ALLOW_PATHS_ENV]: allowed } : {}) };
+  // latentLab.allowedPaths reaches the server in LATENT_LAB_ALLOW_PATHS, which activation put
+  // into process.env (applyAllowedFolders; read when the server starts: a change needs a window reload).
+  const env = { ...process.env };
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { env } },
     debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6019'] } },

@@ -46,7 +46,7 @@ async function main(): Promise<number> {
   await page.exposeFunction('codeAutomationExit', (code: number) => exit(code));
   page.on('pageerror', (e) => console.log('[pageerror]', e.message));
   await page.goto(`${base}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-  const timeoutMs = Number(process.env.EXT_TEST_TIMEOUT_MS ?? 180000);
+  const timeoutMs = Number(process.env.EXT_TEST_TIMEOUT_MS ?? 300000);
   const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), timeoutMs))]);
   if (code === 'timeout') await page.screenshot({ path: `${process.env.E2E_ARTIFACTS ?? '.'}/host-tests-timeout.png` });
   await close();

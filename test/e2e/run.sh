@@ -3,6 +3,8 @@
 # headless Debian Chromium), offline after the first install:
 #   (a) test/e2e/suite inside the extension host (the @vscode/test-electron run() contract)
 #   (b) test/e2e/ui.ts: the user's path through the workbench UI, with screenshots
+# For (a)'s Submit Sweep test it starts a single-node SLURM (test/slurm/daemons.sh, as
+# test/slurm/run.sh does) before code-server and stops it on exit.
 # Installs what it needs: apt chromium libkrb5-dev ripgrep (as root), code-server into $E2E_DIR
 # (default: a folder under $TMPDIR named after this checkout, outside the workspace)
 # (through scripts/code-server.sh --ensure-only).
@@ -17,6 +19,8 @@ SECONDS=0
 step() { echo "[e2e $(printf '%4d' "$SECONDS")s] $*"; }
 LOGS=$ART/logs
 mkdir -p "$E2E" "$ART"
+# shellcheck source=test/slurm/daemons.sh
+source test/slurm/daemons.sh
 # One run at a time per checkout: a second run waits instead of wiping the first one's folders.
 exec 9> "$E2E/run.lock"
 flock 9 || true
@@ -64,6 +68,35 @@ for ws in ws-host ws-ui; do mkdir -p "$E2E/$ws" && cp examples/*.experiment.yaml
 # The examples fine-tune ../models/tiny-vlm-base/checkpoint: the same layout beside the workspaces.
 ln -sfn "$ROOT/models" "$E2E/models"
 
+# --- on exit: code-server's process group, then the SLURM daemons (whatever happened) -------
+CS_PID=""
+cleanup() {
+  local rc=$?
+  trap - EXIT
+  [ -n "$CS_PID" ] && { kill -- -"$CS_PID" 2>/dev/null || true; }
+  slurm_stop "$rc" >> "$LOGS/slurm.log" 2>&1
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- a single-node SLURM for the Submit Sweep test (test/slurm/daemons.sh) ------------------
+# Started before code-server, so its extension host and the `latent-lab submit` it runs see
+# SLURM_CONF; never a SLURM_CONF from outside (a real cluster). Where SLURM cannot run
+# (not root, or no SLURM and no apt-get) the test is skipped and says why.
+unset SLURM_CONF LATENT_LAB_E2E_SLURM_SKIP LATENT_LAB_E2E_SLURM_ERROR
+rc_slurm=0; why_no_slurm=$(slurm_skip_reason 2> "$LOGS/slurm.log") || rc_slurm=$?
+case $rc_slurm in
+  0) step "no SLURM: the Submit Sweep test is skipped: $why_no_slurm"; export LATENT_LAB_E2E_SLURM_SKIP=$why_no_slurm;;
+  2) export LATENT_LAB_E2E_SLURM_ERROR="SLURM cannot run here, and LATENT_LAB_REQUIRE_SLURM=1: $(cat "$LOGS/slurm.log")";;
+  *) step "start a single-node SLURM (test/slurm/daemons.sh)"
+     if ! slurm_start >> "$LOGS/slurm.log" 2>&1; then
+       cat "$LOGS/slurm.log"; unset SLURM_CONF
+       export LATENT_LAB_E2E_SLURM_ERROR="SLURM did not start: see test/e2e/artifacts/logs/slurm.log"
+     fi;;
+esac
+
 # --- start code-server in its own process group ---------------------------------------------
 PORT=${E2E_PORT:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
 URL=http://127.0.0.1:$PORT
@@ -71,7 +104,6 @@ step "start code-server on $URL"
 setsid "$CSBIN" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry --disable-update-check \
   --disable-workspace-trust "${COMMON[@]}" "$E2E/ws-ui" > "$LOGS/code-server.log" 2>&1 &
 CS_PID=$!
-trap 'kill -- -$CS_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 150); do
   node -e "fetch('$URL/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" && break
   kill -0 "$CS_PID" 2>/dev/null || { cat "$LOGS/code-server.log"; exit 1; }
@@ -83,7 +115,7 @@ export E2E_ARTIFACTS=$ART
 step "(a) in-editor suite (extension host, packaged extension from the VSIX)"
 rc_host=0
 node dist/test/hostTests.js "$URL" "$E2E/ws-host" "$EXT_DIR" "$ROOT/dist/test/suite/index.js" > "$LOGS/host-tests.log" 2>&1 || rc_host=$?
-grep -E '✔|✘|^\[ext [a-z]+\] +[0-9]+\) |passing|failing|AssertionError|Error:|finished|passed, ' "$LOGS/host-tests.log" || tail -30 "$LOGS/host-tests.log"
+grep -E '✔|✘|SKIPPED|^\[ext [a-z]+\] +[0-9]+\) |passing|failing|pending|AssertionError|Error:|finished|passed, ' "$LOGS/host-tests.log" || tail -30 "$LOGS/host-tests.log"
 step "(b) UI in Chromium (screenshots in test/e2e/artifacts/)"
 rc_ui=0
 node dist/test/ui.js "$URL" "$E2E/ws-ui" "$ART" > "$LOGS/ui.log" 2>&1 || rc_ui=$?

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { describeEval, type EvalMetrics } from '../../src/core/events';
 import { finalMetrics } from '../../src/core/compareStats';
 import type { MetricRecord } from '../../src/core/metricRecords';
-import { chanceByTask, majorityByTask } from '../../src/engine/chance';
+import { chanceByTask, majorityByTask } from '../../src/engine/eval/chance';
 import type { Example } from '../../src/engine/data/example';
 
 const ex = (task: string, answer: string): Example => ({ task, answer } as Example);

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { bestMeanAccuracy, compareCsv, finalMetrics, groupByLabel, isScoredMetric, metricByParameter } from '../../src/core/compareStats';
 import { readCompareRun, sweepMemberLabel, sweepOf, uniqueRunDirs } from '../../src/core/runLabels';
+import { parseSweepRunFolder, sweepRunFolderName } from '../../src/core/runLayout';
 
 describe('readCompareRun', () => {
   let root = '';
@@ -64,6 +65,16 @@ describe('readCompareRun', () => {
     assert.equal(sweepOf('/r/20260101-000000-abl'), undefined, 'a timestamped run folder is a run of its own');
     assert.equal(sweepMemberLabel('/r/20260101-000000-abl/03-lr=0.001,repa=on,seed=2'), 'lr=0.001 · repa=on · seed 2');
     assert.equal(sweepMemberLabel('/r/x/00-seed=0'), 'seed 0');
+  });
+
+  it('one parser reads back the sweep run folder names sweepRunFolderName writes', () => {
+    for (const [i, label] of [[0, 'seed=0'], [3, 'lr=0.001,repa=on,seed=2'], [12, 'method.kind=livr,seed=1'], [100, '']] as const) {
+      const name = sweepRunFolderName(i, label);
+      assert.deepEqual(parseSweepRunFolder(name), { index: i, label, parts: label ? label.split(',') : [] }, name);
+    }
+    assert.equal(parseSweepRunFolder('20260101-000000-abl'), undefined, 'a timestamped run folder');
+    assert.equal(parseSweepRunFolder('checkpoints'), undefined);
+    assert.equal(parseSweepRunFolder('-seed=0'), undefined);
   });
 
   it('a final metric against each numeric swept parameter: mean ± std over the runs with each value', () => {

@@ -10,7 +10,7 @@ import type { ExperimentConfig } from '../../src/core/experiment';
 import { runPaths } from '../../src/core/runLayout';
 import { tf } from '../../src/engine/backend';
 import { loadCheckpoint } from '../../src/engine/checkpoint';
-import { inspectCheckpoint } from '../../src/engine/inspect';
+import { inspectCheckpoint } from '../../src/engine/eval/inspect';
 import { pairedForward, prepareCrystalBatch } from '../../src/engine/methods/crystal';
 import { buildSession } from '../../src/engine/session';
 import { trainExperiment } from '../../src/engine/run';

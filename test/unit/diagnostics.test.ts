@@ -1,4 +1,4 @@
-// LIVR §4.4.1's diagnostics as the evaluation computes them (src/engine/eval.ts):
+// LIVR §4.4.1's diagnostics as the evaluation computes them (src/engine/eval/evaluate.ts):
 // "latents removed" is the sequence without the latent rows and columns, and under
 // the bottleneck with the latents removed the answer cannot depend on the image,
 // exactly, for every mask variant that promises it (the paper's sanity check).
@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import type { LivrMask } from '../../src/core/experiment';
 import { loadExperiment } from '../../src/core/validator';
 import { tf } from '../../src/engine/backend';
-import { evaluate, variantInputs, variantsFor } from '../../src/engine/eval';
-import { latentDiversity, latentSwap, swapLogits } from '../../src/engine/latentProbes';
+import { evaluate, variantInputs, variantsFor } from '../../src/engine/eval/evaluate';
+import { latentDiversity, latentSwap, swapLogits } from '../../src/engine/eval/latentProbes';
 import { bottleneckMask } from '../../src/engine/model/masks';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { startBackend } from '../../src/engine/run';

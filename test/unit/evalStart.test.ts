@@ -8,9 +8,9 @@ import { stringify } from 'yaml';
 import { latestCheckpoint } from '../../src/core/runLayout';
 import { loadExperiment } from '../../src/core/validator';
 import { tf } from '../../src/engine/backend';
-import { majorityByTask } from '../../src/engine/chance';
+import { majorityByTask } from '../../src/engine/eval/chance';
 import { generateSplits } from '../../src/engine/data/splits';
-import { evaluateStartingPoint } from '../../src/engine/evalStart';
+import { evaluateStartingPoint } from '../../src/engine/eval/startingPoint';
 import { evaluateTarget, trainExperiment } from '../../src/engine/run';
 import { tinyExperiment, writeExperiment } from './runFixture';
 

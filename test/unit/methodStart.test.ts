@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { loadExperiment } from '../../src/core/validator';
 import { tf } from '../../src/engine/backend';
-import { evaluateStartingPoint } from '../../src/engine/evalStart';
+import { evaluateStartingPoint } from '../../src/engine/eval/startingPoint';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { startBackend } from '../../src/engine/run';
 import { allowExamplesFolder } from './runFixture';
@@ -87,7 +87,7 @@ describe('each method starts where the base is', function () {
       const runs = row.filter((s, t) => s === SEGMENT.image && (t === 0 || row[t - 1] !== SEGMENT.image)).length;
       assert.equal(runs, 2);
       assert.equal(row.filter((s) => s === SEGMENT.image).length, 2 * enc.P);
-      const { evaluate } = await import('../../src/engine/eval');
+      const { evaluate } = await import('../../src/engine/eval/evaluate');
       const r = await evaluate(session, 'val', { step: 0, maxExamples: 4, diagnostics: ['bottleneck_mask'] });
       assert.ok(r.diagnostics.bottleneck_mask !== undefined);
     } finally {

@@ -9,7 +9,7 @@ export const T = 40;
 
 export function smallModel(over: Partial<ModelConfig> = {}): ModelConfig {
   return {
-    patch_size: 4, pixel_norm: 'center', patch_init_std: 0.02, vision_pos_init_std: 0.02, d_vision: 32, vision_layers: 1, vision_heads: 2,
+    patch_size: 4, pixel_norm: 'center', stem_channels: 0, init: 'gpt2', patch_init_std: 0.02, vision_pos_init_std: 0.02, d_vision: 32, vision_layers: 1, vision_heads: 2,
     d_model: 32, layers: 2, heads: 2, mlp_ratio: 4,
     finetune: { mode: 'full', lora: { rank: 4, alpha: 8, targets: ['attn_q', 'attn_k', 'attn_v', 'attn_o', 'mlp_in', 'mlp_out'] }, freeze_vision: false, freeze_projector: false },
     ...over,

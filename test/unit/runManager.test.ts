@@ -9,9 +9,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChildMessage, ControlMessage, EngineEvent } from '../../src/core/events';
 import { readSummary, runPaths } from '../../src/core/runLayout';
+import { allowPathsValue } from '../../src/core/allowPathsEnv';
 import { engineLaunch } from '../../src/extension/runs/launch';
 import { RunManager, type EngineChild } from '../../src/extension/runs/runManager';
-import { ENDED_WHILE_CLOSED, markRunFailed, reattachDecisions, readPidFile, writePidFile } from '../../src/extension/runs/runFiles';
+import { readPidFile, writePidFile } from '../../src/core/runLiveness';
+import { ENDED_WHILE_CLOSED, markRunFailed, reattachDecisions } from '../../src/extension/runs/runFiles';
 
 let nextPid = 5000;
 class FakeChild extends EventEmitter {
@@ -151,11 +153,13 @@ describe('reattach and launch', () => {
     }
   });
 
-  it('launch spec: the allowed folders reach the engine as LATENT_LAB_ALLOW_PATHS, added to the environment\'s, relative ones dropped', () => {
+  it('launch spec: the allowed folders reach the engine in the environment\'s LATENT_LAB_ALLOW_PATHS; allowPathsValue adds folders, relative ones dropped', () => {
     const none = engineLaunch('/x/engine-child.js', { nodePath: '', memoryLimitMb: 0 }, { PATH: '/bin' });
     assert.equal(none.options.env?.LATENT_LAB_ALLOW_PATHS, undefined);
-    const some = engineLaunch('/x/engine-child.js', { nodePath: '', memoryLimitMb: 0, allowedPaths: ['/work/ws', 'relative/dir', '/data/shared'] }, { PATH: '/bin', LATENT_LAB_ALLOW_PATHS: '/data/shared' });
-    assert.equal(some.options.env?.LATENT_LAB_ALLOW_PATHS, ['/data/shared', '/work/ws'].join(path.delimiter));
+    const value = allowPathsValue({ PATH: '/bin', LATENT_LAB_ALLOW_PATHS: '/data/shared' }, ['/work/ws', 'relative/dir', '/data/shared']);
+    assert.equal(value, ['/data/shared', '/work/ws'].join(path.delimiter));
+    const some = engineLaunch('/x/engine-child.js', { nodePath: '', memoryLimitMb: 0 }, { PATH: '/bin', LATENT_LAB_ALLOW_PATHS: value });
+    assert.equal(some.options.env?.LATENT_LAB_ALLOW_PATHS, value);
   });
 
   it('launch spec: editor runtime as Node, a configured Node, a memory limit', () => {

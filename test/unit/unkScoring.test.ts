@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { selectBackend, tf } from '../../src/engine/backend';
 import { Tokenizer } from '../../src/engine/data/tokenizer';
-import { exactMatch } from '../../src/engine/eval';
+import { exactMatch } from '../../src/engine/eval/evaluate';
 import type { EncodedBatch } from '../../src/engine/model/sequence';
 
 /** One row: positions 1 and 2 are scored (the answer word and <eos>); logits put all mass on `predicted`. */

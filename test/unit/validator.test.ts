@@ -29,7 +29,7 @@ describe('validator: valid files', () => {
     assert.deepEqual(problems, []);
     assert.ok(config);
     assert.deepEqual(config.model, {
-      patch_size: 4, pixel_norm: 'center', patch_init_std: 0.02, vision_pos_init_std: 0.02, d_vision: 64, vision_layers: 2, vision_heads: 4, d_model: 64, layers: 3, heads: 4, mlp_ratio: 4,
+      patch_size: 4, pixel_norm: 'center', stem_channels: 0, init: 'gpt2', patch_init_std: 0.02, vision_pos_init_std: 0.02, d_vision: 64, vision_layers: 2, vision_heads: 4, d_model: 64, layers: 3, heads: 4, mlp_ratio: 4,
       finetune: { mode: 'full', lora: { rank: 8, alpha: 16, targets: ['attn_q', 'attn_k', 'attn_v', 'attn_o', 'mlp_in', 'mlp_out'] }, freeze_vision: false, freeze_projector: false },
     });
     assert.deepEqual(config.data.tasks, [{ name: 'counting', train: 2000, val: 200, test: 200 }]);

@@ -69,14 +69,6 @@ describe('validator: semantic checks', () => {
     assert.deepEqual(p.fixes?.map((f) => f.newText), ['[0.2, 0.8]']);
   });
 
-  it('interleaved placement outside valr is a warning, and the config is still produced', () => {
-    const { problems, config } = check('name: x\nlatents:\n  placement: interleaved\nmethod: {kind: livr}\n');
-    const p = only(problems, 'semantic.placement');
-    assert.equal(p.severity, 'warning');
-    assert.deepEqual(rangeOf(p), [2, 13, 2, 24]);
-    assert.ok(config);
-  });
-
   it('a tfjs_model encoder needs a path that exists', () => {
     const noPath = only(check('name: x\nmethod:\n  valr:\n    repa:\n      encoders:\n        - kind: tfjs_model\n').problems, 'path.encoder');
     assert.match(noPath.message, /kind tfjs_model needs `path:`/);

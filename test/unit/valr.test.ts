@@ -146,7 +146,8 @@ describe('VaLR', function () {
       for (const row of tts.rows) assert.ok(row.mean_accuracy >= 0 && row.mean_accuracy <= 1, 'K\' > K runs with hidden_state feedback');
       const md = fs.readFileSync(path.join(r.runDir, 'test_time_scaling.md'), 'utf8');
       assert.match(md, /\| latents per step \| mean accuracy \| counting \|/);
-      assert.equal(md.trim().split('\n').filter((l) => /^\| \d/.test(l)).length, 3);
+      assert.equal(md.trim().split('\n').filter((l) => /^\| \d/.test(l)).length, 3 + 3, 'reasoning steps [1, 2, 4] (the default) and latents per step [0, 2, 3]');
+      assert.deepEqual(tts.reasoning_length.map((x: { reasoning_steps: number }) => x.reasoning_steps), [1, 2, 4]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isRunDir, safeSummary } from '../../core/runLayout';
+import { isRunDir, parseSweepRunFolder, safeSummary } from '../../core/runLayout';
 import { liveSummary } from '../../core/runLiveness';
 import type { QueueAnswer, TaskState } from './slurmCommands';
 import { expandIndices } from './slurmScript';
@@ -28,7 +28,10 @@ export function sweepRuns(sweepDir: string, record: SweepRecord | undefined): { 
   if (record) return record.runs;
   if (isRunDir(sweepDir)) return [{ index: 0, folder: '', label: '' }];
   const folders = fs.existsSync(sweepDir) ? fs.readdirSync(sweepDir).filter((n) => isRunDir(path.join(sweepDir, n))).sort() : [];
-  return folders.map((folder, i) => ({ index: Number(/^(\d+)-/.exec(folder)?.[1] ?? i), folder, label: folder.replace(/^\d+-/, '') }));
+  return folders.map((folder, i) => {
+    const member = parseSweepRunFolder(folder);
+    return { index: member?.index ?? i, folder, label: member?.label ?? folder };
+  });
 }
 
 /** Job ids that ran each index, newest submission first. */

@@ -1,8 +1,10 @@
 // Checks a schema cannot express: sizes that must divide, layer indices within
-// the model's depth, latents the method needs, ranges whose ends are ordered.
+// the model's depth, latents the method needs, ranges whose ends are ordered,
+// and the rules of configRules.ts (what a method and the data can run).
 // Runs on a schema-valid config (defaults filled), so fields have their types.
 import type { ExperimentConfig } from '../experiment';
 import type { Problem, Severity } from '../problems';
+import { configRuleBreaks } from './configRules';
 import { dottedPath, type ConfigPath, type Locator } from './sourceMap';
 
 type Report = (field: ConfigPath, severity: Severity, code: string, message: string, fix?: string) => void;
@@ -26,6 +28,7 @@ export function semanticProblems(config: ExperimentConfig, locator: Locator): Pr
   checkLatents(config, report);
   checkMethodBlocks(config, report);
   checkData(config, report);
+  for (const r of configRuleBreaks(config)) report(r.field, r.severity, r.code, r.message, r.fix);
   return problems;
 }
 
@@ -71,9 +74,6 @@ function checkLatents(config: ExperimentConfig, report: Report): void {
   if (needsLatents && config.latents.count < 1) {
     const why = kind === 'livr' ? 'livr (unless `method.livr.control: mask_only`)' : kind;
     report(['latents', 'count'], 'error', 'semantic.latents', `\`latents.count\` is 0 but method ${why} needs latent tokens: set K ≥ 1 (the papers use 4 to 32)`, '8');
-  }
-  if (config.latents.placement === 'interleaved' && kind !== 'valr') {
-    report(['latents', 'placement'], 'warning', 'semantic.placement', `\`latents.placement: interleaved\` puts latents before each reasoning step, which only method valr does: use after_prompt for ${kind}`, 'after_prompt');
   }
 }
 

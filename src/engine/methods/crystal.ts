@@ -13,7 +13,7 @@
 // and a resumed run draws exactly what the uninterrupted run would have.
 // Inference uses the intact path alone (causal mask, K latents).
 
-import type { CrystalConfig, ExperimentConfig } from '../../core/experiment';
+import type { CrystalConfig } from '../../core/experiment';
 import { tf } from '../backend';
 import { corruptImage, sampleCorruption, type CorruptionSample } from '../data/corruption';
 import type { Example } from '../data/example';
@@ -23,6 +23,7 @@ import { disposeBatch, oneHot, type EncodedBatch } from '../model/sequence';
 import type { BatchTensors, ForwardResult, TinyVlm } from '../model/tinyVlm';
 import type { Session } from '../session';
 import { alignmentLayerList, attentionSelection, pairedAlignmentLoss, selectionTensors } from './alignment';
+import { hostMaps, singlePathCapture, type CaptureHook } from './capture';
 import { modelTrainables } from './sft';
 import type { MethodLoss, PreparedBatch, TrainingMethod } from './types';
 
@@ -123,7 +124,7 @@ export function crystalTotal(terms: CrystalTerms, w: CrystalConfig['weights']): 
   if (w.ce_corrupted !== 0) parts.push(tf.mul(terms.ce_corrupted, w.ce_corrupted));
   if (w.kl !== 0) parts.push(tf.mul(terms.kl, w.kl));
   if (w.attention !== 0 && terms.attention) parts.push(tf.mul(terms.attention, w.attention));
-  if (parts.length === 0) throw new Error('method.crystal.weights: every weight is 0, so nothing trains; give at least one of ce_intact, ce_corrupted, kl, attention a positive weight');
+  if (parts.length === 0) throw new Error('assertion: method.crystal.weights all 0 (the validator refuses it, semantic.crystal-weights)');
   return (parts.length === 1 ? parts[0] : tf.addN(parts)) as tf.Scalar;
 }
 
@@ -132,20 +133,9 @@ export function pairedForward(model: TinyVlm, b: CrystalBatch, cfg: CrystalConfi
   return model.forward(b.inputs, { pairedLatentTransplant: { stopGradient: cfg.transplant_stop_gradient }, captureAttention });
 }
 
-export function checkCrystalConfig(cfg: ExperimentConfig, modelLayers: number): number[] {
-  const c = cfg.method.crystal;
-  for (const [k, v] of Object.entries(c.weights)) {
-    if (!(Number.isFinite(v) && v >= 0)) throw new Error(`method.crystal.weights.${k}: ${v} is not a non-negative number; loss weights must be ≥ 0`);
-  }
-  if (cfg.latents.count === 0) {
-    throw new Error('latents.count: CrystaL transplants latent hidden states, so it needs latents.count ≥ 1');
-  }
-  return alignmentLayerList(c.alignment_layers, modelLayers);
-}
-
 export function createCrystal(session: Session): TrainingMethod<TinyVlm, CrystalBatch> {
   const cfg = session.config.method.crystal;
-  const layers = checkCrystalConfig(session.config, session.model.shape.layers);
+  const layers = alignmentLayerList(cfg.alignment_layers, session.model.shape.layers);
   const wantAttention = cfg.weights.attention !== 0;
   return {
     name: 'crystal',
@@ -162,3 +152,30 @@ export function createCrystal(session: Session): TrainingMethod<TinyVlm, Crystal
     },
   };
 }
+
+/**
+ * CrystaL's capture hook: the intact/corrupted pair of one example ('eval' corruption
+ * stream), paired forward with the transplant, and the four loss terms when asked.
+ */
+export const crystalCapture: CaptureHook = (session, example, layers, withLosses) => {
+  if (session.layout.latentCount === 0) return singlePathCapture(session, example, layers, withLosses);
+  const cfg = session.config.method.crystal;
+  const corrupted = corruptExamples([example], cfg.corruption, session.config.seed, 'eval', session.config.model.patch_size);
+  const batch = prepareCrystalBatch(session, [example], corrupted);
+  try {
+    const r = tf.tidy(() => {
+      const out = pairedForward(session.model, batch, cfg, true);
+      const host = hostMaps(out.attention!, out.logits, layers);
+      if (!withLosses) return host;
+      const t = crystalTerms(out, batch, cfg, alignmentLayerList(cfg.alignment_layers, session.model.shape.layers));
+      const v = (x: tf.Scalar | undefined) => (x ? x.dataSync()[0] : 0);
+      const w = cfg.weights;
+      const total = w.ce_intact + w.ce_corrupted + w.kl + w.attention > 0 ? v(crystalTotal(t, w)) : 0;
+      return { ...host, losses: { intact: { ce_intact: v(t.ce_intact), loss: total }, corrupted: { ce_corrupted: v(t.ce_corrupted), kl: v(t.kl), attention: v(t.attention) } } };
+    });
+    const { mode, intensity } = corrupted.samples[0];
+    return { enc: batch.enc, ...r, corrupted: { image: corrupted.examples[0].image, mode, intensity } };
+  } finally {
+    batch.dispose();
+  }
+};

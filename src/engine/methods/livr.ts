@@ -12,7 +12,7 @@
 //   prompt_tuning  Lester et al. 2021 as the paper cites it: K soft-prompt vectors placed
 //                  before the prompt, causal mask, and only those vectors train (the whole
 //                  model is frozen, whatever model.finetune says)
-//   (image_twice is refused by session.checkSupported)
+//   image_twice    (livr.image_twice) a second <img>×P run where the latents were (methods/index.ts)
 
 import { tf } from '../backend';
 import { bottleneckMask, causalMask } from '../model/masks';
@@ -38,7 +38,7 @@ export function createLivr(session: Session): TrainingMethod<TinyVlm, TokenBatch
     trainableVariables: (model) => {
       if (control !== 'prompt_tuning') return modelTrainables(model);
       const latent = model.variables.get(LATENT_EMBED);
-      if (!latent) throw new Error('method.livr.control: prompt_tuning needs latents.count ≥ 1 (the soft prompt is the latent embedding)');
+      if (!latent) throw new Error('assertion: method.livr.control: prompt_tuning with no latent rows (the validator refuses latents.count: 0, semantic.latents)');
       return new Map<string, tf.Variable>([[LATENT_EMBED, latent]]);
     },
     prepareBatch: (examples, epoch, progress) => prepareTokenBatch(session, examples, (enc) => bottleneckNow(epoch, progress)

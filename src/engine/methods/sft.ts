@@ -11,6 +11,7 @@ import type { BatchTensors, TinyVlm } from '../model/tinyVlm';
 import type { Example } from '../data/example';
 import type { Session } from '../session';
 import type { MethodLoss, PreparedBatch, TrainingMethod } from './types';
+import { createVisionProbe } from './visionProbe';
 
 /** A batch for a CE method: model inputs plus targets, all built outside the tape. */
 export interface TokenBatch extends PreparedBatch {
@@ -46,17 +47,31 @@ export function modelTrainables(model: TinyVlm): Map<string, tf.Variable> {
   return new Map([...model.variables].filter(([, v]) => v.trainable));
 }
 
-export function createSft(session: Session): TrainingMethod<TinyVlm, TokenBatch> {
-  const epochs = session.config.train.epochs;
+type ProbeLabels = ReturnType<ReturnType<typeof createVisionProbe>['labels']>;
+interface SftBatch extends TokenBatch { probe?: ProbeLabels }
+
+export function createSft(session: Session): TrainingMethod<TinyVlm, SftBatch> {
+  const cfg = session.config;
+  const { weight, tasks } = cfg.method.sft.vision_probe;
+  const probe = weight > 0 && tasks.length > 0 ? createVisionProbe(session.model, tasks, session.splits.train, cfg.seed) : undefined;
   return {
     name: 'sft',
-    totalEpochs: epochs,
+    totalEpochs: cfg.train.epochs,
     stageOf: () => 'sft',
     trainableVariables: modelTrainables,
-    prepareBatch: (examples) => prepareTokenBatch(session, examples, (enc) => causalMask(enc.segments, enc.B, enc.T)),
+    prepareBatch: (examples) => {
+      const b: SftBatch = prepareTokenBatch(session, examples, (enc) => causalMask(enc.segments, enc.B, enc.T));
+      if (!probe) return b;
+      const labels = probe.labels(examples);
+      const dispose = b.dispose;
+      return { ...b, probe: labels, dispose: () => { dispose(); for (const l of labels) l.onehot.dispose(); } };
+    },
     loss: (model, batch): MethodLoss => {
-      const ce = answerCrossEntropy(model.forward(batch.inputs).logits, batch);
-      return { loss: ce, terms: { ce } };
+      const out = model.forward(batch.inputs, { returnImageTokens: probe !== undefined });
+      const ce = answerCrossEntropy(out.logits, batch);
+      if (!probe || !batch.probe?.length) return { loss: ce, terms: { ce } };
+      const visionProbe = probe.loss(out.imageTokens!, batch.probe);
+      return { loss: tf.add(ce, tf.mul(weight, visionProbe)) as tf.Scalar, terms: { ce, vision_probe: visionProbe } };
     },
   };
 }

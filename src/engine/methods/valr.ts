@@ -20,7 +20,7 @@ import { disposeBatch, oneHot, type EncodedBatch } from '../model/sequence';
 import type { TinyVlm } from '../model/tinyVlm';
 import { createRepaEncoders, OWN_PREFIX, OWN_TAKEN, snapshotOwn, type RepaEncoder } from '../repa/encoders';
 import type { Session } from '../session';
-import { maxLatentsPerStep } from '../testTimeScaling';
+import { maxLatentsPerStep } from '../eval/testTimeScaling';
 import { createRepaHeads, repaLayerIndex, repaLosses, repaSelection, repaTargets, type RepaHead, type RepaTargets } from './repa';
 import { answerCrossEntropy, modelTrainables, type TokenBatch } from './sft';
 import { LATENT_EMBED } from './livr';
@@ -101,22 +101,12 @@ export async function createValr(session: Session): Promise<ValrMethod> {
   };
 }
 
-/** What session.checkSupported checks for method.kind: valr. */
-export function checkValr(cfg: ExperimentConfig): void {
-  if (cfg.latents.placement !== 'interleaved') {
-    throw new Error(`latents.placement: ${cfg.latents.placement} — method valr puts its latents before each reasoning step; set latents.placement: interleaved`);
-  }
-  if (cfg.method.valr.max_steps < 1) throw new Error('method.valr.max_steps must be at least 1 (reasoning steps taken from each rationale)');
-  for (const k of cfg.method.valr.test_time_steps) {
-    if (!Number.isInteger(k) || k < 0) throw new Error(`method.valr.test_time_steps: ${k} is not a whole number ≥ 0`);
-  }
-}
-
-/** Sequence length of a valr run: max_steps blocks of the largest K' (train K or a test-time K'), plus the text budget. */
+/** Sequence length of a valr run: blocks for the most steps (max_steps or a test-time N') of the largest K' (train K or a test-time K'), plus the text budget. */
 export function valrSequenceLengthOf(cfg: ExperimentConfig, patches: number): number {
+  const valr = cfg.method.valr;
   const unbounded = cfg.latents.feedback === 'hidden_state' || cfg.latents.embedding === 'shared';
-  const maxLatents = maxLatentsPerStep(cfg.latents.count, cfg.method.valr.test_time_steps, unbounded);
-  return valrSequenceLength(patches, maxLatents, cfg.method.valr.max_steps, cfg.data.max_text_tokens);
+  const maxLatents = maxLatentsPerStep(cfg.latents.count, valr.test_time_steps, unbounded);
+  return valrSequenceLength(patches, maxLatents, Math.max(valr.max_steps, ...valr.test_time_reasoning_steps), cfg.data.max_text_tokens);
 }
 
 /** Latents config the model is built with: hidden_state feeds states back, so one (unused) shared row suffices. */

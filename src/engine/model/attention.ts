@@ -18,12 +18,12 @@ export interface AttentionLora { q?: LoraAdapter; k?: LoraAdapter; v?: LoraAdapt
  */
 export type KeyValueSource = (k: tf.Tensor, v: tf.Tensor) => { k: tf.Tensor; v: tf.Tensor };
 
-/** q, k, v, o: Linear(d → d); o (a residual output projection) gets std outStd. */
-export function createAttention(store: ParamStore, name: string, d: number, outStd: number): AttentionParams {
+/** q, k, v, o: Linear(d → d); q, k, v get std inStd, o (a residual output projection) outStd. */
+export function createAttention(store: ParamStore, name: string, d: number, outStd: number, inStd = INIT_STD): AttentionParams {
   return {
-    q: createLinear(store, `${name}.q`, d, d, INIT_STD),
-    k: createLinear(store, `${name}.k`, d, d, INIT_STD),
-    v: createLinear(store, `${name}.v`, d, d, INIT_STD),
+    q: createLinear(store, `${name}.q`, d, d, inStd),
+    k: createLinear(store, `${name}.k`, d, d, inStd),
+    v: createLinear(store, `${name}.v`, d, d, inStd),
     o: createLinear(store, `${name}.o`, d, d, outStd),
   };
 }

@@ -18,15 +18,25 @@ export interface BlockParams {
 
 export interface BlockLora extends AttentionLora { mlpIn?: LoraAdapter; mlpOut?: LoraAdapter }
 
-/** Residual output projections (attn.o, mlp.out) get std 0.02/√(2·layers). */
-export function createBlock(store: ParamStore, name: string, d: number, mlpRatio: number, layers: number): BlockParams {
-  const residualStd = INIT_STD / Math.sqrt(2 * layers);
+/**
+ * How a block's linear weights start (docs/model.md §1). `gpt2`: N(0, 0.02), residual
+ * output projections (attn.o, mlp.out) N(0, 0.02/√(2·layers)). `fan_in`: N(0, 1/√(3·fan_in))
+ * for every weight (PyTorch's nn.Linear scale), which lets a vision encoder learn shape
+ * several times faster (docs/pretraining.md).
+ */
+export type BlockInit = 'gpt2' | 'fan_in';
+
+export function createBlock(store: ParamStore, name: string, d: number, mlpRatio: number, layers: number, init: BlockInit = 'gpt2'): BlockParams {
+  const fanIn = (n: number) => 1 / Math.sqrt(3 * n);
+  const inStd = init === 'fan_in' ? fanIn(d) : INIT_STD;
+  const residualStd = init === 'fan_in' ? fanIn(d) : INIT_STD / Math.sqrt(2 * layers);
+  const mlpOutStd = init === 'fan_in' ? fanIn(mlpRatio * d) : residualStd;
   return {
     ln1: createLayerNorm(store, `${name}.ln1`, d),
-    attn: createAttention(store, `${name}.attn`, d, residualStd),
+    attn: createAttention(store, `${name}.attn`, d, residualStd, inStd),
     ln2: createLayerNorm(store, `${name}.ln2`, d),
-    mlpIn: createLinear(store, `${name}.mlp.in`, d, mlpRatio * d, INIT_STD),
-    mlpOut: createLinear(store, `${name}.mlp.out`, mlpRatio * d, d, residualStd),
+    mlpIn: createLinear(store, `${name}.mlp.in`, d, mlpRatio * d, inStd),
+    mlpOut: createLinear(store, `${name}.mlp.out`, mlpRatio * d, d, mlpOutStd),
   };
 }
 

@@ -8,7 +8,7 @@
 //   else      : token_embed[id]
 // plus pos_embed[position].
 import { tf } from '../backend';
-import { block, createBlock, type BlockLora, type BlockParams } from './block';
+import { block, createBlock, type BlockInit, type BlockLora, type BlockParams } from './block';
 import { layerNorm } from './layerNorm';
 import { matMul2d, matMul2dTransposeB } from './linear';
 import { createLayerNorm, INIT_STD, type LayerNormParams, type ParamStore } from './params';
@@ -29,12 +29,13 @@ export interface DecoderParams {
 export interface DecoderShape {
   vocab: number; d: number; layers: number; heads: number; mlpRatio: number;
   maxSeqLen: number; latentRows: number; // K (unshared), 1 (shared) or 0 (no latents)
+  init?: BlockInit;                      // the blocks' weight init (default gpt2)
   trainableTokenRows?: number[];         // token ids that get a decoder.token_rows delta row
 }
 
 export function createDecoder(store: ParamStore, s: DecoderShape): DecoderParams {
   const blocks: BlockParams[] = [];
-  for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `decoder.blocks.${i}`, s.d, s.mlpRatio, s.layers));
+  for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `decoder.blocks.${i}`, s.d, s.mlpRatio, s.layers, s.init));
   return {
     tokenEmbed: store.create('decoder.token_embed', [s.vocab, s.d], { kind: 'normal', std: INIT_STD }),
     tokenRows: s.trainableTokenRows?.length

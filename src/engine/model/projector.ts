@@ -1,6 +1,6 @@
 // Projector: Linear(d_v → d) · GELU · Linear(d → d): vision features → P image tokens.
 import type { tf } from '../backend';
-import { gelu } from './block';
+import { gelu, type BlockInit } from './block';
 import { linear } from './linear';
 import { createLinear, type LinearParams, type ParamStore } from './params';
 
@@ -9,8 +9,9 @@ export interface ProjectorParams {
   out: LinearParams;  // projector.out [d, d]
 }
 
-export function createProjector(store: ParamStore, dVision: number, d: number): ProjectorParams {
-  return { in: createLinear(store, 'projector.in', dVision, d), out: createLinear(store, 'projector.out', d, d) };
+export function createProjector(store: ParamStore, dVision: number, d: number, init: BlockInit = 'gpt2'): ProjectorParams {
+  const std = (fanIn: number) => init === 'fan_in' ? 1 / Math.sqrt(3 * fanIn) : undefined;   // undefined: createLinear's 0.02
+  return { in: createLinear(store, 'projector.in', dVision, d, std(dVision)), out: createLinear(store, 'projector.out', d, d, std(d)) };
 }
 
 /** features [B, P, d_v] → image tokens [B, P, d]. */

@@ -25,6 +25,7 @@ export interface BatchTensors {
 export interface ForwardOptions {
   captureAttention?: boolean;
   returnHidden?: boolean;
+  returnImageTokens?: boolean;
   /**
    * CrystaL: rows [0, B/2) hold intact images, rows [B/2, B) the same text with
    * corrupted images. After every decoder block the second half's hidden states
@@ -39,6 +40,7 @@ export interface ForwardResult {
   logits: tf.Tensor3D;        // [B, T, V]
   attention?: tf.Tensor4D[];  // per layer [B, h, T, T]
   hidden?: tf.Tensor3D[];     // per layer output [B, T, d] (after the transplant, if any)
+  imageTokens?: tf.Tensor3D;  // [B, P, d] what the decoder's image positions received
 }
 
 /** Sizes derived from the config, for callers that build inputs. */
@@ -47,6 +49,7 @@ export interface TinyVlmShape {
   vocab: number; maxSeqLen: number; d: number; dVision: number; layers: number; heads: number;
   latentRows: number;  // K (unshared), 1 (shared), 0 (no latents)
   pixelNorm: 'none' | 'center';
+  stemChannels: number;  // C of the conv stem; 0 = none
 }
 
 export interface TinyVlm {
@@ -97,16 +100,16 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
     imageSize, patchSize: p, patches: (imageSize / p) ** 2, patchDim: p * p * 3,
     vocab: vocabSize, maxSeqLen, d: model.d_model, dVision: model.d_vision, layers: model.layers, heads: model.heads,
     latentRows: latents.count === 0 ? 0 : latents.embedding === 'shared' ? 1 : latents.count,
-    pixelNorm: model.pixel_norm,
+    pixelNorm: model.pixel_norm, stemChannels: model.stem_channels,
   };
   const store = new ParamStore(seed);
   const vision: VisionEncoderParams = createVisionEncoder(store, {
-    patchDim: shape.patchDim, patches: shape.patches, d: model.d_vision, layers: model.vision_layers, heads: model.vision_heads, mlpRatio: model.mlp_ratio,
+    patchDim: shape.patchDim, patchSize: p, stemChannels: model.stem_channels, init: model.init, patches: shape.patches, d: model.d_vision, layers: model.vision_layers, heads: model.vision_heads, mlpRatio: model.mlp_ratio,
     pixelNorm: model.pixel_norm, patchInitStd: model.patch_init_std, posInitStd: model.vision_pos_init_std,
   });
-  const proj: ProjectorParams = createProjector(store, model.d_vision, model.d_model);
+  const proj: ProjectorParams = createProjector(store, model.d_vision, model.d_model, model.init);
   const dec: DecoderParams = createDecoder(store, {
-    vocab: vocabSize, d: model.d_model, layers: model.layers, heads: model.heads, mlpRatio: model.mlp_ratio, maxSeqLen, latentRows: shape.latentRows,
+    vocab: vocabSize, d: model.d_model, layers: model.layers, heads: model.heads, mlpRatio: model.mlp_ratio, maxSeqLen, latentRows: shape.latentRows, init: model.init,
     trainableTokenRows: model.finetune.mode === 'lora' ? trainableTokenRows : [],
   });
   const lora: BlockLora[] | undefined = model.finetune.mode === 'lora' ? createDecoderLora(store, dec.blocks, model.finetune.lora) : undefined;
@@ -135,9 +138,10 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
         return tf.concat([xi, tf.add(tf.mul(xc, keep), tf.mul(src, m))], 0); // [B, T, d]
       };
     }
-    return decoder(dec, {
+    const out: ForwardResult = decoder(dec, {
       tokenOneHot: batch.tokenOneHot, imageTokens, segments: batch.segments, positions: batch.positions, mask: batch.mask, B, T, latentInput: batch.latentInput,
     }, { captureAttention: opts.captureAttention, returnHidden: opts.returnHidden, afterBlock, lora });
+    return opts.returnImageTokens ? { ...out, imageTokens: imageTokens as tf.Tensor3D } : out;
   }
 
   return {

@@ -1,13 +1,16 @@
-// Vision encoder: patches → Linear(p·p·3 → d_v) + learned positions (P × d_v)
-// → n_v pre-LN bidirectional blocks → final LayerNorm.
+// Vision encoder: patches → [conv stem 3×3, 3 → C, GELU] → Linear(p·p·C → d_v) + learned
+// positions (P × d_v) → n_v pre-LN bidirectional blocks → final LayerNorm. Without the stem
+// (C = 0) the patch embedding reads the p·p·3 pixels directly.
 import { tf } from '../backend';
-import { block, createBlock, type BlockParams } from './block';
+import { block, createBlock, type BlockInit, type BlockParams } from './block';
+import { convStem, createConvStem, type ConvStemParams } from './convStem';
 import { layerNorm } from './layerNorm';
 import { linear } from './linear';
 import { createLayerNorm, createLinear, type LayerNormParams, type LinearParams, type ParamStore } from './params';
 
 export interface VisionEncoderParams {
-  patchEmbed: LinearParams;  // vision.patch_embed  [p·p·3, d_v]
+  stem: ConvStemParams | null;  // vision.stem.*    [27, C], [C]
+  patchEmbed: LinearParams;  // vision.patch_embed  [p·p·C, d_v] (C = 3 without the stem)
   posEmbed: tf.Variable;     // vision.pos_embed    [P, d_v]
   blocks: BlockParams[];     // vision.blocks.i.*
   lnF: LayerNormParams;      // vision.ln_f
@@ -17,6 +20,9 @@ export interface VisionEncoderParams {
 
 export interface VisionEncoderShape {
   patchDim: number;  // p·p·3
+  patchSize: number; // p
+  stemChannels: number;  // C; 0 = no stem
+  init: BlockInit;       // the blocks' weight init
   patches: number;   // P
   d: number;         // d_v
   layers: number;    // n_v
@@ -29,9 +35,10 @@ export interface VisionEncoderShape {
 
 export function createVisionEncoder(store: ParamStore, s: VisionEncoderShape): VisionEncoderParams {
   const blocks: BlockParams[] = [];
-  for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `vision.blocks.${i}`, s.d, s.mlpRatio, s.layers));
+  for (let i = 0; i < s.layers; i++) blocks.push(createBlock(store, `vision.blocks.${i}`, s.d, s.mlpRatio, s.layers, s.init));
   return {
-    patchEmbed: createLinear(store, 'vision.patch_embed', s.patchDim, s.d, s.patchInitStd),
+    stem: s.stemChannels > 0 ? createConvStem(store, s.stemChannels, s.patchSize) : null,
+    patchEmbed: createLinear(store, 'vision.patch_embed', s.stemChannels > 0 ? s.patchSize * s.patchSize * s.stemChannels : s.patchDim, s.d, s.patchInitStd),
     posEmbed: store.create('vision.pos_embed', [s.patches, s.d], { kind: 'normal', std: s.posInitStd }),
     blocks,
     lnF: createLayerNorm(store, 'vision.ln_f', s.d),
@@ -45,7 +52,8 @@ export function visionEncoder(patches: tf.Tensor, p: VisionEncoderParams): tf.Te
   // Centred pixels keep the patch embedding's input zero-mean; raw [0, 1] pixels
   // put a large common offset into every image token.
   const pixels = p.pixelNorm === 'center' ? tf.mul(tf.sub(patches, 0.5), 4) : patches; // [B, P, p·p·3]
-  let x = tf.add(linear(pixels, p.patchEmbed), p.posEmbed); // [B, P, d_v]
+  const features = p.stem ? convStem(pixels, p.stem) : pixels; // [B, P, p·p·C]
+  let x = tf.add(linear(features, p.patchEmbed), p.posEmbed); // [B, P, d_v]
   for (const b of p.blocks) x = block(x, b, p.heads, null).x; // bidirectional: no mask
   return layerNorm(x, p.lnF);
 }

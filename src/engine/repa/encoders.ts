@@ -86,7 +86,7 @@ function ownVisionCopy(ctx: EncoderContext): VisionEncoderParams {
   const m = ctx.model;
   const store = new ParamStore(ctx.seed);
   const params = createVisionEncoder(store, {
-    patchDim: m.shape.patchDim, patches: m.shape.patches, d: m.shape.dVision,
+    patchDim: m.shape.patchDim, patchSize: m.shape.patchSize, stemChannels: m.shape.stemChannels, init: 'gpt2', patches: m.shape.patches, d: m.shape.dVision,
     layers: ctx.visionLayers, heads: ctx.visionHeads, mlpRatio: ctx.mlpRatio,
     pixelNorm: m.shape.pixelNorm, patchInitStd: 0.02, posInitStd: 0.02,   // init is overwritten by the copy
   });

@@ -7,14 +7,13 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { LaunchSpec } from '../runs/launch';
 import type { RunService } from '../runs/runService';
-import { engineLaunch } from '../runs/launch';
 import { parseSubmitted, submitArgs, submitTarget } from '../runs/submitLaunch';
 import { SweepWatch } from '../runs/sweepWatch';
 import { runsFolderSetting } from '../runs/workspaceRuns';
 import { requireTrust } from '../trust';
 import { experimentFromArg } from './pickers';
-import { allowedFolders } from '../allowedPaths';
 
 interface CliAnswer { code: number | null; stdout: string; stderr: string }
 
@@ -28,7 +27,7 @@ export function registerSubmitSweepCommand(context: vscode.ExtensionContext, ser
     const target = submitTarget(vscode.workspace.getConfiguration('latentLab').get('submit.target'));
     const args = submitArgs(uri.fsPath, target, runsFolderSetting());
     const answer = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Latent Lab: submitting to ${target}…` },
-      () => runCli(context, args, path.dirname(uri.fsPath)));
+      () => runCli(service.launchSpec('cli'), args, path.dirname(uri.fsPath)));
     service.output.appendLine(`latent-lab ${args.join(' ')}`);
     service.output.append(answer.stdout + answer.stderr);
     if (answer.code !== 0) {
@@ -50,12 +49,10 @@ export function registerSubmitSweepCommand(context: vscode.ExtensionContext, ser
   }));
 }
 
-// The CLI runs on the same Node as the engine (latentLab.engine.nodePath, else the editor's own runtime).
-function runCli(context: vscode.ExtensionContext, args: string[], cwd: string): Promise<CliAnswer> {
-  const cli = context.asAbsolutePath('dist/cli.js');
-  const spec = engineLaunch(cli, { nodePath: vscode.workspace.getConfiguration('latentLab').get<string>('engine.nodePath', ''), memoryLimitMb: 0, allowedPaths: allowedFolders() });
+// The CLI starts as the engine does (RunService.launchSpec: the same Node and environment).
+function runCli(spec: LaunchSpec, args: string[], cwd: string): Promise<CliAnswer> {
   return new Promise((resolve) => {
-    const child = spawn(spec.options.execPath!, [cli, ...args], { cwd, env: spec.options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(spec.options.execPath!, [...(spec.options.execArgv ?? []), spec.modulePath, ...args], { cwd, env: spec.options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });

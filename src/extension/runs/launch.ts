@@ -1,26 +1,22 @@
-// How the engine child process is started: which Node runs dist/engine-child.js,
-// with which flags. Pure: the settings come in as plain values.
+// How a child process of the extension is started: which Node runs dist/engine-child.js
+// (a run) or dist/cli.js (Submit Sweep), with which flags and environment. Pure: the
+// settings come in as plain values (RunService.launchSpec reads them, in one place).
 
 import type { ForkOptions } from 'node:child_process';
-
-import * as path from 'node:path';
-import { ALLOW_PATHS_ENV } from '../../core/allowPathsEnv';
 
 export interface EngineSettings {
   nodePath: string;          // latentLab.engine.nodePath; '' = the editor's own runtime
   memoryLimitMb: number;     // latentLab.engine.memoryLimitMb; 0 = Node's default
-  allowedPaths?: string[];   // latentLab.allowedPaths and the editor's workspace folders (docs/security.md)
-}
-
-/** The environment's allowed folders plus `extra`, as one LATENT_LAB_ALLOW_PATHS value ('' when none). */
-export function allowPathsValue(baseEnv: NodeJS.ProcessEnv, extra: readonly string[]): string {
-  const all = [...(baseEnv[ALLOW_PATHS_ENV] ?? '').split(path.delimiter), ...extra].map((s) => s.trim()).filter((s) => s !== '' && path.isAbsolute(s));
-  return [...new Set(all)].join(path.delimiter);
 }
 
 export interface LaunchSpec { modulePath: string; options: ForkOptions }
 
 /**
+ * The engine confines an experiment's paths to its project; the editor's workspace
+ * folders and the user's allowed folders count as inside. They reach the child in
+ * LATENT_LAB_ALLOW_PATHS of `baseEnv`, which the extension host keeps current in its
+ * own process.env (allowedPaths.ts: applyAllowedFolders), so nothing is recomputed here.
+ *
  * The extension host's own executable runs Node code only with ELECTRON_RUN_AS_NODE=1
  * (in code-server it is Node already, and the variable is harmless). A configured
  * nodePath is a plain Node: the variable is not set.
@@ -32,10 +28,6 @@ export function engineLaunch(modulePath: string, s: EngineSettings, baseEnv: Nod
   const custom = s.nodePath.trim();
   if (custom) delete env.ELECTRON_RUN_AS_NODE;
   else env.ELECTRON_RUN_AS_NODE = '1';
-  // The engine confines an experiment's paths to its project; the editor's workspace
-  // folders and the user's allowed folders count as inside, as in the language server.
-  const allowed = allowPathsValue(baseEnv, s.allowedPaths ?? []);
-  if (allowed) env[ALLOW_PATHS_ENV] = allowed;
   return {
     modulePath,
     options: {

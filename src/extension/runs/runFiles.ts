@@ -9,10 +9,8 @@ import { writeFileAtomic } from '../../core/atomicWrite';
 import { READ_LIMITS, readTextBounded } from '../../core/boundedRead';
 import { findRunDirs } from '../../core/runLabels';
 import { runPaths, safeSummary, type RunSummary } from '../../core/runLayout';
-import { isProcessAlive, readPidFile } from '../../core/runLiveness';
-
-// The pid file, its reader and the liveness check are core's (runLiveness.ts), shared with the CLI.
-export { isProcessAlive, readPidFile, writePidFile, type PidRecord } from '../../core/runLiveness';
+import { isProcessAlive } from '../../core/processAlive';
+import { readPidFile } from '../../core/runLiveness';
 
 /** The last `n` non-empty lines of the run's train.log. */
 export function lastLogLines(runDir: string, n = 20): string[] {

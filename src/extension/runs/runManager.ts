@@ -7,7 +7,8 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { describeEvent, isChildMessage, type ControlMessage, type EngineEvent, type EngineJob } from '../../core/events';
-import { markRunFailed, writePidFile } from './runFiles';
+import { writePidFile } from '../../core/runLiveness';
+import { markRunFailed } from './runFiles';
 import type { LaunchSpec } from './launch';
 
 export type ManagedStatus = 'queued' | 'running' | 'completed' | 'stopped' | 'failed' | 'cancelled';

@@ -11,11 +11,11 @@ import { formatProblem } from '../../core/problems';
 import { runFolderName, safeSummary } from '../../core/runLayout';
 import { validatorModule } from '../lazy';
 import { requireTrust } from '../trust';
-import { engineLaunch } from './launch';
+import { engineLaunch, type LaunchSpec } from './launch';
 import { RunManager, type EngineChild, type ManagedRun } from './runManager';
-import { ENDED_WHILE_CLOSED, isProcessAlive, markRunFailed, reattachDecisions } from './runFiles';
+import { isProcessAlive } from '../../core/processAlive';
+import { ENDED_WHILE_CLOSED, markRunFailed, reattachDecisions } from './runFiles';
 import { allRunRoots, runsFolderSetting } from './workspaceRuns';
-import { allowedFolders } from '../allowedPaths';
 
 export type RunRefusal = { refused: string };
 
@@ -32,11 +32,7 @@ export class RunService implements vscode.Disposable {
     const cfg = () => vscode.workspace.getConfiguration('latentLab');
     this.manager = new RunManager({
       fork: (m, a, o) => fork(m, a, o) as EngineChild,
-      launch: () => engineLaunch(context.asAbsolutePath('dist/engine-child.js'), {
-        nodePath: cfg().get<string>('engine.nodePath', ''),
-        memoryLimitMb: cfg().get<number>('engine.memoryLimitMb', 4096),
-        allowedPaths: allowedFolders(),
-      }),
+      launch: () => this.launchSpec('engine'),
       maxConcurrent: () => cfg().get<number>('maxConcurrentRuns', 1),
       hangTimeoutMs: () => 1000 * cfg().get<number>('engine.hangTimeoutSeconds', 120),
       log: (line, run) => this.output.appendLine(`[${run.label}#${run.id}] ${line}`),
@@ -47,6 +43,20 @@ export class RunService implements vscode.Disposable {
       if (e.type === 'evaluation' && run.job.kind === 'eval') {
         void vscode.window.showInformationMessage(`Latent Lab: ${describeEval(e.record)[0]}`);
       }
+    });
+  }
+
+  /**
+   * The one place a child process's launch is built from the settings: the engine child
+   * (dist/engine-child.js) and the CLI (dist/cli.js, Submit Sweep) run on the same Node
+   * (latentLab.engine.nodePath, else the editor's runtime) with the same environment;
+   * only the engine gets latentLab.engine.memoryLimitMb (the CLI writes a script and calls sbatch).
+   */
+  launchSpec(script: 'engine' | 'cli'): LaunchSpec {
+    const cfg = vscode.workspace.getConfiguration('latentLab');
+    return engineLaunch(this.context.asAbsolutePath(script === 'engine' ? 'dist/engine-child.js' : 'dist/cli.js'), {
+      nodePath: cfg.get<string>('engine.nodePath', ''),
+      memoryLimitMb: script === 'engine' ? cfg.get<number>('engine.memoryLimitMb', 4096) : 0,
     });
   }
 

@@ -11,6 +11,7 @@ export function run(): Promise<void> {
   require('./editorExperience.test');
   require('./runs.test');
   require('./workspace.test');
+  require('./submitSweep.test');   // last: it needs the SLURM that run.sh starts
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
       const passed = runner.stats?.passes ?? 0;

@@ -5,6 +5,7 @@
 
 import { Canvas, ColourName, gridSlots, OBJECT_COLOURS, PALETTE, ShapeName, SHAPES, Slot } from '../canvas';
 import { buildExample, checkSize, NUMBER_WORDS, TaskGenerator } from './common';
+import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 const OBJECTS = 3;
 const RIGHT_BACKGROUND = [0.12, 0.12, 0.17] as const;   // tells the halves apart without a divider
@@ -16,7 +17,7 @@ function mark(canvas: Canvas, slot: Slot): void {
 
 export const correspondence: TaskGenerator = {
   name: 'correspondence',
-  minImageSize: 24,
+  minImageSize: MIN_IMAGE_SIZE.correspondence,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const half = Math.floor(size / 2);

@@ -2,12 +2,13 @@
 
 import { Canvas, cellsFor, gridSlots, OBJECT_COLOURS, PALETTE, SHAPES, SHAPE_PLURAL, squareGrid } from '../canvas';
 import { buildExample, checkSize, NUMBER_WORDS, quadrantOf, TaskGenerator } from './common';
+import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 const MAX_COUNT = 6;
 
 export const counting: TaskGenerator = {
   name: 'counting',
-  minImageSize: 16,
+  minImageSize: MIN_IMAGE_SIZE.counting,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const cells = cellsFor(size, 3, 5);

@@ -5,6 +5,7 @@
 import { Canvas, cellsFor, ColourName, gridSlots, OBJECT_COLOURS, PALETTE, ShapeName, SHAPES, squareGrid } from '../canvas';
 import { Rng } from '../rng';
 import { buildExample, checkSize, QUADRANTS, TaskGenerator, withArticle } from './common';
+import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 interface SingleObject { canvas: Canvas; colour: ColourName; shape: ShapeName; quadrant: string }
 
@@ -26,11 +27,11 @@ const ALL_CAPTIONS: string[] = [];
 for (const c of OBJECT_COLOURS) for (const s of SHAPES) for (const q of QUADRANTS) ALL_CAPTIONS.push(`${withArticle(`${c} ${s}`)} at the ${q}`);
 
 /** A question about the one object of a single-object image (the easiest curricula). */
-function singleObjectTask(name: string, question: string, answerSpace: readonly string[],
+function singleObjectTask(name: 'colour' | 'shape' | 'position', question: string, answerSpace: readonly string[],
   answerOf: (o: SingleObject) => string, rationaleOf: (o: SingleObject) => string[]): TaskGenerator {
   return {
     name,
-    minImageSize: 8,
+    minImageSize: MIN_IMAGE_SIZE[name],
     generate(rng, size, format) {
       checkSize(name, size, this.minImageSize);
       const o = singleObject(rng, size);
@@ -50,7 +51,7 @@ export const position = singleObjectTask('position', 'where is the object?', QUA
 
 export const presence: TaskGenerator = {
   name: 'presence',
-  minImageSize: 16,
+  minImageSize: MIN_IMAGE_SIZE.presence,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const cells = cellsFor(size, 2, 4);
@@ -79,7 +80,7 @@ export const presence: TaskGenerator = {
 
 export const comparison: TaskGenerator = {
   name: 'comparison',
-  minImageSize: 16,
+  minImageSize: MIN_IMAGE_SIZE.comparison,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const cells = cellsFor(size, 3, 5);
@@ -110,7 +111,7 @@ export const comparison: TaskGenerator = {
 
 export const caption: TaskGenerator = {
   name: 'caption',
-  minImageSize: 8,
+  minImageSize: MIN_IMAGE_SIZE.caption,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const o = singleObject(rng, size);
@@ -132,7 +133,7 @@ export const caption: TaskGenerator = {
  */
 export const find: TaskGenerator = {
   name: 'find',
-  minImageSize: 16,
+  minImageSize: MIN_IMAGE_SIZE.find,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const count = rng.range(2, 4);

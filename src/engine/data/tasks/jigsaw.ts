@@ -6,6 +6,7 @@
 
 import { Canvas, OBJECT_COLOURS, PALETTE, SHAPES } from '../canvas';
 import { buildExample, checkSize, NUMBER_WORDS, TaskGenerator } from './common';
+import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 const POSITIONS = ['top left', 'top right', 'bottom left', 'bottom right'];
 
@@ -20,7 +21,7 @@ const ANSWER_SPACE = ARRANGEMENTS.map(spell);
 
 export const jigsaw: TaskGenerator = {
   name: 'jigsaw',
-  minImageSize: 16,
+  minImageSize: MIN_IMAGE_SIZE.jigsaw,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const scene = new Canvas(size);

@@ -4,10 +4,11 @@
 
 import { Canvas, ColourName, GLYPH_WIDTH, OBJECT_COLOURS, PALETTE, ShapeName, SHAPES } from '../canvas';
 import { buildExample, checkSize, NUMBER_WORDS, quadrantOf, TaskGenerator } from './common';
+import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 export const localization: TaskGenerator = {
   name: 'localization',
-  minImageSize: 24,
+  minImageSize: MIN_IMAGE_SIZE.localization,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const cells = size >= 48 ? 3 : 2;

@@ -4,12 +4,13 @@
 
 import { Canvas, ColourName, OBJECT_COLOURS, PALETTE, ShapeName, SHAPES } from '../canvas';
 import { buildExample, checkSize, NUMBER_WORDS, TaskGenerator, withArticle } from './common';
+import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 const CANDIDATES = 4;
 
 export const similarity: TaskGenerator = {
   name: 'similarity',
-  minImageSize: 24,
+  minImageSize: MIN_IMAGE_SIZE.similarity,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const colour = rng.pick(OBJECT_COLOURS);

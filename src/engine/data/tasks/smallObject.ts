@@ -4,10 +4,11 @@
 
 import { Canvas, gridSlots, OBJECT_COLOURS, PALETTE, SHAPES, squareGrid } from '../canvas';
 import { buildExample, checkSize, quadrantOf, TaskGenerator } from './common';
+import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 export const smallObject: TaskGenerator = {
   name: 'small_object',
-  minImageSize: 32,
+  minImageSize: MIN_IMAGE_SIZE.small_object,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const cells = 4;

@@ -2,6 +2,7 @@
 
 import { Canvas, cellsFor, gridSlots, OBJECT_COLOURS, PALETTE, SHAPES, Slot, squareGrid } from '../canvas';
 import { buildExample, checkSize, TaskGenerator } from './common';
+import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 const RELATIONS = ['left', 'right', 'above', 'below'] as const;
 type Relation = (typeof RELATIONS)[number];
@@ -16,7 +17,7 @@ function relationOf(a: { col: number; row: number }, b: { col: number; row: numb
 
 export const spatialRelation: TaskGenerator = {
   name: 'spatial_relation',
-  minImageSize: 16,
+  minImageSize: MIN_IMAGE_SIZE.spatial_relation,
   generate(rng, size, format) {
     checkSize(this.name, size, this.minImageSize);
     const cells = cellsFor(size, 3, 4);

@@ -6,17 +6,17 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { PathCapture } from '../core/capture';
-import type { ExperimentConfig } from '../core/experiment';
-import { runDirOfCheckpoint, runPaths } from '../core/runLayout';
-import { loadExperiment } from '../core/validator';
-import { selectBackend } from './backend';
+import type { PathCapture } from '../../core/capture';
+import type { ExperimentConfig } from '../../core/experiment';
+import { runDirOfCheckpoint, runPaths } from '../../core/runLayout';
+import { loadExperiment } from '../../core/validator';
+import { selectBackend } from '../backend';
 import { buildCapture, writeCaptureFile } from './captureWriter';
-import { loadCheckpoint } from './checkpoint';
-import { loadJsonl } from './data/jsonl';
-import { resolveCheckpoint } from './export';
-import { buildSession } from './session';
-import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
+import { loadCheckpoint } from '../checkpoint';
+import { loadJsonl } from '../data/jsonl';
+import { resolveCheckpoint } from '../export';
+import { buildSession } from '../session';
+import { READ_LIMITS, readTextBounded } from '../../core/boundedRead';
 
 export interface InspectOptions {
   examples: string;              // JSONL in the user-data format, images relative to its folder

@@ -22,7 +22,8 @@
 //   answer_latent_attention  attention mass from the rows that predict the answer (the
 //                            <sep> and every answer token) to latent columns, averaged over
 //                            heads, layers and those rows: the queries of greedy decoding
-//   latent_swap, latent_diversity   causal checks beyond the papers (latentProbes.ts)
+//   latent_swap, latent_diversity, latent_sensitivity   causal checks beyond the papers
+//                            (latentProbes.ts)
 //   corrupted_images         accuracy on SIC-corrupted test images (CrystaL's corruption
 //                            config, the 'eval' stream: the same corruption every time),
 //                            with latents and, when K > 0, with latents removed
@@ -30,21 +31,21 @@
 // With `captureRunDir`, the evaluation also writes the attention capture file
 // <runDir>/captures/step-<N>.llcap (captureWriter.ts, eval.capture).
 
-import type { EvalDiagnostic } from '../core/experiment';
-import type { EvalMetrics } from '../core/events';
-import { tf } from './backend';
-import { bottleneckMask, causalMask } from './model/masks';
-import { SEGMENT } from './model/segments';
-import { Tokenizer } from './data/tokenizer';
-import { encodeExamples, type EncodedBatch } from './model/sequence';
-import type { Example } from './data/example';
-import type { Session } from './session';
+import type { EvalDiagnostic } from '../../core/experiment';
+import type { EvalMetrics } from '../../core/events';
+import { tf } from '../backend';
+import { bottleneckMask, causalMask } from '../model/masks';
+import { SEGMENT } from '../model/segments';
+import { Tokenizer } from '../data/tokenizer';
+import { encodeExamples, type EncodedBatch } from '../model/sequence';
+import type { Example } from '../data/example';
+import type { Session } from '../session';
 import { defaultLatentsPerStep, evaluateValr } from './valrGenerate';
 import { writeEvalCapture } from './captureWriter';
-import { evalRecord, examplesToScore, Tally } from './evalScoring';
-import { betweenBatches } from './evalInterrupt';
-import { corruptExamples } from './methods/crystal';
-import { latentDiversity, latentSwap, type DiversitySums, type SwapCount } from './latentProbes';
+import { evalRecord, examplesToScore, Tally } from './scoring';
+import { betweenBatches } from './interrupt';
+import { corruptExamples } from '../methods/crystal';
+import { LatentProbeSums } from './latentProbes';
 
 export interface EvalOptions {
   step: number;
@@ -139,10 +140,7 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
   const tallies = new Map<VariantName, Tally>(names.map((k) => [k, new Tally()]));
   let attnSum = 0;
   let attnRows = 0;
-  const wantSwap = o.diagnostics.includes('latent_swap') && hasLatents;
-  const wantDiversity = o.diagnostics.includes('latent_diversity') && hasLatents;
-  const swap: SwapCount = { followed: 0, differing: 0 };
-  const div: DiversitySums = { acrossExamples: 0, examplePairs: 0, acrossPositions: 0, positionPairs: 0 };
+  const probes = new LatentProbeSums(o.diagnostics, hasLatents);
   const B = o.batchSize ?? session.config.train.batch_size;
   const crystal = session.config.method.crystal;
   for (let start = 0; start < examples.length; start += B) {
@@ -164,11 +162,7 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
       attnRows += r.rows as number;
       tallies.get(name)!.add(chunk, r.ok as Uint8Array);
     }
-    if (wantSwap) { const c = latentSwap(session, chunk); swap.followed += c.followed; swap.differing += c.differing; }
-    if (wantDiversity) {
-      const c = latentDiversity(session, chunk);
-      div.acrossExamples += c.acrossExamples; div.examplePairs += c.examplePairs; div.acrossPositions += c.acrossPositions; div.positionPairs += c.positionPairs;
-    }
+    probes.add(session, chunk);
   }
   const diagnostics: EvalMetrics['diagnostics'] = {};
   const of = (v: VariantName) => tallies.get(v)?.accuracy();
@@ -176,13 +170,7 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
   if (tallies.has('bottleneck')) diagnostics.bottleneck_mask = of('bottleneck');
   if (tallies.has('bottleneck_drop_latents')) diagnostics.bottleneck_drop_latents = of('bottleneck_drop_latents');
   if (wantAttention) diagnostics.answer_latent_attention = attnRows > 0 ? attnSum / attnRows : 0;
-  if (wantSwap) diagnostics.latent_swap = { followed: swap.differing > 0 ? swap.followed / swap.differing : 0, pairs: swap.differing };
-  if (wantDiversity) {
-    diagnostics.latent_diversity = {
-      across_examples: div.examplePairs > 0 ? div.acrossExamples / div.examplePairs : 0,
-      across_positions: div.positionPairs > 0 ? div.acrossPositions / div.positionPairs : 0,
-    };
-  }
+  probes.writeInto(diagnostics);
   if (tallies.has('corrupted')) diagnostics.corrupted_images = of('corrupted');
   if (tallies.has('corrupted_drop_latents')) diagnostics.corrupted_images_drop_latents = of('corrupted_drop_latents');
   if (o.captureRunDir !== undefined) {

@@ -3,26 +3,23 @@
 // the intact path and (CrystaL) on the corrupted path, plus token labels, the
 // images, the prediction and, when asked (inspect), every loss term.
 //
-// Each example runs alone (batch of 1, or the intact/corrupted pair for
-// CrystaL) so its maps and losses are its own; captures are a handful of
-// examples, so the cost is small. Methods without latents (sft) write K = 0
-// arrays ([L, h, A, 0], [L, h, 0, P]), which the format allows.
+// Each example runs alone through its method's capture hook (methods/capture.ts:
+// a batch of 1, or CrystaL's intact/corrupted pair) so its maps and losses are
+// its own; captures are a handful of examples, so the cost is small. Methods
+// without latents (sft) write K = 0 arrays ([L, h, A, 0], [L, h, 0, P]), which the format allows.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../core/atomicWrite';
-import { encodeCapture, type CaptureExample, type CaptureInput, type PathCapture } from '../core/capture';
-import { runPaths } from '../core/runLayout';
-import { tf } from './backend';
-import type { Example } from './data/example';
-import { Tokenizer } from './data/tokenizer';
-import { corruptExamples, crystalTerms, pairedForward, prepareCrystalBatch, crystalTotal } from './methods/crystal';
-import { alignmentLayerList } from './methods/alignment';
-import { answerCrossEntropy, prepareTokenBatch } from './methods/sft';
-import { causalMask } from './model/masks';
-import { SEGMENT } from './model/segments';
-import type { EncodedBatch } from './model/sequence';
-import type { Session } from './session';
+import { writeFileAtomic } from '../../core/atomicWrite';
+import { encodeCapture, type CaptureExample, type CaptureInput, type PathCapture } from '../../core/capture';
+import { runPaths } from '../../core/runLayout';
+import type { Example } from '../data/example';
+import { Tokenizer } from '../data/tokenizer';
+import { alignmentLayerList } from '../methods/alignment';
+import { methodEntry } from '../methods';
+import { SEGMENT } from '../model/segments';
+import type { EncodedBatch } from '../model/sequence';
+import type { Session } from '../session';
 
 export interface CaptureOptions {
   step: number;
@@ -31,9 +28,6 @@ export interface CaptureOptions {
   losses: boolean;                // store each path's loss terms (inspect)
   runName?: string;
 }
-
-/** Whether this session trains the dual path (the capture then has a corrupted path). */
-export const isDualPath = (s: Session): boolean => s.config.method.kind === 'crystal' && s.layout.latentCount > 0;
 
 /** Builds the capture of `examples` (not written). All tensors are freed before it returns. */
 export function buildCapture(session: Session, examples: Example[], o: CaptureOptions): CaptureInput {
@@ -130,7 +124,7 @@ function pixels(image: Float32Array, size: number) {
   return { dtype: 'float32' as const, shape: [size, size, 3], data: Float32Array.from(image) };
 }
 
-/** Greedy prediction of row 0 read from the teacher-forced argmax (exact for exact match, see eval.ts). */
+/** Greedy prediction of row 0 read from the teacher-forced argmax (exact for exact match, see evaluate.ts). */
 function predictionOf(session: Session, predicted: Int32Array, enc: EncodedBatch): { prediction: string; correct: boolean } {
   const ids: number[] = [];
   let correct = true;
@@ -147,54 +141,30 @@ function predictionOf(session: Session, predicted: Int32Array, enc: EncodedBatch
 }
 
 function captureOne(session: Session, ex: Example, layers: number[], o: CaptureOptions): CaptureExample {
-  const dual = isDualPath(session);
-  const cfg = session.config.method.crystal;
-  const h = session.model.shape.heads;
-  const corrupted = dual ? corruptExamples([ex], cfg.corruption, session.config.seed, 'eval', session.config.model.patch_size) : undefined;
-  const batch = dual ? prepareCrystalBatch(session, [ex], corrupted!) : prepareTokenBatch(session, [ex], (e) => causalMask(e.segments, e.B, e.T));
-  const enc = batch.enc;
+  const r = methodEntry(session.config).capture(session, ex, layers, o.losses);
+  const { enc } = r;
   const T = enc.T;
-  try {
-    const r = tf.tidy(() => {
-      const out = dual && 'rows' in batch ? pairedForward(session.model, batch, cfg, true) : session.model.forward(batch.inputs, { captureAttention: true });
-      const maps = layers.map((l) => out.attention![l].dataSync() as Float32Array);
-      const predicted = tf.argMax(tf.slice(out.logits, [0, 0, 0], [1, T, out.logits.shape[2]]), 2).dataSync() as Int32Array;
-      let losses: { intact: Record<string, number>; corrupted?: Record<string, number> } | undefined;
-      if (o.losses) {
-        if ('rows' in batch) {
-          const t = crystalTerms(out, batch, cfg, alignmentLayerList(cfg.alignment_layers, session.model.shape.layers));
-          const v = (x: tf.Scalar | undefined) => (x ? x.dataSync()[0] : 0);
-          const total = cfg.weights.ce_intact + cfg.weights.ce_corrupted + cfg.weights.kl + cfg.weights.attention > 0 ? v(crystalTotal(t, cfg.weights)) : 0;
-          losses = { intact: { ce_intact: v(t.ce_intact), loss: total }, corrupted: { ce_corrupted: v(t.ce_corrupted), kl: v(t.kl), attention: v(t.attention) } };
-        } else {
-          losses = { intact: { ce: answerCrossEntropy(out.logits, batch).dataSync()[0] } };
-        }
-      }
-      return { maps, predicted, losses };
-    });
-    const pos = positionsOf(enc);
-    const intact = pathArrays(r.maps, 0, h, T, pos, o.answerToAll);
-    if (r.losses) intact.losses = r.losses.intact;
-    const { prediction, correct } = predictionOf(session, r.predicted, enc);
-    const capture: CaptureExample = {
-      id: ex.id, task: ex.task, question: ex.question, answer: ex.answer, prediction, correct,
-      tokens: Array.from(enc.tokenIds.subarray(0, T), (id) => session.tokenizer.token(id)),
-      segments: Array.from(enc.segments.subarray(0, T)),
-      ...pos,
-      image: toUint8(ex.image, ex.imageSize),
-      imagePixels: pixels(ex.image, ex.imageSize),
-      paths: { intact },
-    };
-    if (corrupted) {
-      const c = pathArrays(r.maps, 1, h, T, pos, o.answerToAll);
-      if (r.losses?.corrupted) c.losses = r.losses.corrupted;
-      capture.paths.corrupted = c;
-      capture.corruptedImage = toUint8(corrupted.examples[0].image, ex.imageSize);
-      capture.corruptedImagePixels = pixels(corrupted.examples[0].image, ex.imageSize);
-      capture.corruption = { mode: corrupted.samples[0].mode, intensity: corrupted.samples[0].intensity };
-    }
-    return capture;
-  } finally {
-    batch.dispose();
+  const h = session.model.shape.heads;
+  const pos = positionsOf(enc);
+  const intact = pathArrays(r.maps, 0, h, T, pos, o.answerToAll);
+  if (r.losses) intact.losses = r.losses.intact;
+  const { prediction, correct } = predictionOf(session, r.predicted, enc);
+  const capture: CaptureExample = {
+    id: ex.id, task: ex.task, question: ex.question, answer: ex.answer, prediction, correct,
+    tokens: Array.from(enc.tokenIds.subarray(0, T), (id) => session.tokenizer.token(id)),
+    segments: Array.from(enc.segments.subarray(0, T)),
+    ...pos,
+    image: toUint8(ex.image, ex.imageSize),
+    imagePixels: pixels(ex.image, ex.imageSize),
+    paths: { intact },
+  };
+  if (r.corrupted) {
+    const c = pathArrays(r.maps, 1, h, T, pos, o.answerToAll);
+    if (r.losses?.corrupted) c.losses = r.losses.corrupted;
+    capture.paths.corrupted = c;
+    capture.corruptedImage = toUint8(r.corrupted.image, ex.imageSize);
+    capture.corruptedImagePixels = pixels(r.corrupted.image, ex.imageSize);
+    capture.corruption = { mode: r.corrupted.mode, intensity: r.corrupted.intensity };
   }
+  return capture;
 }

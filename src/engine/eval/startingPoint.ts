@@ -3,11 +3,11 @@
 // new adapters at their zero update, new latent rows at init), evaluated on the
 // experiment's split with its eval settings, nothing trained and nothing written.
 // It is the "no fine-tuning" row of a comparison: the same test sets, seed by seed.
-import type { EvalMetrics } from '../core/events';
-import { expandSweep, loadExperiment } from '../core/validator';
-import { evaluate } from './eval';
-import { startBackend } from './run';
-import { buildSession, checkSupported } from './session';
+import type { EvalMetrics } from '../../core/events';
+import { expandSweep, loadExperiment } from '../../core/validator';
+import { evaluate } from './evaluate';
+import { startBackend } from '../run';
+import { buildSession, checkSupported } from '../session';
 
 export interface StartingPoint { label: string; seed: number; record: EvalMetrics }
 

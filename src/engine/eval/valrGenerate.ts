@@ -13,15 +13,15 @@
 // The evaluated answer is the text after the last <sep> the model wrote (or after
 // the last latent block when it wrote none), up to <eos>; exact match on token ids
 // against the encoded answer.
-import type { EvalMetrics } from '../core/events';
-import type { Example } from './data/example';
-import { startDecoding } from './model/generate';
-import { withMaxSteps } from './model/interleaved';
-import { SEGMENT } from './model/segments';
-import { encodeExamples, SPECIAL } from './model/sequence';
-import type { Session } from './session';
-import { evalRecord, examplesToScore, Tally } from './evalScoring';
-import { betweenBatches } from './evalInterrupt';
+import type { EvalMetrics } from '../../core/events';
+import type { Example } from '../data/example';
+import { startDecoding } from '../model/generate';
+import { withMaxSteps } from '../model/interleaved';
+import { SEGMENT } from '../model/segments';
+import { encodeExamples, SPECIAL } from '../model/sequence';
+import type { Session } from '../session';
+import { evalRecord, examplesToScore, Tally } from './scoring';
+import { betweenBatches } from './interrupt';
 
 export interface GenerateOptions {
   latentsPerStep: number | null;   // K' per block; null: plain CoT (no blocks)
@@ -29,7 +29,12 @@ export interface GenerateOptions {
   feedback: 'embedding' | 'hidden_state';
 }
 
-export interface Generation { correct: boolean; tokens: number[]; answer: number[] }
+export interface Generation {
+  correct: boolean;
+  tokens: number[];      // what the model chose (not the latents the engine wrote)
+  answer: number[];
+  length: number;        // positions generated after the prompt: tokens, latent blocks and their <latent>/</latent>
+}
 
 /** Greedy generation for a batch of examples (every tensor freed before return). */
 export function generateBatch(session: Session, examples: Example[], o: GenerateOptions): Generation[] {
@@ -95,7 +100,7 @@ export function generateBatch(session: Session, examples: Example[], o: Generate
     const want = tokenizer.encode(ex.answer);
     const got = answer[b];
     const ended = tokens[b][tokens[b].length - 1] === SPECIAL.eos;
-    return { correct: ended && got.length === want.length && got.every((x, i) => x === want[i]), tokens: tokens[b], answer: got };
+    return { correct: ended && got.length === want.length && got.every((x, i) => x === want[i]), tokens: tokens[b], answer: got, length: cursor[b] - enc.length[b] };
   });
 }
 
@@ -105,20 +110,28 @@ function argmax(row: Float32Array, skip: number): number {
   return best;
 }
 
-/** Exact-match accuracy per task of greedy generation with K' latents per step; `shouldStop` as in evaluate (eval.ts). */
+/** Exact-match accuracy per task of greedy generation with K' latents per step; `shouldStop` as in evaluate (evaluate.ts). */
 export async function evaluateValr(session: Session, split: 'val' | 'test', step: number, maxExamples: number, latentsPerStep: number | null,
   shouldStop?: () => boolean): Promise<EvalMetrics> {
-  const cfg = session.config;
+  const maxSteps = session.config.method.valr.max_steps;
+  return (await scoreGeneration(session, split, step, maxExamples, { latentsPerStep, maxSteps, feedback: session.config.latents.feedback }, shouldStop)).record;
+}
+
+/** The eval record of greedy generation under `o`, and the mean generated length (Generation.length) over the examples. */
+export async function scoreGeneration(session: Session, split: 'val' | 'test', step: number, maxExamples: number, o: GenerateOptions,
+  shouldStop?: () => boolean): Promise<{ record: EvalMetrics; meanLength: number }> {
   const examples = examplesToScore(session.splits[split], split, maxExamples);
   const tally = new Tally();
-  const B = cfg.train.batch_size;
+  const B = session.config.train.batch_size;
+  let length = 0;
   for (let start = 0; start < examples.length; start += B) {
     await betweenBatches(shouldStop);
     const chunk = examples.slice(start, start + B);
-    const gen = generateBatch(session, chunk, { latentsPerStep, maxSteps: cfg.method.valr.max_steps, feedback: cfg.latents.feedback });
+    const gen = generateBatch(session, chunk, o);
     tally.add(chunk, gen.map((g) => g.correct));
+    for (const g of gen) length += g.length;
   }
-  return evalRecord(step, split, examples, tally, {});
+  return { record: evalRecord(step, split, examples, tally, {}), meanLength: length / examples.length };
 }
 
 /** K' the engine uses by default: the configured K once stage 2 exists, else plain CoT. */

@@ -2,7 +2,7 @@
 // evaluation prints the majority baseline beside its accuracy, and a base's card
 // records both, so "above chance" is read off the same numbers everywhere.
 
-import type { Example } from './data/example';
+import type { Example } from '../data/example';
 
 export interface TaskChance {
   uniform: number;    // 1 / number of distinct answers the task gives

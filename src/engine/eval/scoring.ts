@@ -1,10 +1,10 @@
-// What an evaluation scores and how it counts. The one-pass check (eval.ts) and
+// What an evaluation scores and how it counts. The one-pass check (evaluate.ts) and
 // VaLR's generation (valrGenerate.ts) take the same examples, tally exact matches
 // the same way and write the same record, so their accuracies compare.
 
-import type { EvalMetrics } from '../core/events';
+import type { EvalMetrics } from '../../core/events';
 import { majorityByTask } from './chance';
-import type { Example } from './data/example';
+import type { Example } from '../data/example';
 
 /** Per task: the first `max` examples of the split (all when 0), in split order; refuses an empty result. */
 export function examplesToScore(all: Example[], split: 'val' | 'test', max: number): Example[] {
