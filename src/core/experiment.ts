@@ -131,6 +131,7 @@ export interface ValrConfig {
 /** Plain SFT's own switches (pretraining is SFT too). */
 export interface SftConfig {
   vision_probe: { weight: number; tasks: string[] };   // auxiliary per-task heads on the mean image token
+  filler_latents: number;   // pretraining: each example gets k ∈ [0, N] latent rows after its prompt
 }
 
 export interface MethodConfig {

@@ -28,7 +28,7 @@ import { createSft } from './sft';
 import type { PreparedBatch, TrainingMethod } from './types';
 import { createValr, valrModelLatents, valrSequenceLengthOf } from './valr';
 
-export type LatentLayout = Pick<SequenceLayout, 'latentCount' | 'placement' | 'imageTwice'>;
+export type LatentLayout = Pick<SequenceLayout, 'latentCount' | 'latentCountOf' | 'placement' | 'imageTwice'>;
 
 export interface MethodEntry {
   layout(cfg: ExperimentConfig): LatentLayout;
@@ -55,10 +55,28 @@ function livrLayout(cfg: ExperimentConfig): LatentLayout {
   return configuredLatents(cfg);
 }
 
+/**
+ * SFT: no latents, except pretraining's filler latents (method.sft.filler_latents N): each
+ * example gets k ∈ [0, N] latent rows after its prompt, k from its id, so the base learns
+ * latent rows and text at shifted positions and a fine-tune with up to N latents starts
+ * where the base is.
+ */
+function sftLayout(cfg: ExperimentConfig): LatentLayout {
+  const n = cfg.method.sft.filler_latents;
+  if (n === 0) return { latentCount: 0, placement: 'after_prompt' };
+  return { latentCount: n, placement: 'after_prompt', latentCountOf: (ex) => fnv1a(ex.id) % (n + 1) };
+}
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 const asMethod = <B extends PreparedBatch>(m: TrainingMethod<TinyVlm, B>) => m as unknown as TrainingMethod<TinyVlm, PreparedBatch>;
 
 export const METHODS: Record<MethodKind, MethodEntry> = {
-  sft: { layout: () => ({ latentCount: 0, placement: 'after_prompt' }), create: (s) => asMethod(createSft(s)) },
+  sft: { layout: sftLayout, create: (s) => asMethod(createSft(s)) },
   livr: { layout: livrLayout, create: (s) => asMethod(createLivr(s)) },
   crystal: { layout: configuredLatents, capture: crystalCapture, create: (s) => asMethod(createCrystal(s)) },
   valr: {

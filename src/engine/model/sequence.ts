@@ -48,7 +48,8 @@ export interface TokenizerLike {
 export interface SequenceLayout {
   T: number;                               // fixed sequence length (right padding)
   patchSize: number;                       // p
-  latentCount: number;                     // K (0: no latents)
+  latentCount: number;                     // K (0: no latents); the most any example gets
+  latentCountOf?: (ex: Example) => number; // per-example K ≤ latentCount (SFT's filler latents); default latentCount
   placement: LatentsConfig['placement'];
   rationale?: boolean;                     // plain CoT: rationale steps before the answer
   imageTwice?: boolean;                    // LIVR control: a second <img>×P run where the latents would be
@@ -98,10 +99,10 @@ function layoutOne(ex: Example, tok: TokenizerLike, L: SequenceLayout, P: number
 
   push([SPECIAL.bos], SEGMENT.text);
   image();
-  if (L.placement === 'before_prompt') latents(L.latentCount);
+  if (L.placement === 'before_prompt') latents(L.latentCountOf?.(ex) ?? L.latentCount);
   push(tok.encode(ex.question), SEGMENT.text);
   for (const c of ex.choices ?? []) push([SPECIAL.sep, ...tok.encode(c)], SEGMENT.text);
-  if (L.placement === 'after_prompt') latents(L.latentCount);
+  if (L.placement === 'after_prompt') latents(L.latentCountOf?.(ex) ?? L.latentCount);
   if (L.imageTwice) image();
   const generatesRationale = L.placement === 'interleaved' || L.rationale === true;
   if (!generatesRationale) push([SPECIAL.sep], SEGMENT.text);   // the engine's answer separator: a prompt row

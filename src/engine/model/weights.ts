@@ -17,7 +17,7 @@ export interface LoadReport {
  * with a fine-tune's new words: Tokenizer.extendedWith). The base fills the first
  * rows; the others keep their init. The vocabulary only grows: fewer rows is an error.
  */
-export const RESIZABLE_ROWS = new Set(['decoder.pos_embed', 'decoder.token_embed']);
+export const RESIZABLE_ROWS = new Set(['decoder.pos_embed', 'decoder.token_embed', 'decoder.latent_embed']);
 const GROW_ONLY = new Set(['decoder.token_embed']);
 
 /**
