@@ -11,13 +11,13 @@
 // Tensor names are the model's variable names (docs/model.md §1), e.g.
 // `decoder.block.0.attn.qkv.weight`; linear weights are [in, out] as in the model.
 
-import { withoutProbeHeads } from './methods/visionProbe';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isCheckpointDir, isRunDir, latestCheckpoint, runDirOfCheckpoint, runPaths } from '../core/runLayout';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { loadCheckpoint, type HostTensor } from './checkpoint';
 import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
+import { withoutProbeHeads } from './methods/visionProbe';
 
 interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, number] }
 

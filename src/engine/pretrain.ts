@@ -10,7 +10,6 @@
 // on one small task stays at the answer prior (issue 7), so every comparison
 // starts from a model that already uses its image.
 
-import { withoutProbeHeads } from './methods/visionProbe';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -25,6 +24,7 @@ import { generateSplits } from './data/splits';
 import { writeSafetensors } from './export';
 import { evaluateTarget, trainExperiment, type RunOptions } from './run';
 import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
+import { withoutProbeHeads } from './methods/visionProbe';
 
 export interface BaseCard {
   name: string;

@@ -11,7 +11,7 @@ import type { BatchTensors, TinyVlm } from '../model/tinyVlm';
 import type { Example } from '../data/example';
 import type { Session } from '../session';
 import type { MethodLoss, PreparedBatch, TrainingMethod } from './types';
-import { createVisionProbe } from './visionProbe';
+import { createVisionProbe, type ProbeLabel } from './visionProbe';
 
 /** A batch for a CE method: model inputs plus targets, all built outside the tape. */
 export interface TokenBatch extends PreparedBatch {
@@ -47,8 +47,7 @@ export function modelTrainables(model: TinyVlm): Map<string, tf.Variable> {
   return new Map([...model.variables].filter(([, v]) => v.trainable));
 }
 
-type ProbeLabels = ReturnType<ReturnType<typeof createVisionProbe>['labels']>;
-interface SftBatch extends TokenBatch { probe?: ProbeLabels }
+interface SftBatch extends TokenBatch { probe?: ProbeLabel[] }
 
 export function createSft(session: Session): TrainingMethod<TinyVlm, SftBatch> {
   const cfg = session.config;

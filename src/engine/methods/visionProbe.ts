@@ -15,7 +15,6 @@ export const VISION_PROBE_PREFIX = 'sft.vision_probe.';
 
 interface Head { weight: tf.Variable; bias: tf.Variable; answers: string[] }
 
-
 export interface ProbeLabel { task: string; onehot: tf.Tensor2D; count: number }
 
 export interface VisionProbe {
