@@ -7,7 +7,7 @@
 // getState/setState capture the exact position, for checkpoints that resume bit-for-bit.
 
 /** 32-bit FNV-1a of a string, continued from `basis` (so hashes can be chained). */
-function hashString(text: string, basis = 0x811c9dc5): number {
+export function hashString(text: string, basis = 0x811c9dc5): number {
   let h = basis >>> 0;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

@@ -16,6 +16,7 @@
 import type { ExperimentConfig, LatentsConfig, MethodKind } from '../../core/experiment';
 import { assertConfigRules } from '../../core/validate/configRules';
 import type { Example } from '../data/example';
+import { hashString } from '../data/rng';
 import type { Tokenizer } from '../data/tokenizer';
 import { encodeValr } from '../model/interleaved';
 import { encodeExamples, sequenceLength, SPECIAL, type EncodedBatch, type SequenceLayout } from '../model/sequence';
@@ -64,13 +65,7 @@ function livrLayout(cfg: ExperimentConfig): LatentLayout {
 function sftLayout(cfg: ExperimentConfig): LatentLayout {
   const n = cfg.method.sft.filler_latents;
   if (n === 0) return { latentCount: 0, placement: 'after_prompt' };
-  return { latentCount: n, placement: 'after_prompt', latentCountOf: (ex) => fnv1a(ex.id) % (n + 1) };
-}
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
+  return { latentCount: n, placement: 'after_prompt', latentCountOf: (ex) => hashString(ex.id) % (n + 1) };
 }
 
 const asMethod = <B extends PreparedBatch>(m: TrainingMethod<TinyVlm, B>) => m as unknown as TrainingMethod<TinyVlm, PreparedBatch>;
