@@ -10,6 +10,7 @@
 #include "blas.h"
 #include "crossEntropy.h"
 #include "dispatch.h"
+#include "lora.h"
 #include "pool.h"
 
 namespace {
@@ -282,6 +283,45 @@ napi_value CrossEntropyGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// LoRA shape from args i..: N, din, dout, r, scale.
+bool loraShape(Args& a, size_t i, ll::LoraShape* s, const char* name) {
+  *s = ll::LoraShape{a.i64(i), a.i64(i + 1), a.i64(i + 2), a.i64(i + 3), (float)a.f64(i + 4)};
+  if (a.ok && (s->N <= 0 || s->din <= 0 || s->dout <= 0 || s->r <= 0 || s->N > 1 << 30 || s->din > 1 << 20 ||
+               s->dout > 1 << 20 || s->r > 1 << 20)) a.fail(name, "bad LoRA shape");
+  return a.ok;
+}
+// loraForward(x, w, a, b, bias | null, y, u, N, din, dout, r, scale)
+napi_value LoraForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, 12, "loraForward");
+  ll::LoraShape s;
+  F32 x = a.f32(0, "loraForward"), w = a.f32(1, "loraForward"), A = a.f32(2, "loraForward"), B = a.f32(3, "loraForward"), bias;
+  const bool hasBias = !a.isNull(4);
+  if (hasBias) bias = a.f32(4, "loraForward");
+  F32 y = a.f32(5, "loraForward"), u = a.f32(6, "loraForward");
+  if (!loraShape(a, 7, &s, "loraForward")) return nullptr;
+  if (!a.fits(x, s.N * s.din, "loraForward x") || !a.fits(w, s.din * s.dout, "loraForward w") || !a.fits(A, s.din * s.r, "loraForward a") ||
+      !a.fits(B, s.r * s.dout, "loraForward b") || (hasBias && !a.fits(bias, s.dout, "loraForward bias")) ||
+      !a.fits(y, s.N * s.dout, "loraForward y") || !a.fits(u, s.N * s.r, "loraForward u"))
+    return nullptr;
+  ll::loraForward(s, x.data, w.data, A.data, B.data, hasBias ? bias.data : nullptr, y.data, u.data);
+  return nullptr;
+}
+// loraBackward(dy, x, w, a, b, u, dx, da, db, N, din, dout, r, scale)
+napi_value LoraBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, 14, "loraBackward");
+  ll::LoraShape s;
+  F32 dy = a.f32(0, "loraBackward"), x = a.f32(1, "loraBackward"), w = a.f32(2, "loraBackward"), A = a.f32(3, "loraBackward");
+  F32 B = a.f32(4, "loraBackward"), u = a.f32(5, "loraBackward"), dx = a.f32(6, "loraBackward"), dA = a.f32(7, "loraBackward");
+  F32 dB = a.f32(8, "loraBackward");
+  if (!loraShape(a, 9, &s, "loraBackward")) return nullptr;
+  if (!a.fits(dy, s.N * s.dout, "loraBackward dy") || !a.fits(x, s.N * s.din, "loraBackward x") || !a.fits(w, s.din * s.dout, "loraBackward w") ||
+      !a.fits(A, s.din * s.r, "loraBackward a") || !a.fits(B, s.r * s.dout, "loraBackward b") || !a.fits(u, s.N * s.r, "loraBackward u") ||
+      !a.fits(dx, s.N * s.din, "loraBackward dx") || !a.fits(dA, s.din * s.r, "loraBackward da") || !a.fits(dB, s.r * s.dout, "loraBackward db"))
+    return nullptr;
+  ll::loraBackward(s, dy.data, x.data, w.data, A.data, B.data, u.data, dx.data, dA.data, dB.data);
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor fns[] = {
     {"loadBlas", nullptr, LoadBlas, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -302,6 +342,8 @@ napi_value Init(napi_env env, napi_value exports) {
     {"attnContextGrad", nullptr, AttnContextGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"crossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"loraForward", nullptr, LoraForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"loraBackward", nullptr, LoraBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
   return exports;

@@ -34,6 +34,10 @@ struct KernelTable {
                             long Tk, long dh, float scale, float* scratch);
   // In place: dp = scale p (dp - rowsum(dp p)), the gradient of attnScoresSoftmax wrt its scores.
   void (*softmaxGradRows)(float* dp, const float* p, long rows, long cols, float scale);
+  // y[i, :] = z[i, 0:n] + bias + Σ_k z[i, n + k] · sB[k, :] for rows [0, rows): a linear layer plus its
+  // rank-r LoRA term from z = x·[W | A] (row stride ldz ≥ n + r); bias may be nullptr; sB [r, n] = s·B.
+  void (*lowRankEpilogue)(const float* z, long ldz, const float* bias, const float* sB, float* y, long rows, long n,
+                          long r);
   // Adam / AdamW on [0, n): m, v updated in place, out = new parameter value.
   // out = x (1 - lr wd) - lr (m / bc1) / (sqrt(v / bc2) + eps)
   void (*adam)(const float* x, const float* g, float* m, float* v, float* out, long n, float lr, float b1, float b2,

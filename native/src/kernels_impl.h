@@ -299,6 +299,28 @@ void softmaxGradRowsKernel(float* dp, const float* p, long rows, long cols, floa
   }
 }
 
+// ------------------------------------------------------------------ LoRA
+void lowRankEpilogueKernel(const float* z, long ldz, const float* bias, const float* sB, float* y, long rows, long n,
+                           long r) {
+  const long full = n - n % W;
+  for (long i = 0; i < rows; i++) {
+    const float* zi = z + i * ldz;
+    const float* ui = zi + n;  // x·A of this row
+    float* yi = y + i * n;
+    for (long j = 0; j < full; j += W) {
+      vf acc = load(zi + j);
+      if (bias) acc += load(bias + j);
+      for (long k = 0; k < r; k++) acc += ui[k] * load(sB + k * n + j);
+      store(yi + j, acc);
+    }
+    for (long j = full; j < n; j++) {
+      float acc = zi[j] + (bias ? bias[j] : 0.f);
+      for (long k = 0; k < r; k++) acc += ui[k] * sB[k * n + j];
+      yi[j] = acc;
+    }
+  }
+}
+
 // ------------------------------------------------------------------ Sum, Adam
 void sumLeadingKernel(const float* x, long R, long C, float* y, long c0, long c1) {
   for (long c = c0; c < c1; c++) y[c] = 0.f;
@@ -327,7 +349,7 @@ void adamKernel(const float* x, const float* g, float* m, float* v, float* out, 
 const KernelTable kTable = {
   LL_NAME, sgemmRows, packAFloats, packBFloats, expKernel, erfKernel, geluTanhKernel, geluTanhGradKernel,
   layerNormKernel, layerNormGradKernel, sumLeadingKernel, sumTrailingKernel, attnScoresSoftmaxKernel,
-  softmaxGradRowsKernel, adamKernel,
+  softmaxGradRowsKernel, lowRankEpilogueKernel, adamKernel,
 };
 
 }  // namespace

@@ -106,6 +106,7 @@ describe('engine fast paths (model/speedups.ts)', function () {
     const matmuls = async (lazy: boolean) => {
       speedups.lazyMatMulGrad = lazy;
       speedups.imageTokenCache = false;   // the same forward work in both
+      speedups.fusedLora = false;         // LoRA linears as matmuls (fused, they have no dW either way)
       try {
         const info = await tf.profile(() => {
           const { value, grads } = tf.variableGrads(() => session.method.loss(session.model, b, { step: 0, epoch: 0, totalSteps: 1, config: session.config }).loss, params);
@@ -113,7 +114,7 @@ describe('engine fast paths (model/speedups.ts)', function () {
           for (const g of Object.values(grads)) g.dispose();
         });
         return info.kernelNames.length === 0 ? 0 : info.kernels.filter((k) => k.name === 'BatchMatMul').length;
-      } finally { speedups.lazyMatMulGrad = true; speedups.imageTokenCache = true; }
+      } finally { speedups.lazyMatMulGrad = true; speedups.imageTokenCache = true; speedups.fusedLora = true; }
     };
     try {
       const lazy = await matmuls(true), explicit = await matmuls(false);

@@ -14,6 +14,7 @@ import {
   GELU_TANH_GRAD_KERNEL, GELU_TANH_KERNEL, geluTanhGradKernel, geluTanhKernel, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL,
   layerNormGradKernel, layerNormKernel, registerFusedGradients,
 } from './fused';
+import { LORA_LINEAR_GRAD_KERNEL, LORA_LINEAR_KERNEL, loraLinearGradKernel, loraLinearKernel, registerLoraGradient } from './lora';
 import { makeBatchMatMul } from './matmul';
 import { loadNativeAddon } from './native_addon';
 import { registerNewWasmKernel, replaceWasmKernel, restoreStockKernels } from './registry';
@@ -22,12 +23,13 @@ import { backendInternalsProblem, type TF } from './wasm_heap';
 
 export { fusedGeluTanh, fusedLayerNorm } from './fused';
 export { attentionContext, attentionProbs, weightedCrossEntropy } from './attention';
+export { loraLinear, loraLinearIsNative } from './lora';
 export { ADAM_KERNEL, createNativeAdam, type NativeAdam, type AdamOptions } from './adam';
 export { activeNativeKernels, isNativeKernelActive } from './registry';
 export { TFJS_VERSION_PINNED, backendInternalsProblem } from './wasm_heap';
 
 export type NativeKernelsMode = 'auto' | 'on' | 'off';
-export const NATIVE_KERNEL_NAMES = ['BatchMatMul', 'Identity', 'Cast', 'Exp', 'Erf', 'Sum', 'LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy'] as const;
+export const NATIVE_KERNEL_NAMES = ['BatchMatMul', 'Identity', 'Cast', 'Exp', 'Erf', 'Sum', 'LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy', 'LoraLinear'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 
 export interface NativeKernelReport {
@@ -44,7 +46,7 @@ export interface NativeKernelReport {
 
 const NATIVE_ONLY_KERNELS = [
   LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_TANH_KERNEL, GELU_TANH_GRAD_KERNEL, ADAM_KERNEL, ATTN_PROBS_KERNEL, ATTN_PROBS_GRAD_KERNEL,
-  ATTN_CONTEXT_KERNEL, ATTN_CONTEXT_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, CROSS_ENTROPY_GRAD_KERNEL,
+  ATTN_CONTEXT_KERNEL, ATTN_CONTEXT_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, CROSS_ENTROPY_GRAD_KERNEL, LORA_LINEAR_KERNEL, LORA_LINEAR_GRAD_KERNEL,
 ];
 
 function stockReport(mode: NativeKernelsMode, reason: string, threads = 1, threadsReason = 'native kernels off'): NativeKernelReport {
@@ -103,7 +105,10 @@ export function installNativeKernels(tf: TF, opts: { mode: NativeKernelsMode; th
   registerNewWasmKernel(tf, CROSS_ENTROPY_KERNEL, crossEntropyKernel(addon));
   registerNewWasmKernel(tf, CROSS_ENTROPY_GRAD_KERNEL, crossEntropyGradKernel(addon));
   registerAttentionGradients(tf);
-  installed.push('LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy');
+  registerNewWasmKernel(tf, LORA_LINEAR_KERNEL, loraLinearKernel(addon));
+  registerNewWasmKernel(tf, LORA_LINEAR_GRAD_KERNEL, loraLinearGradKernel(addon));
+  registerLoraGradient(tf);
+  installed.push('LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy', 'LoraLinear');
 
   const info = addon.info();
   const gemm = info.gemm === 'blas' ? `openblas ${info.blasPath}` : 'builtin';

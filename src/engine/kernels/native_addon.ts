@@ -32,6 +32,11 @@ export interface NativeAddon {
   // Weighted cross-entropy (native/src/crossEntropy.cc): x, t [N, V], w [N].
   crossEntropy(x: Float32Array, t: Float32Array, w: Float32Array, N: number, V: number): number;
   crossEntropyGrad(g: number, x: Float32Array, t: Float32Array, w: Float32Array, dx: Float32Array, N: number, V: number): void;
+  // LoRA linear (native/src/lora.cc): x [N, din], w [din, dout], a [din, r], b [r, dout], u = x·a [N, r].
+  loraForward(x: Float32Array, w: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, y: Float32Array, u: Float32Array,
+    N: number, din: number, dout: number, r: number, scale: number): void;
+  loraBackward(dy: Float32Array, x: Float32Array, w: Float32Array, a: Float32Array, b: Float32Array, u: Float32Array,
+    dx: Float32Array, da: Float32Array, db: Float32Array, N: number, din: number, dout: number, r: number, scale: number): void;
 }
 
 export interface NativeAddonLoad {

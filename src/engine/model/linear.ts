@@ -1,5 +1,9 @@
 // Linear layer: y = x·W + b (+ LoRA: scale·(x·A)·B).
 //
+// With a LoRA adapter and the native kernel (speedups.fusedLora), the whole layer is
+// one kernel each way (kernels/lora.ts): one sgemm against [W | A], the bias and the
+// low-rank term in its epilogue, and a backward pass without dW. Otherwise:
+//
 // Two ways to multiply, chosen per call by what the BatchMatMul kernel can do:
 //   - tf.matMul with its own gradient, when the kernel takes transposed operands
 //     at full speed (the native sgemm, the fast wasm kernel of
@@ -11,7 +15,7 @@
 //     reaches XNNPACK (≈30 GFLOP/s) and transpose flags fall into a naive loop
 //     (≈2 GFLOP/s). Its custom gradient computes both inputs' gradients always.
 import { tf } from '../backend';
-import { isNativeKernelActive } from '../kernels';
+import { isNativeKernelActive, loraLinear, loraLinearIsNative } from '../kernels';
 import { fastBatchMatMulInstalled } from './fastBatchMatMul';
 import type { LinearParams } from './params';
 import { speedups } from './speedups';
@@ -58,6 +62,10 @@ export function linear(x: tf.Tensor, p: LinearParams, lora?: LoraAdapter): tf.Te
   const din = shape[shape.length - 1];
   const dout = p.weight.shape[1] as number;
   const x2 = tf.reshape(x, [-1, din]) as tf.Tensor2D;          // [N, din]
+  if (lora && speedups.fusedLora && loraLinearIsNative(x2)) {
+    const y = loraLinear(x2, p.weight as tf.Tensor2D, p.bias as tf.Tensor1D | null, lora.a as tf.Tensor2D, lora.b as tf.Tensor2D, lora.scale); // [N, dout]
+    return tf.reshape(y, [...shape.slice(0, -1), dout]);
+  }
   let y: tf.Tensor = matMul2d(x2, p.weight as tf.Tensor2D);     // [N, dout]
   if (lora) {
     const low = matMul2d(matMul2d(x2, lora.a as tf.Tensor2D), lora.b as tf.Tensor2D); // [N, dout]

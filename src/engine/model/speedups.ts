@@ -15,6 +15,8 @@
 //   fusedAttention    attention's scale + mask + softmax with the q·kᵀ product, and probs·v,
 //                     one native kernel each way (model/attention.ts, kernels/attention.ts)
 //   fusedCrossEntropy the answer CE in one native kernel each way, only rows with a weight
+//   fusedLora         a LoRA linear x·W + b + s·(x·A)·B in one native kernel each way, no dW
+//                     (model/linear.ts, kernels/lora.ts; native only: the plain path is the old code)
 export const speedups = {
   fusedKernels: true,
   lazyMatMulGrad: true,
@@ -23,6 +25,7 @@ export const speedups = {
   kvCache: true,
   fusedAttention: true,
   fusedCrossEntropy: true,
+  fusedLora: true,
 };
 
 export type Speedup = keyof typeof speedups;

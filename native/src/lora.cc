@@ -1,0 +1,113 @@
+// A LoRA linear layer in one call each way, split over blocks of rows.
+//
+// Forward, per block of rows:  z = x·[W | A]   one sgemm [rows, din]·[din, dout + r]
+//                              y = z[:, :dout] + bias + z[:, dout:]·(s·B),  u = z[:, dout:]
+// The rank-r product x·A alone is a poor sgemm shape (8 output columns run far below
+// peak); appended to W's columns it costs what 8 more columns of W cost.
+//
+// Backward, per block:         G  = [dy | dy·(s·B)ᵀ]                    [rows, dout + r]
+//                              dx = G·[W | A]ᵀ                          one sgemm, K = dout + r
+//                              dAᵀ_blk = (dy·(s·B)ᵀ)ᵀ·x,  dB_blk = uᵀ·dy  into this block's own slot
+// then dA, dB = the sum of the blocks' slots, in block order: the same result at any thread
+// count. No dW (frozen W): that product is as large as dx and LoRA never needs it.
+#include "lora.h"
+
+#include <string.h>
+
+#include <vector>
+
+#include "dispatch.h"
+
+namespace ll {
+namespace {
+
+const long kRows = 128;                     // rows per block: z or G stays in L2
+thread_local std::vector<float> t_block;    // z or G of one block [kRows, dout + r]
+
+inline long blocks(long N) { return (N + kRows - 1) / kRows; }
+
+struct LoraArgs {
+  LoraShape s;
+  const float *x, *dy, *u, *bias;
+  const float* wa;   // forward [W | A] [din, dout + r]; backward [W | A]ᵀ [dout + r, din]
+  const float* sB;   // s·B [r, dout]
+  float *y, *uOut, *dx, *partials;
+};
+
+void forwardBlocks(void* arg, long b0, long b1) {
+  const LoraArgs& a = *(const LoraArgs*)arg;
+  const LoraShape& s = a.s;
+  const long ldz = s.dout + s.r;
+  if ((long)t_block.size() < kRows * ldz) t_block.resize(kRows * ldz);
+  float* z = t_block.data();
+  for (long blk = b0; blk < b1; blk++) {
+    const long i0 = blk * kRows, rows = s.N - i0 < kRows ? s.N - i0 : kRows;
+    gemmSerial(false, false, (int)rows, (int)ldz, (int)s.din, a.x + i0 * s.din, s.din, a.wa, ldz, z, ldz);
+    kernels()->lowRankEpilogue(z, ldz, a.bias, a.sB, a.y + i0 * s.dout, rows, s.dout, s.r);
+    for (long i = 0; i < rows; i++) memcpy(a.uOut + (i0 + i) * s.r, z + i * ldz + s.dout, sizeof(float) * s.r);
+  }
+}
+
+// Slot of one block in `partials`: dAᵀ [r, din] then uᵀ·dy [r, dout].
+inline long slot(const LoraShape& s) { return s.r * (s.din + s.dout); }
+
+void backwardBlocks(void* arg, long b0, long b1) {
+  const LoraArgs& a = *(const LoraArgs*)arg;
+  const LoraShape& s = a.s;
+  const long ldg = s.dout + s.r;
+  if ((long)t_block.size() < kRows * ldg) t_block.resize(kRows * ldg);
+  float* g = t_block.data();
+  for (long blk = b0; blk < b1; blk++) {
+    const long i0 = blk * kRows, rows = s.N - i0 < kRows ? s.N - i0 : kRows;
+    const float* dy = a.dy + i0 * s.dout;
+    const float* x = a.x + i0 * s.din;
+    for (long i = 0; i < rows; i++) memcpy(g + i * ldg, dy + i * s.dout, sizeof(float) * s.dout);
+    gemmSerial(false, true, (int)rows, (int)s.r, (int)s.dout, dy, s.dout, a.sB, s.dout, g + s.dout, ldg);  // du = dy·(s·B)ᵀ
+    gemmSerial(false, false, (int)rows, (int)s.din, (int)ldg, g, ldg, a.wa, s.din, a.dx + i0 * s.din, s.din);
+    float* part = a.partials + blk * slot(s);
+    gemmSerial(true, false, (int)s.r, (int)s.din, (int)rows, g + s.dout, ldg, x, s.din, part, s.din);          // duᵀ·x
+    gemmSerial(true, false, (int)s.r, (int)s.dout, (int)rows, a.u + i0 * s.r, s.r, dy, s.dout, part + s.r * s.din, s.dout);
+  }
+}
+
+double work(const LoraShape& s) { return (double)s.N * s.din * (s.dout + s.r); }
+
+}  // namespace
+
+void loraForward(const LoraShape& s, const float* x, const float* W, const float* A, const float* B, const float* bias,
+                 float* y, float* u) {
+  const long ldz = s.dout + s.r;
+  std::vector<float> wa((size_t)s.din * ldz), sB((size_t)s.r * s.dout);
+  for (long c = 0; c < s.din; c++) {
+    memcpy(&wa[c * ldz], W + c * s.dout, sizeof(float) * s.dout);
+    memcpy(&wa[c * ldz + s.dout], A + c * s.r, sizeof(float) * s.r);
+  }
+  for (long i = 0; i < s.r * s.dout; i++) sB[i] = s.scale * B[i];
+  LoraArgs a{s, x, nullptr, nullptr, bias, wa.data(), sB.data(), y, u, nullptr, nullptr};
+  parallelFor(blocks(s.N), work(s), forwardBlocks, &a);
+}
+
+void loraBackward(const LoraShape& s, const float* dy, const float* x, const float* W, const float* A, const float* B,
+                  const float* u, float* dx, float* dA, float* dB) {
+  const long ldg = s.dout + s.r, nb = blocks(s.N);
+  std::vector<float> wat((size_t)ldg * s.din), sB((size_t)s.r * s.dout), partials((size_t)nb * slot(s));
+  for (long c = 0; c < s.din; c++) {
+    for (long j = 0; j < s.dout; j++) wat[j * s.din + c] = W[c * s.dout + j];
+    for (long k = 0; k < s.r; k++) wat[(s.dout + k) * s.din + c] = A[c * s.r + k];
+  }
+  for (long i = 0; i < s.r * s.dout; i++) sB[i] = s.scale * B[i];
+  LoraArgs a{s, x, dy, u, nullptr, wat.data(), sB.data(), nullptr, nullptr, dx, partials.data()};
+  parallelFor(nb, 2 * work(s), backwardBlocks, &a);
+  // Block order, whatever the thread count: the same sums at 1 and 2 threads.
+  memset(dA, 0, sizeof(float) * s.din * s.r);
+  memset(dB, 0, sizeof(float) * s.r * s.dout);
+  for (long blk = 0; blk < nb; blk++) {
+    const float* part = &partials[blk * slot(s)];
+    for (long k = 0; k < s.r; k++)
+      for (long c = 0; c < s.din; c++) dA[c * s.r + k] += part[k * s.din + c];
+    for (long i = 0; i < s.r * s.dout; i++) dB[i] += part[s.r * s.din + i];
+  }
+  for (long i = 0; i < s.r * s.dout; i++) dB[i] *= s.scale;
+}
+
+}  // namespace ll
