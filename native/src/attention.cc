@@ -8,6 +8,11 @@
 // and their gradients:
 //   dS = scale · probs ∘ (dprobs − rowsum(dprobs ∘ probs)),  dq_h = dS k_h,  dk_h = dSᵀ q_h
 //   dprobs_h = dctx_h v_hᵀ,  dv_h = probs_hᵀ dctx_h
+//
+// attend / attendGrad are the same math when nobody reads the probabilities: per head,
+// each row's probabilities live in an L1 row buffer and go straight into ctx; the forward
+// keeps only each row's max and 1/sum (stats), from which the backward recomputes them
+// (kernels_attention_impl.h). Nothing of size B·h·Tq·Tk is written or read back.
 #include "attention.h"
 
 #include <string.h>
@@ -80,6 +85,55 @@ void contextGradRange(void* a, long i0, long i1) {
 
 double work(const AttnShape& s) { return 2.0 * s.B * s.heads * s.Tq * s.Tk * s.dh; }
 
+// Per mask row: 1 + its last column above −1e8, or Tk when it has none (a fully blocked row
+// stays uniform, as in tfjs). Past that column every score is ≈ −1e9 lower than the row max,
+// so its exp underflows to exactly 0: skipping it changes no bit. No mask: no extents.
+const float kBlocked = -1e8f;
+inline bool allBlocked8(const float* m) {
+  bool all = true;
+  for (int t = 0; t < 8; t++) all &= m[t] <= kBlocked;   // no branch per entry
+  return all;
+}
+std::vector<int> rowExtents(const AttnShape& s, const float* mask) {
+  if (!mask) return {};
+  const long rows = (s.maskBatched ? s.B : 1) * s.Tq;
+  std::vector<int> ext(rows);
+  for (long r = 0; r < rows; r++) {
+    const float* m = mask + r * s.Tk;
+    long j = s.Tk;
+    while (j >= 8 && allBlocked8(m + j - 8)) j -= 8;   // eight at a time: a causal row's tail is long
+    while (j > 0 && m[j - 1] <= kBlocked) j--;
+    ext[r] = j == 0 ? (int)s.Tk : (int)j;
+  }
+  return ext;
+}
+
+struct AttendArgs {
+  AttnShape s;
+  const float *q, *k, *v, *mask, *dctx;
+  float *ctx, *stats, *dq, *dk, *dv;
+  const int* ext;
+  bool backward;
+};
+
+void attendRange(void* arg, long i0, long i1) {
+  const AttendArgs& a = *(const AttendArgs*)arg;
+  const AttnShape& s = a.s;
+  const long need = kernels()->attnHeadScratch(s.Tk, s.dh);
+  if ((long)t_rows.size() < need) t_rows.resize(need);
+  for (long i = i0; i < i1; i++) {
+    const long b = i / s.heads, h = i % s.heads, mb = s.maskBatched ? b : 0;
+    AttnHead hd{head(a.q, s, b, h, s.Tq), head(a.k, s, b, h, s.Tk), head(a.v, s, b, h, s.Tk),
+                a.mask ? a.mask + mb * plane(s) : nullptr, a.dctx ? head(a.dctx, s, b, h, s.Tq) : nullptr,
+                a.ctx ? head(a.ctx, s, b, h, s.Tq) : nullptr, a.dq ? head(a.dq, s, b, h, s.Tq) : nullptr,
+                a.dk ? head(a.dk, s, b, h, s.Tk) : nullptr, a.dv ? head(a.dv, s, b, h, s.Tk) : nullptr,
+                a.stats + i * 2 * s.Tq, s.d, s.d, s.d, s.d, s.Tq, s.Tk, s.dh, s.scale,
+                a.ext ? a.ext + mb * s.Tq : nullptr, t_rows.data()};
+    if (a.backward) kernels()->attnHeadBackward(hd);
+    else kernels()->attnHeadForward(hd);
+  }
+}
+
 }  // namespace
 
 void attnProbs(const AttnShape& s, const float* q, const float* k, const float* mask, float* probs) {
@@ -99,6 +153,19 @@ void attnContextGrad(const AttnShape& s, const float* dctx, const float* probs, 
                      float* dv) {
   ContextArgs a{s, probs, v, dctx, nullptr, dprobs, dv};
   parallelFor(s.B * s.heads, 2 * work(s), contextGradRange, &a);
+}
+
+void attend(const AttnShape& s, const float* q, const float* k, const float* v, const float* mask, float* ctx,
+            float* stats) {
+  const std::vector<int> ext = rowExtents(s, mask);
+  AttendArgs a{s, q, k, v, mask, nullptr, ctx, stats, nullptr, nullptr, nullptr, ext.empty() ? nullptr : ext.data(), false};
+  parallelFor(s.B * s.heads, 2 * work(s), attendRange, &a);
+}
+void attendGrad(const AttnShape& s, const float* dctx, const float* q, const float* k, const float* v, const float* mask,
+                const float* stats, float* dq, float* dk, float* dv) {
+  const std::vector<int> ext = rowExtents(s, mask);
+  AttendArgs a{s, q, k, v, mask, dctx, nullptr, (float*)stats, dq, dk, dv, ext.empty() ? nullptr : ext.data(), true};
+  parallelFor(s.B * s.heads, 4 * work(s), attendRange, &a);
 }
 
 }  // namespace ll

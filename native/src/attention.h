@@ -21,4 +21,11 @@ void attnContext(const AttnShape& s, const float* probs, const float* v, float* 
 void attnContextGrad(const AttnShape& s, const float* dctx, const float* probs, const float* v, float* dprobs,
                      float* dv);
 
+// Both at once when nobody reads probs: ctx [B, Tq, d] and stats [B, h, Tq, 2] (row max, 1/sum)
+void attend(const AttnShape& s, const float* q, const float* k, const float* v, const float* mask, float* ctx,
+            float* stats);
+// dctx [B, Tq, d] → dq, dk, dv, the probabilities recomputed per head from stats
+void attendGrad(const AttnShape& s, const float* dctx, const float* q, const float* k, const float* v, const float* mask,
+                const float* stats, float* dq, float* dk, float* dv);
+
 }  // namespace ll

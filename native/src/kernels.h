@@ -5,6 +5,19 @@
 
 namespace ll {
 
+// One attention head whose probabilities are never written out (attention.cc's attend):
+// q, dq [Tq, dh] (row stride ldq), k, dk [Tk, dh] (ldk), v, dv [Tk, dh] (ldv), ctx, dctx
+// [Tq, dh] (ldo), mask [Tq, Tk] or nullptr, stats [Tq, 2] (row max, 1 / row sum of exp),
+// extent [Tq]: columns at or past extent[i] are skipped in row i (nullptr: none).
+struct AttnHead {
+  const float *q, *k, *v, *mask, *dctx;
+  float *ctx, *dq, *dk, *dv, *stats;
+  long ldq, ldk, ldv, ldo, Tq, Tk, dh;
+  float scale;
+  const int* extent;
+  float* scratch;  // attnHeadScratch(Tk, dh) floats
+};
+
 struct KernelTable {
   const char* name;  // "generic" | "avx2" | "avx512"
   // Built-in sgemm on rows [m0, m1) of C[M, N] = op(A)[M, K] · op(B)[K, N]
@@ -34,6 +47,11 @@ struct KernelTable {
                             long Tk, long dh, float scale, float* scratch);
   // In place: dp = scale p (dp - rowsum(dp p)), the gradient of attnScoresSoftmax wrt its scores.
   void (*softmaxGradRows)(float* dp, const float* p, long rows, long cols, float scale);
+  // One head: ctx = softmax(scale q kᵀ + mask) v and its row stats; its gradient dq, dk, dv from
+  // dctx, recomputing the probabilities from the stats. Scratch: attnHeadScratch(Tk, dh) floats.
+  long (*attnHeadScratch)(long Tk, long dh);
+  void (*attnHeadForward)(const AttnHead& h);
+  void (*attnHeadBackward)(const AttnHead& h);
   // y[i, :] = z[i, 0:n] + bias + Σ_k z[i, n + k] · sB[k, :] for rows [0, rows): a linear layer plus its
   // rank-r LoRA term from z = x·[W | A] (row stride ldz ≥ n + r); bias may be nullptr; sB [r, n] = s·B.
   void (*lowRankEpilogue)(const float* z, long ldz, const float* bias, const float* sB, float* y, long rows, long n,

@@ -239,65 +239,7 @@ void layerNormGradKernel(const float* dy, const float* x, const float* g, float*
   }
 }
 
-// ------------------------------------------------------------------ softmax rows
-// Attention's scores, scale + mask + softmax in one pass over a row held in a
-// padded buffer (lanes past Tk hold -inf, so their exp is 0), and its gradient.
-inline vf loadTail(const float* p, long n, float pad) {
-  float t[W];
-  for (long j = 0; j < W; j++) t[j] = j < n ? p[j] : pad;
-  return load(t);
-}
-inline vf vmax(vf a, vf b) { return a > b ? a : b; }
-
-void attnScoresSoftmaxKernel(const float* q, long ldq, const float* k, long ldk, const float* mask, float* p, long Tq,
-                             long Tk, long dh, float scale, float* scratch) {
-  const long Tp = (Tk + W - 1) / W * W;                   // padded row: lanes past Tk are -inf, then 0
-  float* kt = scratch;                                     // kᵀ [dh, Tp], zero-padded
-  float* row = scratch + dh * Tp;                          // one row of scores [Tp]
-  for (long c = 0; c < dh; c++) {
-    for (long j = 0; j < Tk; j++) kt[c * Tp + j] = k[j * ldk + c];
-    for (long j = Tk; j < Tp; j++) kt[c * Tp + j] = 0.f;
-  }
-  const float ninf = -__builtin_inff();
-  for (long i = 0; i < Tq; i++) {
-    const float* qi = q + i * ldq;
-    const float* mi = mask ? mask + i * Tk : nullptr;
-    vf mx = splat(ninf);
-    for (long j = 0; j < Tp; j += W) {
-      vf acc = {};
-      for (long c = 0; c < dh; c++) acc += qi[c] * load(kt + c * Tp + j);
-      acc *= scale;
-      const long n = Tk - j < W ? Tk - j : (long)W;
-      if (mi) acc += n == W ? load(mi + j) : loadTail(mi + j, n, 0.f);
-      if (n < W) { float t[W]; store(t, acc); for (long l = n; l < W; l++) t[l] = ninf; acc = load(t); }
-      mx = vmax(mx, acc);
-      store(row + j, acc);
-    }
-    float m = mx[0];
-    for (int l = 1; l < W; l++) m = mx[l] > m ? mx[l] : m;
-    vf sum = {};
-    for (long j = 0; j < Tp; j += W) { const vf e = vexp(load(row + j) - m); sum += e; store(row + j, e); }
-    const float inv = 1.0f / hsum(sum);
-    float* pi = p + i * Tk;
-    long j = 0;
-    for (; j + W <= Tk; j += W) store(pi + j, load(row + j) * inv);
-    for (; j < Tk; j++) pi[j] = row[j] * inv;
-  }
-}
-
-void softmaxGradRowsKernel(float* dp, const float* p, long rows, long cols, float scale) {
-  const long full = cols - cols % W;
-  for (long r = 0; r < rows; r++) {
-    float* dr = dp + r * cols;
-    const float* pr = p + r * cols;
-    vf acc = {};
-    for (long i = 0; i < full; i += W) acc += load(dr + i) * load(pr + i);
-    float s = hsum(acc);
-    for (long i = full; i < cols; i++) s += dr[i] * pr[i];
-    for (long i = 0; i < full; i += W) store(dr + i, scale * load(pr + i) * (load(dr + i) - s));
-    for (long i = full; i < cols; i++) dr[i] = scale * pr[i] * (dr[i] - s);
-  }
-}
+#include "kernels_attention_impl.h"  // attention rows (same namespace, same variant)
 
 // ------------------------------------------------------------------ LoRA
 void lowRankEpilogueKernel(const float* z, long ldz, const float* bias, const float* sB, float* y, long rows, long n,
@@ -349,7 +291,8 @@ void adamKernel(const float* x, const float* g, float* m, float* v, float* out, 
 const KernelTable kTable = {
   LL_NAME, sgemmRows, packAFloats, packBFloats, expKernel, erfKernel, geluTanhKernel, geluTanhGradKernel,
   layerNormKernel, layerNormGradKernel, sumLeadingKernel, sumTrailingKernel, attnScoresSoftmaxKernel,
-  softmaxGradRowsKernel, lowRankEpilogueKernel, adamKernel,
+  softmaxGradRowsKernel, attnHeadScratchKernel, attnHeadForwardKernel, attnHeadBackwardKernel, lowRankEpilogueKernel,
+  adamKernel,
 };
 
 }  // namespace

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { selectBackend, tf } from '../../src/engine/backend';
 import { bottleneckMask, causalMask, MASK_BLOCKED } from '../../src/engine/model/masks';
 import { SEGMENT } from '../../src/engine/model/segments';
+import { withSpeedup } from '../../src/engine/model/speedups';
 import { disposeBatch, encodeExamples, toBatchTensors, type EncodedBatch, type SequenceLayout } from '../../src/engine/model/sequence';
 import { createTinyVlm, type TinyVlm } from '../../src/engine/model/tinyVlm';
 import { examples, IMAGE_SIZE, randomImage, smallLatents, smallModel, T, tokenizer } from './modelFixtures';
@@ -58,6 +59,19 @@ describe('attention masks', () => {
     const second = m.subarray(N * N);
     assert.ok(second[9 * N + 9] === 0 && second[8 * N + 8] === 0 && second[8 * N + 7] === 0);
     assert.throws(() => causalMask(seg, 2, N), /expected B·T = 20/);
+  });
+
+  it('maskCache: cached blocks are the bits the rules give, for every rule and layout, on a miss and on a hit', () => {
+    const tw = Int32Array.from([X, I, I, X, X, I, I, X, A, A]);
+    const batch = Int32Array.from([...seg, ...tw, ...seg, X, I, I, X, L, L, A, A, A, _]);   // a repeated layout: a hit
+    const builders = [
+      (s: Int32Array, b: number) => causalMask(s, b, N),
+      ...(['answer_only', 'answer_and_prompt', 'answer_prompt_latent_to_prompt'] as const).map((v) => (s: Int32Array, b: number) => bottleneckMask(s, b, N, v)),
+    ];
+    for (const build of builders) {
+      const plain = withSpeedup('maskCache', false, () => build(batch, 4));
+      for (let round = 0; round < 2; round++) assert.deepEqual(withSpeedup('maskCache', true, () => build(batch, 4)), plain);
+    }
   });
 });
 

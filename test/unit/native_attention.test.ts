@@ -6,7 +6,7 @@
 // (cached decoding), rows not a multiple of the vector width, a fully blocked row.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { activeNativeKernels, attentionContext, attentionProbs, installNativeKernels, uninstallNativeKernels, weightedCrossEntropy } from '../../src/engine/kernels';
+import { activeNativeKernels, attend, attentionContext, attentionProbs, installNativeKernels, uninstallNativeKernels, weightedCrossEntropy } from '../../src/engine/kernels';
 import { loadNativeAddon, type NativeAddon } from '../../src/engine/kernels/native_addon';
 import { assertClose, maxAbsOf, requireAddon, useWasm } from './native_kernels_support';
 
@@ -46,6 +46,18 @@ function attentionValuesAndGrads(c: Case, threads: number | null): Float32Array[
       return tf.add(tf.sum(tf.mul(r.ctx, w1)), tf.sum(tf.mul(r.probs, w2)));
     };
     return [probs, ctx, ...tf.grads(loss)([q, k, v])].map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+/** attend's ctx and d(Σ w1·ctx)/d(q, k, v): threads null = the stock tfjs ops of its fallback. */
+function attendValuesAndGrads(c: Case, threads: number | null): Float32Array[] {
+  if (threads === null) uninstallNativeKernels(tf); else installNativeKernels(tf, { mode: 'on', threads });
+  return tf.tidy(() => {
+    const q = tf.randomNormal([c.B, c.Tq, c.d], 0, 1.5, 'float32', 1), k = tf.randomNormal([c.B, c.Tk, c.d], 0, 1.5, 'float32', 2);
+    const v = tf.randomNormal([c.B, c.Tk, c.d], 0, 1, 'float32', 3), mask = maskOf(c);
+    const w1 = tf.randomNormal([c.B, c.Tq, c.d], 0, 1, 'float32', 4);
+    const loss = (qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) => tf.sum(tf.mul(attend(qq, kk, vv, mask, c.heads), w1));
+    return [attend(q, k, v, mask, c.heads), ...tf.grads(loss)([q, k, v])].map((t) => t.dataSync() as Float32Array);
   });
 }
 
@@ -99,6 +111,21 @@ describe('native fused attention core and cross-entropy', function () {
     });
   }
 
+  for (const c of CASES) {
+    it(`attend (probabilities never written): ctx and dq, dk, dv match the tfjs ops (B ${c.B}, h ${c.heads}, ${c.Tq}×${c.Tk}, mask ${c.mask}; 1/2 threads, SIMD variants)`, () => {
+      const ref = attendValuesAndGrads(c, null);
+      for (const v of ['generic', 'avx2', 'avx512'] as const) {
+        if (!addon.selectKernels(v)) continue;
+        for (const threads of [1, 2]) {
+          const got = attendValuesAndGrads(c, threads);
+          assert.ok(activeNativeKernels(tf).includes('LatentLabAttend'));
+          ['ctx', 'dq', 'dk', 'dv'].forEach((n, i) => assertClose(`${n} (${v}, ${threads}t)`, ref[i], got[i], 2e-6, Math.max(1, maxAbsOf(ref[i]))));
+        }
+      }
+      addon.selectKernels('auto');
+    });
+  }
+
   it('a fully blocked row is uniform, as in tfjs; a blocked column gets exactly 0', () => {
     const c = CASES[0];
     const got = attentionValuesAndGrads(c, 1);
@@ -122,6 +149,7 @@ describe('native fused attention core and cross-entropy', function () {
     attentionValuesAndGrads(CASES[1], 2);
     const before = tf.memory().numTensors;
     attentionValuesAndGrads(CASES[1], 2);
+    attendValuesAndGrads(CASES[0], 2);
     crossEntropyAndGrad(2, false);
     assert.strictEqual(tf.memory().numTensors, before);
   });

@@ -95,7 +95,9 @@ export function variantInputs(session: Session, examples: Example[], name: Varia
 
 /** 1 per example whose argmax matches the target at every answer/<eos> prediction (a <unk> target never matches). */
 export function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Uint8Array {
-  const predicted = tf.tidy(() => tf.argMax(logits, 2).dataSync()) as Int32Array;   // [B·T]
+  const argmax = tf.argMax(logits, 2);            // not tidy(() => ….dataSync()): tidy would walk the array
+  const predicted = argmax.dataSync() as Int32Array; // [B·T]
+  argmax.dispose();
   const ok = new Uint8Array(enc.B).fill(1);
   for (let i = 0; i < enc.B * enc.T; i++) {
     // An answer word the vocabulary lacks is <unk>: predicting <unk> is never a correct answer.

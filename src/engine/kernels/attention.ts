@@ -2,6 +2,9 @@
 // one call per direction (native/src/attention.cc, crossEntropy.cc):
 //   attentionProbs(q, k, mask, heads)  = softmax(q_h·k_hᵀ/√dh + mask)   scale + mask + softmax with the product
 //   attentionContext(probs, v)         = merge_h(probs_h·v_h)            no split / merge transposes
+//   attend(q, k, v, mask, heads)       = attentionContext(attentionProbs(q, k, mask, heads), v), one kernel
+//                                        each way that never writes the probabilities (the backward
+//                                        recomputes them per head from each row's max and 1/sum)
 //   weightedCrossEntropy(x, t, w)      = −Σ w·Σ_v t·log softmax(x) / max(Σ w, 1), only rows with w ≠ 0 computed
 // The ops run the native kernel when installNativeKernels() registered it for the
 // current backend, else the same math in plain tfjs ops (the model's old code).
@@ -14,6 +17,9 @@ export const ATTN_PROBS_KERNEL = 'LatentLabAttnProbs';
 export const ATTN_PROBS_GRAD_KERNEL = 'LatentLabAttnProbsGrad';
 export const ATTN_CONTEXT_KERNEL = 'LatentLabAttnContext';
 export const ATTN_CONTEXT_GRAD_KERNEL = 'LatentLabAttnContextGrad';
+export const ATTEND_KERNEL = 'LatentLabAttend';                  // with a mask input
+export const ATTEND_UNMASKED_KERNEL = 'LatentLabAttendUnmasked';  // the same kernel without (tfjs saves inputs by name)
+export const ATTEND_GRAD_KERNEL = 'LatentLabAttendGrad';
 export const CROSS_ENTROPY_KERNEL = 'LatentLabCrossEntropy';
 export const CROSS_ENTROPY_GRAD_KERNEL = 'LatentLabCrossEntropyGrad';
 
@@ -69,6 +75,33 @@ export function attnContextGradKernel(addon: NativeAddon): KernelFunc {
   };
 }
 
+/** q [B, Tq, d], k, v [B, Tk, d], mask? → [ctx [B, Tq, d], stats [B, h, Tq, 2] (row max, 1/sum: the backward's)]. */
+export function attendKernel(addon: NativeAddon): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { q, k, v, mask } = inputs as { q: TensorInfo; k: TensorInfo; v: TensorInfo; mask?: TensorInfo };
+    const be = backend as Be;
+    const h = attrs?.heads as number;
+    const [B, Tq, d] = q.shape, Tk = k.shape[1];
+    const ctx = be.makeOutput([B, Tq, d], 'float32'), stats = be.makeOutput([B, h, Tq, 2], 'float32');
+    addon.attend(heapView(be, q), heapView(be, k), heapView(be, v), mask ? heapView(be, mask) : null, heapView(be, ctx), heapView(be, stats),
+      B, h, Tq, Tk, d / h, attrs?.scale as number, mask !== undefined && mask.shape[0] !== 1);
+    return [ctx, stats];
+  };
+}
+
+export function attendGradKernel(addon: NativeAddon): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dctx, q, k, v, mask, stats } = inputs as { dctx: TensorInfo; q: TensorInfo; k: TensorInfo; v: TensorInfo; mask?: TensorInfo; stats: TensorInfo };
+    const be = backend as Be;
+    const h = attrs?.heads as number;
+    const [B, Tq, d] = q.shape, Tk = k.shape[1];
+    const dq = be.makeOutput(q.shape, 'float32'), dk = be.makeOutput(k.shape, 'float32'), dv = be.makeOutput(v.shape, 'float32');
+    addon.attendGrad(heapView(be, dctx), heapView(be, q), heapView(be, k), heapView(be, v), mask ? heapView(be, mask) : null, heapView(be, stats),
+      heapView(be, dq), heapView(be, dk), heapView(be, dv), B, h, Tq, Tk, d / h, attrs?.scale as number, mask !== undefined && mask.shape[0] !== 1);
+    return [dq, dk, dv];
+  };
+}
+
 export function crossEntropyKernel(addon: NativeAddon): KernelFunc {
   return ({ inputs, backend }) => {
     const { logits, targets, weights } = inputs as Record<string, TensorInfo>;
@@ -104,6 +137,13 @@ const attnContextGrad: GradFunc = (dy, saved) => {
   const [dprobs, dv] = tf.engine().runKernel(ATTN_CONTEXT_GRAD_KERNEL, { dctx: dy as Tensor, probs, v }) as Tensor[];
   return { probs: () => dprobs, v: () => dv };
 };
+// Saved: q, k, v (and the mask when there is one), then the stats output.
+const attendGrad: GradFunc = (dys, saved, attrs) => {
+  const dctx = (Array.isArray(dys) ? dys[0] : dys) as Tensor;   // dys[1] (of the stats) is unused
+  const [q, k, v] = saved, mask = saved.length === 5 ? saved[3] : undefined, stats = saved[saved.length - 1];
+  const [dq, dk, dv] = tf.engine().runKernel(ATTEND_GRAD_KERNEL, mask ? { dctx, q, k, v, mask, stats } : { dctx, q, k, v, stats }, attrs) as Tensor[];
+  return { q: () => dq, k: () => dk, v: () => dv };
+};
 const crossEntropyGrad: GradFunc = (dy, saved) => {
   const [logits, targets, weights] = saved;
   return { logits: () => tf.engine().runKernel(CROSS_ENTROPY_GRAD_KERNEL, { dy: dy as Tensor, logits, targets, weights }) as Tensor };
@@ -114,6 +154,10 @@ export function registerAttentionGradients(tfm: TF): void {
     tfm.registerGradient({ kernelName: ATTN_PROBS_KERNEL, inputsToSave: ['q', 'k'], outputsToSave: [true], gradFunc: attnProbsGrad });
   }
   if (!tfm.getGradient(ATTN_CONTEXT_KERNEL)) tfm.registerGradient({ kernelName: ATTN_CONTEXT_KERNEL, inputsToSave: ['probs', 'v'], gradFunc: attnContextGrad });
+  if (!tfm.getGradient(ATTEND_KERNEL)) tfm.registerGradient({ kernelName: ATTEND_KERNEL, inputsToSave: ['q', 'k', 'v', 'mask'], outputsToSave: [false, true], gradFunc: attendGrad });
+  if (!tfm.getGradient(ATTEND_UNMASKED_KERNEL)) {
+    tfm.registerGradient({ kernelName: ATTEND_UNMASKED_KERNEL, inputsToSave: ['q', 'k', 'v'], outputsToSave: [false, true], gradFunc: attendGrad });
+  }
   if (!tfm.getGradient(CROSS_ENTROPY_KERNEL)) {
     tfm.registerGradient({ kernelName: CROSS_ENTROPY_KERNEL, inputsToSave: ['logits', 'targets', 'weights'], gradFunc: crossEntropyGrad });
   }
@@ -153,6 +197,27 @@ export function attentionContext(probs: tf.Tensor4D, v: Tensor): tf.Tensor3D {
   if (native(ATTN_CONTEXT_KERNEL, probs, v)) return tf.engine().runKernel(ATTN_CONTEXT_KERNEL, { probs, v }) as tf.Tensor3D;
   const [B, h, Tq] = probs.shape;
   return tf.tidy(() => tf.reshape(tf.transpose(tf.matMul(probs, splitHeads(v, h)), [0, 2, 1, 3]), [B, Tq, v.shape[2] as number]) as tf.Tensor3D);
+}
+
+/**
+ * q [B, Tq, d], k, v [B, Tk, d], mask [B | 1, 1, Tq, Tk] or null → ctx [B, Tq, d]: the same as
+ * attentionContext(attentionProbs(q, k, mask, heads), v), for callers that do not read the probabilities.
+ */
+export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, heads: number): tf.Tensor3D {
+  const [B, Tq, d] = q.shape, Tk = k.shape[1];
+  const maskFits = !mask || (mask.rank === 4 && (mask.shape[0] === B || mask.shape[0] === 1) && mask.shape[1] === 1 && mask.shape[2] === Tq && mask.shape[3] === Tk);
+  if (maskFits && native(ATTEND_KERNEL, q, k, v, ...(mask ? [mask] : []))) {
+    const attrs = { heads, scale: 1 / Math.sqrt(d / heads) };
+    const [ctx, stats] = (mask ? tf.engine().runKernel(ATTEND_KERNEL, { q, k, v, mask }, attrs) : tf.engine().runKernel(ATTEND_UNMASKED_KERNEL, { q, k, v }, attrs)) as Tensor[];
+    stats.dispose();   // the tape keeps its own reference for the gradient
+    return ctx as tf.Tensor3D;
+  }
+  return tf.tidy(() => attentionContext(attentionProbs(q, k, mask, heads), v));
+}
+
+/** Whether attend runs its native kernel on the current backend. */
+export function attendIsNative(): boolean {
+  return tf.getKernel(ATTEND_KERNEL, tf.getBackend()) !== undefined;
 }
 
 /** logits [N, V], targets [N, V] (one-hot), weights [N, 1] → −Σ w·Σ_v t·log softmax(logits) / max(Σ w, 1). */

@@ -5,7 +5,7 @@
 // -> built-in sgemm; no AVX2 -> generic SIMD code. See docs/performance.md.
 import { adamKernel, ADAM_KERNEL } from './adam';
 import {
-  ATTN_CONTEXT_GRAD_KERNEL, ATTN_CONTEXT_KERNEL, ATTN_PROBS_GRAD_KERNEL, ATTN_PROBS_KERNEL, attnContextGradKernel, attnContextKernel,
+  ATTEND_GRAD_KERNEL, ATTEND_KERNEL, ATTEND_UNMASKED_KERNEL, attendGradKernel, attendKernel, ATTN_CONTEXT_GRAD_KERNEL, ATTN_CONTEXT_KERNEL, ATTN_PROBS_GRAD_KERNEL, ATTN_PROBS_KERNEL, attnContextGradKernel, attnContextKernel,
   attnProbsGradKernel, attnProbsKernel, CROSS_ENTROPY_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, crossEntropyGradKernel, crossEntropyKernel,
   registerAttentionGradients,
 } from './attention';
@@ -22,7 +22,7 @@ import { chooseThreads } from './threads';
 import { backendInternalsProblem, type TF } from './wasm_heap';
 
 export { fusedGeluTanh, fusedLayerNorm } from './fused';
-export { attentionContext, attentionProbs, weightedCrossEntropy } from './attention';
+export { attend, attendIsNative, attentionContext, attentionProbs, weightedCrossEntropy } from './attention';
 export { loraLinear, loraLinearIsNative } from './lora';
 export { ADAM_KERNEL, createNativeAdam, type NativeAdam, type AdamOptions } from './adam';
 export { activeNativeKernels, isNativeKernelActive } from './registry';
@@ -46,7 +46,7 @@ export interface NativeKernelReport {
 
 const NATIVE_ONLY_KERNELS = [
   LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_TANH_KERNEL, GELU_TANH_GRAD_KERNEL, ADAM_KERNEL, ATTN_PROBS_KERNEL, ATTN_PROBS_GRAD_KERNEL,
-  ATTN_CONTEXT_KERNEL, ATTN_CONTEXT_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, CROSS_ENTROPY_GRAD_KERNEL, LORA_LINEAR_KERNEL, LORA_LINEAR_GRAD_KERNEL,
+  ATTN_CONTEXT_KERNEL, ATTN_CONTEXT_GRAD_KERNEL, ATTEND_KERNEL, ATTEND_UNMASKED_KERNEL, ATTEND_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, CROSS_ENTROPY_GRAD_KERNEL, LORA_LINEAR_KERNEL, LORA_LINEAR_GRAD_KERNEL,
 ];
 
 function stockReport(mode: NativeKernelsMode, reason: string, threads = 1, threadsReason = 'native kernels off'): NativeKernelReport {
@@ -102,6 +102,9 @@ export function installNativeKernels(tf: TF, opts: { mode: NativeKernelsMode; th
   registerNewWasmKernel(tf, ATTN_PROBS_GRAD_KERNEL, attnProbsGradKernel(addon));
   registerNewWasmKernel(tf, ATTN_CONTEXT_KERNEL, attnContextKernel(addon));
   registerNewWasmKernel(tf, ATTN_CONTEXT_GRAD_KERNEL, attnContextGradKernel(addon));
+  registerNewWasmKernel(tf, ATTEND_KERNEL, attendKernel(addon));
+  registerNewWasmKernel(tf, ATTEND_UNMASKED_KERNEL, attendKernel(addon));
+  registerNewWasmKernel(tf, ATTEND_GRAD_KERNEL, attendGradKernel(addon));
   registerNewWasmKernel(tf, CROSS_ENTROPY_KERNEL, crossEntropyKernel(addon));
   registerNewWasmKernel(tf, CROSS_ENTROPY_GRAD_KERNEL, crossEntropyGradKernel(addon));
   registerAttentionGradients(tf);

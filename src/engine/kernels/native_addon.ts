@@ -29,6 +29,11 @@ export interface NativeAddon {
   attnContext(probs: Float32Array, v: Float32Array, ctx: Float32Array, B: number, heads: number, Tq: number, Tk: number, dh: number): void;
   attnContextGrad(dctx: Float32Array, probs: Float32Array, v: Float32Array, dprobs: Float32Array, dv: Float32Array,
     B: number, heads: number, Tq: number, Tk: number, dh: number): void;
+  // Attention that never writes probs: stats [B, h, Tq, 2] (row max, 1/sum) for the backward.
+  attend(q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, ctx: Float32Array, stats: Float32Array,
+    B: number, heads: number, Tq: number, Tk: number, dh: number, scale: number, maskBatched: boolean): void;
+  attendGrad(dctx: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, stats: Float32Array,
+    dq: Float32Array, dk: Float32Array, dv: Float32Array, B: number, heads: number, Tq: number, Tk: number, dh: number, scale: number, maskBatched: boolean): void;
   // Weighted cross-entropy (native/src/crossEntropy.cc): x, t [N, V], w [N].
   crossEntropy(x: Float32Array, t: Float32Array, w: Float32Array, N: number, V: number): number;
   crossEntropyGrad(g: number, x: Float32Array, t: Float32Array, w: Float32Array, dx: Float32Array, N: number, V: number): void;

@@ -3,7 +3,7 @@
 // diagnostic read them). Cached decoding (generate.ts) runs this same code with
 // a hook that writes the new keys and values into its cache and attends over it.
 import { tf } from '../backend';
-import { attentionContext, attentionProbs } from '../kernels';
+import { attend, attendIsNative, attentionContext, attentionProbs } from '../kernels';
 import { createLinear, INIT_STD, type LinearParams, type ParamStore } from './params';
 import { linear, type LoraAdapter } from './linear';
 import { speedups } from './speedups';
@@ -29,12 +29,14 @@ export function createAttention(store: ParamStore, name: string, d: number, outS
 }
 
 /**
- * q [B, Tq, d], k, v [B, Tk, d], mask [B | 1, 1, Tq, Tk] → ctx [B, Tq, d], probs [B, h, Tq, Tk].
- * fusedAttention: one native kernel each way for softmax(q·kᵀ/√dh + mask) and for probs·v
- * (kernels/attention.ts, plain tfjs ops when native is off); else the tfjs ops below.
+ * q [B, Tq, d], k, v [B, Tk, d], mask [B | 1, 1, Tq, Tk] → ctx [B, Tq, d], probs [B, h, Tq, Tk] (null
+ * unless wantProbs). flashAttention (within fusedAttention): when nobody reads the probabilities, one native kernel each way
+ * that never writes them (kernels/attention.ts attend). fusedAttention: one native kernel each way for
+ * softmax(q·kᵀ/√dh + mask) and for probs·v (plain tfjs ops when native is off); else the tfjs ops below.
  */
-function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, heads: number, mask: tf.Tensor | null):
-  { ctx: tf.Tensor; probs: tf.Tensor4D } {
+function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, heads: number, mask: tf.Tensor | null, wantProbs: boolean):
+  { ctx: tf.Tensor; probs: tf.Tensor4D | null } {
+  if (!wantProbs && speedups.fusedAttention && speedups.flashAttention && attendIsNative()) return { ctx: attend(q, k, v, mask, heads), probs: null };
   if (speedups.fusedAttention) {
     const probs = attentionProbs(q, k, mask, heads);
     return { ctx: attentionContext(probs, v), probs };
@@ -51,14 +53,14 @@ function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, heads: number, 
 
 /**
  * x [B, T, d]; mask additive [B, 1, T, Tk] (0 = may attend, −1e9 = may not) or
- * null (bidirectional). Returns out [B, T, d] and probs [B, h, T, Tk] (Tk = T
- * unless `kv` extends the keys and values).
+ * null (bidirectional). Returns out [B, T, d] and, when wantProbs, probs [B, h, T, Tk]
+ * (Tk = T unless `kv` extends the keys and values); without wantProbs probs may be null.
  */
 export function attention(x: tf.Tensor, p: AttentionParams, heads: number, mask: tf.Tensor | null, lora: AttentionLora = {},
-  kv?: KeyValueSource): { out: tf.Tensor; probs: tf.Tensor4D } {
+  kv?: KeyValueSource, wantProbs = false): { out: tf.Tensor; probs: tf.Tensor4D | null } {
   const q = linear(x, p.q, lora.q);                         // [B, T, d]
   let k = linear(x, p.k, lora.k), v = linear(x, p.v, lora.v); // [B, T, d]
   if (kv) ({ k, v } = kv(k, v));                            // [B, Tk, d]
-  const { ctx, probs } = attentionCore(q, k, v, heads, mask);
+  const { ctx, probs } = attentionCore(q, k, v, heads, mask, wantProbs);
   return { out: linear(ctx, p.o, lora.o), probs };
 }

@@ -47,10 +47,13 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
-/** x [B, T, d] → x [B, T, d], probs [B, h, T, Tk]; kv: keys and values beyond x's own (cached decoding, Tk ≥ T). */
-export function block(x: tf.Tensor, p: BlockParams, heads: number, mask: tf.Tensor | null, lora: BlockLora = {}, kv?: KeyValueSource):
-  { x: tf.Tensor; probs: tf.Tensor4D } {
-  const a = attention(layerNorm(x, p.ln1), p.attn, heads, mask, lora, kv);
+/**
+ * x [B, T, d] → x [B, T, d], and probs [B, h, T, Tk] when wantProbs (else possibly null: a kernel
+ * that never writes them may run); kv: keys and values beyond x's own (cached decoding, Tk ≥ T).
+ */
+export function block(x: tf.Tensor, p: BlockParams, heads: number, mask: tf.Tensor | null, lora: BlockLora = {}, kv?: KeyValueSource,
+  wantProbs = false): { x: tf.Tensor; probs: tf.Tensor4D | null } {
+  const a = attention(layerNorm(x, p.ln1), p.attn, heads, mask, lora, kv, wantProbs);
   x = tf.add(x, a.out);
   const h = gelu(linear(layerNorm(x, p.ln2), p.mlpIn, lora.mlpIn)); // [B, T, r·d]
   x = tf.add(x, linear(h, p.mlpOut, lora.mlpOut));

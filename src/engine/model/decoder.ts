@@ -167,9 +167,9 @@ export function decoder(p: DecoderParams, inp: DecoderInputs, opts: DecoderOptio
   const attention: tf.Tensor4D[] = [];
   const hidden: tf.Tensor3D[] = [];
   p.blocks.forEach((bp, l) => {
-    const out = block(x, bp, p.heads, inp.mask, opts.lora?.[l]);
+    const out = block(x, bp, p.heads, inp.mask, opts.lora?.[l], undefined, opts.captureAttention === true);
     x = opts.afterBlock ? opts.afterBlock(out.x, l) : out.x;
-    if (opts.captureAttention) attention.push(out.probs);
+    if (opts.captureAttention) attention.push(out.probs!);
     if (opts.returnHidden) hidden.push(x as tf.Tensor3D);
   });
   const h = tf.reshape(layerNorm(x, p.lnF), [B * T, d]) as tf.Tensor2D;             // [B·T, d]

@@ -81,7 +81,11 @@ export class ImageTokenCache {
     compute: (patches: tf.Tensor3D) => tf.Tensor): void {
     const input = new Float32Array(missing.length * P * pd);   // [m, P, pd]
     missing.forEach((b, i) => input.set(rows[b].patches, i * P * pd));
-    const tokens = tf.tidy(() => compute(tf.tensor3d(input, [missing.length, P, pd])).dataSync() as Float32Array); // [m·P·d]
+    // The tidy returns the tensor, not its values: tidy walks whatever it returns looking for
+    // tensors, element by element for a typed array (0.6 s for one batch of 32 images).
+    const out = tf.tidy(() => compute(tf.tensor3d(input, [missing.length, P, pd])));
+    const tokens = out.dataSync() as Float32Array;             // [m·P·d]
+    out.dispose();
     const perRow = tokens.length / missing.length;
     missing.forEach((b, i) => {
       const entry = { patches: Float32Array.from(rows[b].patches), tokens: tokens.slice(i * perRow, (i + 1) * perRow) };

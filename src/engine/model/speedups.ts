@@ -14,9 +14,14 @@
 //   kvCache           greedy generation reuses keys and values (model/generate.ts)
 //   fusedAttention    attention's scale + mask + softmax with the q·kᵀ product, and probs·v,
 //                     one native kernel each way (model/attention.ts, kernels/attention.ts)
+//   flashAttention    when nobody reads the attention probabilities (no capture, no CrystaL
+//                     alignment), q·kᵀ, softmax and ·v in one native kernel each way that never
+//                     writes them: the backward recomputes each head's from its rows' max and sum
 //   fusedCrossEntropy the answer CE in one native kernel each way, only rows with a weight
 //   fusedLora         a LoRA linear x·W + b + s·(x·A)·B in one native kernel each way, no dW
 //                     (model/linear.ts, kernels/lora.ts; native only: the plain path is the old code)
+//   maskCache         an example's T×T attention mask block is built once per (rule, segment
+//                     layout) and copied after that (model/masks.ts): the same bits, no rule calls
 export const speedups = {
   fusedKernels: true,
   lazyMatMulGrad: true,
@@ -24,8 +29,10 @@ export const speedups = {
   nativeAdam: true,
   kvCache: true,
   fusedAttention: true,
+  flashAttention: true,
   fusedCrossEntropy: true,
   fusedLora: true,
+  maskCache: true,
 };
 
 export type Speedup = keyof typeof speedups;
