@@ -128,7 +128,7 @@ if a.mode == 'train':
         loss, wall, c = timed(lambda: train_step(opt))
         if i == 0: first = loss
         if i >= a.warmup: ms.append(wall); cpu.append(c)
-    print(json.dumps({'mode': 'train', 'ms': statistics.median(ms), 'cpu_ms': statistics.median(cpu), 'first_loss': first,
+    print(json.dumps({'mode': 'train', 'ms': statistics.median(ms), 'cpu_ms': statistics.median(cpu), 'min_ms': min(ms), 'min_cpu_ms': min(cpu), 'first_loss': first,
                       'threads': a.threads, 'cache_vision': a.cache_vision, 'torch': torch.__version__}))
 else:
     # Greedy decoding with a KV cache: the prefix (up to the longest prompt) once, then one position per token for every row.

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { selectBackend, tf } from '../../src/engine/backend';
 import { causalMask } from '../../src/engine/model/masks';
-import { disposeBatch, encodeExamples, patchify, SPECIAL, toBatchTensors, type SequenceLayout } from '../../src/engine/model/sequence';
+import { disposeBatch, encodeExamples, oneHot, oneHotTensor, patchify, SPECIAL, toBatchTensors, type SequenceLayout } from '../../src/engine/model/sequence';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { createTinyVlm } from '../../src/engine/model/tinyVlm';
 import { Tokenizer } from '../../src/engine/data/tokenizer';
@@ -149,6 +149,16 @@ describe('tiny-vlm model', () => {
     opt.dispose();
     disposeBatch(batch);
     model.dispose();
+  });
+
+  it('oneHotTensor (built by the backend) holds exactly the host oneHot; an id outside the vocabulary throws', () => {
+    const ids = Int32Array.from([0, 5, 112, 3, 3, 111]);
+    const t = oneHotTensor(ids, 113);
+    assert.equal(t.dtype, 'float32');
+    assert.deepEqual(t.shape, [6, 113]);
+    assert.deepEqual(Array.from(t.dataSync()), Array.from(oneHot(ids, 113)));
+    t.dispose();
+    assert.throws(() => oneHotTensor(Int32Array.from([113]), 113), /outside the vocabulary/);
   });
 
   it('patchify: raster order of patches, row-major channel-last inside a patch', () => {

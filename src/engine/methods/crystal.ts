@@ -19,7 +19,7 @@ import { corruptImage, sampleCorruption, type CorruptionSample } from '../data/c
 import type { Example } from '../data/example';
 import { Rng } from '../data/rng';
 import { causalMask } from '../model/masks';
-import { disposeBatch, oneHot, type EncodedBatch } from '../model/sequence';
+import { disposeBatch, oneHotTensor, type EncodedBatch } from '../model/sequence';
 import type { BatchTensors, ForwardResult, TinyVlm } from '../model/tinyVlm';
 import type { Session } from '../session';
 import { alignmentLayerList, attentionSelection, pairedAlignmentLoss, selectionTensors } from './alignment';
@@ -83,7 +83,7 @@ export function prepareCrystalBatch(session: Session, examples: Example[], corru
   const sel = attentionSelection(enc.segments.subarray(0, half), enc.lossMask.subarray(0, half), B, T, cfg.alignment_target);
   const { rows, cols, rowStart } = selectionTensors(sel, B, T);
   const t = {
-    targetOneHot: tf.tensor2d(oneHot(enc.targets, enc.vocabSize), [B2 * T, enc.vocabSize]),
+    targetOneHot: oneHotTensor(enc.targets, enc.vocabSize),
     weightsIntact: tf.tensor2d(wI, [B2 * T, 1]),
     weightsCorrupted: tf.tensor2d(wC, [B2 * T, 1]),
     answerWeights: tf.tensor2d(enc.lossMask.slice(0, half), [half, 1]),

@@ -5,7 +5,7 @@
 import { tf } from '../backend';
 import { weightedCrossEntropy } from '../kernels';
 import { causalMask } from '../model/masks';
-import { disposeBatch, oneHot, type EncodedBatch } from '../model/sequence';
+import { disposeBatch, oneHotTensor, type EncodedBatch } from '../model/sequence';
 import { speedups } from '../model/speedups';
 import type { BatchTensors, TinyVlm } from '../model/tinyVlm';
 import type { Example } from '../data/example';
@@ -24,7 +24,7 @@ export interface TokenBatch extends PreparedBatch {
 export function prepareTokenBatch(session: Session, examples: Example[], mask: (enc: EncodedBatch) => Float32Array): TokenBatch {
   const enc = session.encode(examples);
   const inputs = session.tensors(enc, mask(enc));
-  const targetOneHot = tf.tensor2d(oneHot(enc.targets, enc.vocabSize), [enc.B * enc.T, enc.vocabSize]);
+  const targetOneHot = oneHotTensor(enc.targets, enc.vocabSize);
   const lossWeights = tf.tensor2d(enc.lossMask, [enc.B * enc.T, 1]);
   return {
     size: enc.B, enc, inputs, targetOneHot, lossWeights,

@@ -16,7 +16,7 @@ import type { Example } from '../data/example';
 import { forwardLatents } from '../model/continuousFeedback';
 import { cotLayout, encodeValr, interleavedLayout, latentBlocks, valrSequenceLength } from '../model/interleaved';
 import { causalMask } from '../model/masks';
-import { disposeBatch, oneHot, type EncodedBatch } from '../model/sequence';
+import { disposeBatch, oneHotTensor, type EncodedBatch } from '../model/sequence';
 import type { TinyVlm } from '../model/tinyVlm';
 import { createRepaEncoders, OWN_PREFIX, OWN_TAKEN, snapshotOwn, type RepaEncoder } from '../repa/encoders';
 import type { Session } from '../session';
@@ -35,7 +35,7 @@ export interface ValrBatch extends TokenBatch {
 /** A CE batch from an already encoded batch (causal mask). */
 export function tokenBatchOf(session: Session, enc: EncodedBatch): TokenBatch {
   const inputs = session.tensors(enc, causalMask(enc.segments, enc.B, enc.T));
-  const targetOneHot = tf.tensor2d(oneHot(enc.targets, enc.vocabSize), [enc.B * enc.T, enc.vocabSize]);
+  const targetOneHot = oneHotTensor(enc.targets, enc.vocabSize);
   const lossWeights = tf.tensor2d(enc.lossMask, [enc.B * enc.T, 1]);
   return {
     size: enc.B, enc, inputs, targetOneHot, lossWeights,

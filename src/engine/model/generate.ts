@@ -22,7 +22,7 @@ import { matMul2dTransposeB } from './linear';
 import { feedbackState } from './continuousFeedback';
 import { causalMask } from './masks';
 import { SEGMENT } from './segments';
-import { oneHot, SPECIAL, toBatchTensors, type EncodedBatch } from './sequence';
+import { oneHotTensor, SPECIAL, toBatchTensors, type EncodedBatch } from './sequence';
 import { speedups } from './speedups';
 import type { TinyVlm } from './tinyVlm';
 
@@ -145,7 +145,7 @@ function cachedDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean):
         const c = chunkOf(ids, segs, B, T, ran, to);
         const table = tokenTable(params);                               // [V, d]: the input rows and the tied head
         let x = embed(params, {
-          tokenOneHot: tf.tensor2d(oneHot(c.ids, V), [B * c.L, V]), imageTokens, segments: c.segs, positions: c.positions, B, T: c.L,
+          tokenOneHot: oneHotTensor(c.ids, V), imageTokens, segments: c.segs, positions: c.positions, B, T: c.L,
           latentInput: latentInput ? chunkRows(latentInput, c, B, T, d) : undefined,
         }, table);                                                      // [B, L, d]
         const layers = params.blocks.map((bp, l) => {

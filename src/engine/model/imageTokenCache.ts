@@ -3,7 +3,7 @@
 // Under LoRA (and full fine-tuning with freeze_vision and freeze_projector) the
 // vision encoder and projector never train, so the image tokens of an image are
 // the same every step and every evaluation. This cache keeps them on the host,
-// keyed by the image's patch values (compared in full on a hit, not just hashed),
+// keyed by the image's patch values (compared byte for byte on a hit, not just hashed),
 // and recomputes only the rows of a batch it has not seen.
 //
 // It is exact by construction and invalidated whenever it could be stale:
@@ -17,17 +17,17 @@ import { tf } from '../backend';
 
 interface Entry { patches: Float32Array; tokens: Float32Array }
 
-/** FNV-1a over the float bits of one image's patches. */
+/** FNV-1a over every 8th float of one image's patches: a bucket key only (a hit compares every byte). */
 function hashRow(bits: Uint32Array): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 0x01000193) >>> 0;
+  for (let i = 0; i < bits.length; i += 8) h = Math.imul(h ^ bits[i], 0x01000193) >>> 0;
   return h;
 }
 
+/** The same bytes (memcmp): identical patches give identical tokens; −0 vs 0 or NaN payloads just miss. */
 function sameValues(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
-  return true;
+  return a.length === b.length && Buffer.compare(
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 }
 
 export class ImageTokenCache {

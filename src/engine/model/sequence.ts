@@ -164,12 +164,24 @@ export function encodeExamples(examples: Example[], tok: TokenizerLike, layout: 
 
 /** Host one-hot [B·T, V] (built on the host: tfjs-wasm's float32 oneHot writes int32 bits). */
 export function oneHot(ids: Int32Array, V: number): Float32Array {
+  checkIds(ids, V);
   const out = new Float32Array(ids.length * V);
-  ids.forEach((id, i) => {
-    if (id < 0 || id >= V) throw new Error(`token id ${id} outside the vocabulary of ${V}`);
-    out[i * V + id] = 1;
-  });
+  for (let i = 0; i < ids.length; i++) out[i * V + ids[i]] = 1;
   return out;
+}
+
+function checkIds(ids: Int32Array, V: number): void {
+  for (let i = 0; i < ids.length; i++) if (ids[i] < 0 || ids[i] >= V) throw new Error(`token id ${ids[i]} outside the vocabulary of ${V}`);
+}
+
+/**
+ * The same one-hot as a float32 tensor [B·T, V], built by the backend (an int32 OneHot, then a
+ * Cast): no host array of B·T·V floats to fill and copy in (≈2 MB a batch, ~3 ms of page faults
+ * and copies per one-hot on a training step).
+ */
+export function oneHotTensor(ids: Int32Array, V: number): tf.Tensor2D {
+  checkIds(ids, V);
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), V), 'float32')) as tf.Tensor2D;
 }
 
 /** Host arrays → tensors the model reads. `mask` is a host mask from masks.ts or a [B,1,T,T] tensor. Dispose with disposeBatch. */
@@ -177,7 +189,7 @@ export function toBatchTensors(enc: EncodedBatch, mask: Float32Array | tf.Tensor
   const { B, T } = enc;
   return {
     patches: tf.tensor3d(enc.patches, [B, enc.P, enc.patchDim]),
-    tokenOneHot: tf.tensor2d(oneHot(enc.tokenIds, enc.vocabSize), [B * T, enc.vocabSize]),
+    tokenOneHot: oneHotTensor(enc.tokenIds, enc.vocabSize),
     segments: enc.segments,
     B, T,
     mask: mask instanceof Float32Array ? tf.tensor4d(mask, [B, 1, T, T]) : mask,
