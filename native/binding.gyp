@@ -5,7 +5,7 @@
   "targets": [{
     "target_name": "latent_lab_native",
     "sources": [
-      "src/addon.cc", "src/addon_fused.cc", "src/attention.cc", "src/crossEntropy.cc", "src/lora.cc", "src/dispatch.cc", "src/blas.cc", "src/pool.cc",
+      "src/addon.cc", "src/addon_fused.cc", "src/attention.cc", "src/crossEntropy.cc", "src/embedding.cc", "src/lora.cc", "src/dispatch.cc", "src/blas.cc", "src/pool.cc",
       "src/kernels_generic.cc", "src/kernels_avx2.cc", "src/kernels_avx512.cc"
     ],
     # Node's common.gypi already adds -std=gnu++17 (GNU mode keeps FMA contraction on).

@@ -1,10 +1,12 @@
 // N-API surface of the fused kernels: attention (attention.cc), the weighted
-// cross-entropy (crossEntropy.cc) and the LoRA linear (lora.cc). Same rules as
+// cross-entropy (crossEntropy.cc), the LoRA linear (lora.cc) and embedding rows
+// (embedding.cc). Same rules as
 // addon.cc: Float32Array arguments, sizes checked before any memory is touched.
 #include "addon_fused.h"
 
 #include "attention.h"
 #include "crossEntropy.h"
+#include "embedding.h"
 #include "lora.h"
 #include "napi_args.h"
 
@@ -112,6 +114,44 @@ napi_value AttendGrad(napi_env env, napi_callback_info info) {
   ll::attendGrad(s, dctx.data, q.data, k.data, v.data, hasMask ? mask.data : nullptr, stats.data, dq.data, dk.data, dv.data);
   return nullptr;
 }
+// Int32Array argument i (the embedding indices); ok stays false with a TypeError when it is not one.
+int32_t* i32(Args& a, size_t i, size_t* length, const char* name) {
+  napi_typedarray_type type;
+  void* data = nullptr;
+  napi_value buffer;
+  size_t offset;
+  if (!a.ok) return nullptr;
+  if (napi_get_typedarray_info(a.env, a.argv[i], &type, length, &data, &buffer, &offset) != napi_ok || type != napi_int32_array) {
+    a.fail(name, "expected an Int32Array");
+    return nullptr;
+  }
+  return (int32_t*)data;
+}
+// embedRows(table, idx, out, N, V, d) and embedRowsGrad(dy, idx, dtable, N, V, d); idx: Int32Array, every entry < V
+napi_value EmbedRows(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6, "embedRows");
+  size_t n = 0;
+  F32 table = a.f32(0, "embedRows"), out = a.f32(2, "embedRows");
+  int32_t* idx = i32(a, 1, &n, "embedRows");
+  const int64_t N = a.i64(3), V = a.i64(4), d = a.i64(5);
+  if (!a.ok || N <= 0 || V <= 0 || d <= 0 || (int64_t)n < N) { a.fail("embedRows", "bad shape"); return nullptr; }
+  if (!a.fits(table, V * d, "embedRows table") || !a.fits(out, N * d, "embedRows out")) return nullptr;
+  for (int64_t i = 0; i < N; i++) if (idx[i] >= V) { a.fail("embedRows", "index past the table"); return nullptr; }
+  ll::embedRows(table.data, idx, out.data, (long)N, (long)V, (long)d);
+  return nullptr;
+}
+napi_value EmbedRowsGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6, "embedRowsGrad");
+  size_t n = 0;
+  F32 dy = a.f32(0, "embedRowsGrad"), dtable = a.f32(2, "embedRowsGrad");
+  int32_t* idx = i32(a, 1, &n, "embedRowsGrad");
+  const int64_t N = a.i64(3), V = a.i64(4), d = a.i64(5);
+  if (!a.ok || N <= 0 || V <= 0 || d <= 0 || (int64_t)n < N) { a.fail("embedRowsGrad", "bad shape"); return nullptr; }
+  if (!a.fits(dy, N * d, "embedRowsGrad dy") || !a.fits(dtable, V * d, "embedRowsGrad dtable")) return nullptr;
+  for (int64_t i = 0; i < N; i++) if (idx[i] >= V) { a.fail("embedRowsGrad", "index past the table"); return nullptr; }
+  ll::embedRowsGrad(dy.data, idx, dtable.data, (long)N, (long)V, (long)d);
+  return nullptr;
+}
 // crossEntropy(x, t, w, N, V) -> loss;  crossEntropyGrad(g, x, t, w, dx, N, V)
 napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   Args a(env, info, 5, "crossEntropy");
@@ -183,6 +223,8 @@ void defineFusedFunctions(napi_env env, napi_value exports) {
     {"attnContextGrad", nullptr, AttnContextGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"attend", nullptr, Attend, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"attendGrad", nullptr, AttendGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"embedRows", nullptr, EmbedRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+    {"embedRowsGrad", nullptr, EmbedRowsGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"crossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
     {"loraForward", nullptr, LoraForward, nullptr, nullptr, nullptr, napi_default, nullptr},

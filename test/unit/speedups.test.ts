@@ -107,6 +107,7 @@ describe('engine fast paths (model/speedups.ts)', function () {
       speedups.lazyMatMulGrad = lazy;
       speedups.imageTokenCache = false;   // the same forward work in both
       speedups.fusedLora = false;         // LoRA linears as matmuls (fused, they have no dW either way)
+      speedups.gatherEmbedding = false;   // the latent embedding as a one-hot product
       try {
         const info = await tf.profile(() => {
           const { value, grads } = tf.variableGrads(() => session.method.loss(session.model, b, { step: 0, epoch: 0, totalSteps: 1, config: session.config }).loss, params);
@@ -114,7 +115,7 @@ describe('engine fast paths (model/speedups.ts)', function () {
           for (const g of Object.values(grads)) g.dispose();
         });
         return info.kernelNames.length === 0 ? 0 : info.kernels.filter((k) => k.name === 'BatchMatMul').length;
-      } finally { speedups.lazyMatMulGrad = true; speedups.imageTokenCache = true; speedups.fusedLora = true; }
+      } finally { speedups.lazyMatMulGrad = true; speedups.imageTokenCache = true; speedups.fusedLora = true; speedups.gatherEmbedding = true; }
     };
     try {
       const lazy = await matmuls(true), explicit = await matmuls(false);

@@ -10,6 +10,7 @@ import {
   registerAttentionGradients,
 } from './attention';
 import { makeCast, makeIdentity, makeSum, makeUnary } from './elementwise';
+import { EMBED_ROWS_GRAD_KERNEL, EMBED_ROWS_KERNEL, embedRowsGradKernel, embedRowsKernel, registerEmbeddingGradient } from './embedding';
 import {
   GELU_TANH_GRAD_KERNEL, GELU_TANH_KERNEL, geluTanhGradKernel, geluTanhKernel, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL,
   layerNormGradKernel, layerNormKernel, registerFusedGradients,
@@ -24,12 +25,13 @@ import { backendInternalsProblem, type TF } from './wasm_heap';
 export { fusedGeluTanh, fusedLayerNorm } from './fused';
 export { attend, attendIsNative, attentionContext, attentionProbs, weightedCrossEntropy } from './attention';
 export { loraLinear, loraLinearIsNative } from './lora';
+export { embedRows, embedRowsIsNative } from './embedding';
 export { ADAM_KERNEL, createNativeAdam, type NativeAdam, type AdamOptions } from './adam';
 export { activeNativeKernels, isNativeKernelActive } from './registry';
 export { TFJS_VERSION_PINNED, backendInternalsProblem } from './wasm_heap';
 
 export type NativeKernelsMode = 'auto' | 'on' | 'off';
-export const NATIVE_KERNEL_NAMES = ['BatchMatMul', 'Identity', 'Cast', 'Exp', 'Erf', 'Sum', 'LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy', 'LoraLinear'] as const;
+export const NATIVE_KERNEL_NAMES = ['BatchMatMul', 'Identity', 'Cast', 'Exp', 'Erf', 'Sum', 'LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy', 'LoraLinear', 'EmbedRows'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 
 export interface NativeKernelReport {
@@ -47,6 +49,7 @@ export interface NativeKernelReport {
 const NATIVE_ONLY_KERNELS = [
   LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_TANH_KERNEL, GELU_TANH_GRAD_KERNEL, ADAM_KERNEL, ATTN_PROBS_KERNEL, ATTN_PROBS_GRAD_KERNEL,
   ATTN_CONTEXT_KERNEL, ATTN_CONTEXT_GRAD_KERNEL, ATTEND_KERNEL, ATTEND_UNMASKED_KERNEL, ATTEND_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, CROSS_ENTROPY_GRAD_KERNEL, LORA_LINEAR_KERNEL, LORA_LINEAR_GRAD_KERNEL,
+  EMBED_ROWS_KERNEL, EMBED_ROWS_GRAD_KERNEL,
 ];
 
 function stockReport(mode: NativeKernelsMode, reason: string, threads = 1, threadsReason = 'native kernels off'): NativeKernelReport {
@@ -111,7 +114,10 @@ export function installNativeKernels(tf: TF, opts: { mode: NativeKernelsMode; th
   registerNewWasmKernel(tf, LORA_LINEAR_KERNEL, loraLinearKernel(addon));
   registerNewWasmKernel(tf, LORA_LINEAR_GRAD_KERNEL, loraLinearGradKernel(addon));
   registerLoraGradient(tf);
-  installed.push('LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy', 'LoraLinear');
+  registerNewWasmKernel(tf, EMBED_ROWS_KERNEL, embedRowsKernel(addon));
+  registerNewWasmKernel(tf, EMBED_ROWS_GRAD_KERNEL, embedRowsGradKernel(addon));
+  registerEmbeddingGradient(tf);
+  installed.push('LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy', 'LoraLinear', 'EmbedRows');
 
   const info = addon.info();
   const gemm = info.gemm === 'blas' ? `openblas ${info.blasPath}` : 'builtin';

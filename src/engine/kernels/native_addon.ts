@@ -34,6 +34,9 @@ export interface NativeAddon {
     B: number, heads: number, Tq: number, Tk: number, dh: number, scale: number, maskBatched: boolean): void;
   attendGrad(dctx: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, mask: Float32Array | null, stats: Float32Array,
     dq: Float32Array, dk: Float32Array, dv: Float32Array, B: number, heads: number, Tq: number, Tk: number, dh: number, scale: number, maskBatched: boolean): void;
+  // Embedding rows (native/src/embedding.cc): table [V, d], idx [N] (−1: a zero row), out [N, d].
+  embedRows(table: Float32Array, idx: Int32Array, out: Float32Array, N: number, V: number, d: number): void;
+  embedRowsGrad(dy: Float32Array, idx: Int32Array, dtable: Float32Array, N: number, V: number, d: number): void;
   // Weighted cross-entropy (native/src/crossEntropy.cc): x, t [N, V], w [N].
   crossEntropy(x: Float32Array, t: Float32Array, w: Float32Array, N: number, V: number): number;
   crossEntropyGrad(g: number, x: Float32Array, t: Float32Array, w: Float32Array, dx: Float32Array, N: number, V: number): void;

@@ -41,3 +41,10 @@ export function heapView(backend: WasmBackendInternals, t: TensorInfo): Float32A
   if (!data) throw new Error('latent-lab native kernel: tensor data not found on the wasm backend');
   return new Float32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, elementCount(t.shape));
 }
+
+/** Int32 view of an int32 tensor's storage (the same rule as heapView). */
+export function heapViewI32(backend: WasmBackendInternals, t: TensorInfo): Int32Array {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data) throw new Error('latent-lab native kernel: tensor data not found on the wasm backend');
+  return new Int32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, elementCount(t.shape));
+}

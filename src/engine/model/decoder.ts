@@ -8,11 +8,13 @@
 //   else      : token_embed[id]
 // plus pos_embed[position].
 import { tf } from '../backend';
+import { embedRows, embedRowsIsNative } from '../kernels';
 import { block, createBlock, type BlockInit, type BlockLora, type BlockParams } from './block';
 import { layerNorm } from './layerNorm';
 import { matMul2d, matMul2dTransposeB } from './linear';
 import { createLayerNorm, INIT_STD, type LayerNormParams, type ParamStore } from './params';
 import { SEGMENT } from './segments';
+import { speedups } from './speedups';
 
 export interface DecoderParams {
   tokenEmbed: tf.Variable;          // decoder.token_embed  [V, d]
@@ -50,7 +52,7 @@ export function createDecoder(store: ParamStore, s: DecoderShape): DecoderParams
 }
 
 export interface DecoderInputs {
-  tokenOneHot: tf.Tensor2D;    // [B·T, V]
+  tokenIds: Int32Array;        // [B·T] host
   imageTokens: tf.Tensor;      // [B, P, d]
   segments: Int32Array;        // [B·T] host
   positions?: Int32Array;      // [B·T] host; default 0..T−1 in every row
@@ -69,10 +71,13 @@ export interface DecoderOptions {
   lora?: BlockLora[];          // per block
 }
 
-/** Host-side placement of image runs and latent rows, from the segment ids. */
-function placement(segments: Int32Array, B: number, T: number, P: number, latentRows: number) {
-  const keepToken = new Float32Array(B * T);                       // 1 where the token embedding is used
-  const latentOneHot = latentRows > 0 ? new Float32Array(B * T * latentRows) : null; // [B·T, K|1]
+/**
+ * Host-side placement, from the segment ids: the token row of each position (−1 at image and
+ * latent positions, which take no token embedding), the latent row (−1 elsewhere), image runs.
+ */
+function placement(tokenIds: Int32Array, segments: Int32Array, B: number, T: number, P: number, latentRows: number) {
+  const tokenIdx = new Int32Array(B * T).fill(-1);                  // [B·T]
+  const latentIdx = latentRows > 0 ? new Int32Array(B * T).fill(-1) : null; // [B·T]
   const imageStarts: number[][] = []; // per example, the first position of each image run
   for (let b = 0; b < B; b++) {
     const starts: number[] = [];
@@ -85,12 +90,12 @@ function placement(segments: Int32Array, B: number, T: number, P: number, latent
         if (prev !== SEGMENT.image) starts.push(t);
       } else if (s === SEGMENT.latent) {
         latentIndex = prev === SEGMENT.latent ? latentIndex + 1 : 0;
-        if (!latentOneHot) throw new Error(`decoder: example ${b} has latent positions but the model has latents.count: 0`);
+        if (!latentIdx) throw new Error(`decoder: example ${b} has latent positions but the model has latents.count: 0`);
         const row = latentRows === 1 ? 0 : latentIndex;
         if (row >= latentRows) throw new Error(`decoder: example ${b} has a run of more than latents.count = ${latentRows} latent tokens`);
-        latentOneHot[i * latentRows + row] = 1;
+        latentIdx[i] = row;
       } else {
-        keepToken[i] = 1;
+        tokenIdx[i] = tokenIds[i];
       }
     }
     for (const s of starts) {
@@ -103,7 +108,18 @@ function placement(segments: Int32Array, B: number, T: number, P: number, latent
     }
     imageStarts.push(starts);
   }
-  return { keepToken, latentOneHot, imageStarts };
+  return { tokenIdx, latentIdx, imageStarts };
+}
+
+/**
+ * Rows of table [V, d] at host indices idx [N] (−1: a zero row) → [N, d]. gatherEmbedding: one
+ * native gather (a scatter-add backward); else a one-hot [N, V] times the table, whose −1 rows
+ * are zero: the same values either way (a one-hot product copies a row exactly).
+ */
+function rowsOf(table: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
+  if (speedups.gatherEmbedding && embedRowsIsNative()) return embedRows(table, idx);
+  const oneHot = tf.cast(tf.oneHot(tf.tensor1d(idx, 'int32'), table.shape[0]), 'float32') as tf.Tensor2D; // [N, V]
+  return matMul2d(oneHot, table);
 }
 
 /** The token table [V, d] the input embedding and the tied head use: token_embed, plus token_rows at its ids. */
@@ -122,15 +138,12 @@ export function embed(p: DecoderParams, inp: Omit<DecoderInputs, 'mask'>, table:
   const d = p.tokenEmbed.shape[1] as number;
   const P = inp.imageTokens.shape[1] as number;
   const latentRows = p.latentEmbed ? p.latentEmbed.shape[0] as number : 0;
-  const place = placement(inp.segments, B, T, P, latentRows);
-  // One-hot matmul instead of tf.gather: gather's gradient needs UnsortedSegmentSum, missing on wasm.
-  const tok = tf.mul(matMul2d(inp.tokenOneHot, table), tf.tensor2d(place.keepToken, [B * T, 1])); // [B·T, d]
-  let x = tf.reshape(tok, [B, T, d]);
+  const place = placement(inp.tokenIds, inp.segments, B, T, P, latentRows);
+  let x = tf.reshape(rowsOf(table, place.tokenIdx), [B, T, d]);     // [B, T, d]: token rows, zero elsewhere
   if (inp.latentInput) {
     x = tf.add(x, inp.latentInput); // [B, T, d]: the caller zeroes every non-latent position
-  } else if (place.latentOneHot && p.latentEmbed) {
-    const lat = matMul2d(tf.tensor2d(place.latentOneHot, [B * T, latentRows]), p.latentEmbed as tf.Tensor2D); // [B·T, d]
-    x = tf.add(x, tf.reshape(lat, [B, T, d]));
+  } else if (place.latentIdx && p.latentEmbed) {
+    x = tf.add(x, tf.reshape(rowsOf(p.latentEmbed as tf.Tensor2D, place.latentIdx), [B, T, d]));
   }
   const runs = place.imageStarts[0]?.length ?? 0;
   for (let r = 0; r < runs; r++) {
@@ -144,12 +157,7 @@ export function embed(p: DecoderParams, inp: Omit<DecoderInputs, 'mask'>, table:
   }
   const maxLen = p.posEmbed.shape[0] as number;
   if (T > maxLen) throw new Error(`decoder: sequence length ${T} exceeds maxSeqLen ${maxLen}`);
-  if (inp.positions) {
-    const oh = new Float32Array(B * T * maxLen);
-    inp.positions.forEach((pos, i) => { oh[i * maxLen + pos] = 1; });
-    const pos = matMul2d(tf.tensor2d(oh, [B * T, maxLen]), p.posEmbed as tf.Tensor2D); // [B·T, d]
-    return tf.add(x, tf.reshape(pos, [B, T, d]));
-  }
+  if (inp.positions) return tf.add(x, tf.reshape(rowsOf(p.posEmbed as tf.Tensor2D, inp.positions), [B, T, d]));
   return tf.add(x, tf.slice(p.posEmbed, [0, 0], [T, d])); // [T, d] broadcasts over B
 }
 

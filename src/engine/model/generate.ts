@@ -22,7 +22,7 @@ import { matMul2dTransposeB } from './linear';
 import { feedbackState } from './continuousFeedback';
 import { causalMask } from './masks';
 import { SEGMENT } from './segments';
-import { oneHotTensor, SPECIAL, toBatchTensors, type EncodedBatch } from './sequence';
+import { SPECIAL, toBatchTensors, type EncodedBatch } from './sequence';
 import { speedups } from './speedups';
 import type { TinyVlm } from './tinyVlm';
 
@@ -132,7 +132,7 @@ function cachedBlock(x: tf.Tensor, p: BlockParams, heads: number, c: Chunk, cach
 
 function cachedDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean): Decoding {
   const { B, T } = enc;
-  const { d, heads, vocab: V } = model.shape;
+  const { d, heads } = model.shape;
   const { params, lora } = model.decoderParts as { params: DecoderParams; lora?: BlockLora[] };
   const imageTokens = tf.tidy(() => tf.keep(model.imageTokens(tf.tensor3d(enc.patches, [B, enc.P, enc.patchDim])))); // [B, P, d], once
   let caches = params.blocks.map(() => tf.tidy(() => ({ k: tf.keep(tf.zeros([B, T, d])), v: tf.keep(tf.zeros([B, T, d])) })));
@@ -145,7 +145,7 @@ function cachedDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean):
         const c = chunkOf(ids, segs, B, T, ran, to);
         const table = tokenTable(params);                               // [V, d]: the input rows and the tied head
         let x = embed(params, {
-          tokenOneHot: oneHotTensor(c.ids, V), imageTokens, segments: c.segs, positions: c.positions, B, T: c.L,
+          tokenIds: c.ids, imageTokens, segments: c.segs, positions: c.positions, B, T: c.L,
           latentInput: latentInput ? chunkRows(latentInput, c, B, T, d) : undefined,
         }, table);                                                      // [B, L, d]
         const layers = params.blocks.map((bp, l) => {

@@ -189,7 +189,7 @@ export function toBatchTensors(enc: EncodedBatch, mask: Float32Array | tf.Tensor
   const { B, T } = enc;
   return {
     patches: tf.tensor3d(enc.patches, [B, enc.P, enc.patchDim]),
-    tokenOneHot: oneHotTensor(enc.tokenIds, enc.vocabSize),
+    tokenIds: enc.tokenIds,
     segments: enc.segments,
     B, T,
     mask: mask instanceof Float32Array ? tf.tensor4d(mask, [B, 1, T, T]) : mask,
@@ -198,7 +198,6 @@ export function toBatchTensors(enc: EncodedBatch, mask: Float32Array | tf.Tensor
 
 export function disposeBatch(batch: BatchTensors): void {
   batch.patches.dispose();
-  batch.tokenOneHot.dispose();
   batch.mask.dispose();
 }
 

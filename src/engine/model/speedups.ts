@@ -20,6 +20,8 @@
 //   fusedCrossEntropy the answer CE in one native kernel each way, only rows with a weight
 //   fusedLora         a LoRA linear x·W + b + s·(x·A)·B in one native kernel each way, no dW
 //                     (model/linear.ts, kernels/lora.ts; native only: the plain path is the old code)
+//   gatherEmbedding  token, latent and position embeddings as a native gather of table rows (a
+//                     scatter-add backward) instead of one-hot [B·T, V] products (model/decoder.ts)
 //   maskCache         an example's T×T attention mask block is built once per (rule, segment
 //                     layout) and copied after that (model/masks.ts): the same bits, no rule calls
 export const speedups = {
@@ -33,6 +35,7 @@ export const speedups = {
   fusedCrossEntropy: true,
   fusedLora: true,
   maskCache: true,
+  gatherEmbedding: true,
 };
 
 export type Speedup = keyof typeof speedups;

@@ -13,7 +13,7 @@ import { createVisionEncoder, visionEncoder, type VisionEncoderParams } from './
 
 export interface BatchTensors {
   patches: tf.Tensor3D;      // [B, P, p·p·3]
-  tokenOneHot: tf.Tensor2D;  // [B·T, V] float32
+  tokenIds: Int32Array;      // [B·T] host token ids
   segments: Int32Array;      // [B·T] host
   positions?: Int32Array;    // [B·T] host position ids; default 0..T−1 per row
   B: number;
@@ -139,7 +139,7 @@ export function createTinyVlm(model: ModelConfig, latents: LatentsConfig, vocabS
       };
     }
     const out: ForwardResult = decoder(dec, {
-      tokenOneHot: batch.tokenOneHot, imageTokens, segments: batch.segments, positions: batch.positions, mask: batch.mask, B, T, latentInput: batch.latentInput,
+      tokenIds: batch.tokenIds, imageTokens, segments: batch.segments, positions: batch.positions, mask: batch.mask, B, T, latentInput: batch.latentInput,
     }, { captureAttention: opts.captureAttention, returnHidden: opts.returnHidden, afterBlock, lora });
     return opts.returnImageTokens ? { ...out, imageTokens: imageTokens as tf.Tensor3D } : out;
   }
