@@ -181,35 +181,42 @@ bool loraShape(Args& a, size_t i, ll::LoraShape* s, const char* name) {
                s->dout > 1 << 20 || s->r > 1 << 20)) a.fail(name, "bad LoRA shape");
   return a.ok;
 }
-// loraForward(x, w, a, b, bias | null, y, u, N, din, dout, r, scale)
+// loraForward(x, w, a, b, bias | null, res | null, y, u, pre | null, N, din, dout, r, scale)
 napi_value LoraForward(napi_env env, napi_callback_info info) {
-  Args a(env, info, 12, "loraForward");
+  Args a(env, info, 14, "loraForward");
   ll::LoraShape s;
-  F32 x = a.f32(0, "loraForward"), w = a.f32(1, "loraForward"), A = a.f32(2, "loraForward"), B = a.f32(3, "loraForward"), bias;
-  const bool hasBias = !a.isNull(4);
+  F32 x = a.f32(0, "loraForward"), w = a.f32(1, "loraForward"), A = a.f32(2, "loraForward"), B = a.f32(3, "loraForward"), bias, res, pre;
+  const bool hasBias = !a.isNull(4), hasRes = !a.isNull(5), hasPre = !a.isNull(8);
   if (hasBias) bias = a.f32(4, "loraForward");
-  F32 y = a.f32(5, "loraForward"), u = a.f32(6, "loraForward");
-  if (!loraShape(a, 7, &s, "loraForward")) return nullptr;
+  if (hasRes) res = a.f32(5, "loraForward");
+  if (hasPre) pre = a.f32(8, "loraForward");
+  F32 y = a.f32(6, "loraForward"), u = a.f32(7, "loraForward");
+  if (!loraShape(a, 9, &s, "loraForward")) return nullptr;
   if (!a.fits(x, s.N * s.din, "loraForward x") || !a.fits(w, s.din * s.dout, "loraForward w") || !a.fits(A, s.din * s.r, "loraForward a") ||
       !a.fits(B, s.r * s.dout, "loraForward b") || (hasBias && !a.fits(bias, s.dout, "loraForward bias")) ||
+      (hasRes && !a.fits(res, s.N * s.dout, "loraForward res")) || (hasPre && !a.fits(pre, s.N * s.dout, "loraForward pre")) ||
       !a.fits(y, s.N * s.dout, "loraForward y") || !a.fits(u, s.N * s.r, "loraForward u"))
     return nullptr;
-  ll::loraForward(s, x.data, w.data, A.data, B.data, hasBias ? bias.data : nullptr, y.data, u.data);
+  ll::loraForward(s, x.data, w.data, A.data, B.data, hasBias ? bias.data : nullptr, hasRes ? res.data : nullptr,
+                  hasPre ? pre.data : nullptr, y.data, u.data);
   return nullptr;
 }
-// loraBackward(dy, x, w, a, b, u, dx, da, db, N, din, dout, r, scale)
+// loraBackward(dy, x, w, a, b, u, pre | null, dx, da, db, N, din, dout, r, scale)
 napi_value LoraBackward(napi_env env, napi_callback_info info) {
-  Args a(env, info, 14, "loraBackward");
+  Args a(env, info, 15, "loraBackward");
   ll::LoraShape s;
   F32 dy = a.f32(0, "loraBackward"), x = a.f32(1, "loraBackward"), w = a.f32(2, "loraBackward"), A = a.f32(3, "loraBackward");
-  F32 B = a.f32(4, "loraBackward"), u = a.f32(5, "loraBackward"), dx = a.f32(6, "loraBackward"), dA = a.f32(7, "loraBackward");
-  F32 dB = a.f32(8, "loraBackward");
-  if (!loraShape(a, 9, &s, "loraBackward")) return nullptr;
+  F32 B = a.f32(4, "loraBackward"), u = a.f32(5, "loraBackward"), pre, dx = a.f32(7, "loraBackward"), dA = a.f32(8, "loraBackward");
+  F32 dB = a.f32(9, "loraBackward");
+  const bool hasPre = !a.isNull(6);
+  if (hasPre) pre = a.f32(6, "loraBackward");
+  if (!loraShape(a, 10, &s, "loraBackward")) return nullptr;
   if (!a.fits(dy, s.N * s.dout, "loraBackward dy") || !a.fits(x, s.N * s.din, "loraBackward x") || !a.fits(w, s.din * s.dout, "loraBackward w") ||
       !a.fits(A, s.din * s.r, "loraBackward a") || !a.fits(B, s.r * s.dout, "loraBackward b") || !a.fits(u, s.N * s.r, "loraBackward u") ||
-      !a.fits(dx, s.N * s.din, "loraBackward dx") || !a.fits(dA, s.din * s.r, "loraBackward da") || !a.fits(dB, s.r * s.dout, "loraBackward db"))
+      (hasPre && !a.fits(pre, s.N * s.dout, "loraBackward pre")) || !a.fits(dx, s.N * s.din, "loraBackward dx") ||
+      !a.fits(dA, s.din * s.r, "loraBackward da") || !a.fits(dB, s.r * s.dout, "loraBackward db"))
     return nullptr;
-  ll::loraBackward(s, dy.data, x.data, w.data, A.data, B.data, u.data, dx.data, dA.data, dB.data);
+  ll::loraBackward(s, dy.data, x.data, w.data, A.data, B.data, u.data, hasPre ? pre.data : nullptr, dx.data, dA.data, dB.data);
   return nullptr;
 }
 

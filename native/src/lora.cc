@@ -2,10 +2,13 @@
 //
 // Forward, per block of rows:  z = x·[W | A]   one sgemm [rows, din]·[din, dout + r]
 //                              y = z[:, :dout] + bias + z[:, dout:]·(s·B),  u = z[:, dout:]
+//                              (then + res, or gelu(y) with y kept: the block's residual add or the
+//                              MLP's activation in the same pass over y)
 // The rank-r product x·A alone is a poor sgemm shape (8 output columns run far below
 // peak); appended to W's columns it costs what 8 more columns of W cost.
 //
 // Backward, per block:         G  = [dy | dy·(s·B)ᵀ]                    [rows, dout + r]
+//                              (dy ← dy·gelu'(pre) first behind a GELU)
 //                              dx = G·[W | A]ᵀ                          one sgemm, K = dout + r
 //                              dAᵀ_blk = (dy·(s·B)ᵀ)ᵀ·x,  dB_blk = uᵀ·dy  into this block's own slot
 // then dA, dB = the sum of the blocks' slots, in block order: the same result at any thread
@@ -28,7 +31,8 @@ inline long blocks(long N) { return (N + kRows - 1) / kRows; }
 
 struct LoraArgs {
   LoraShape s;
-  const float *x, *dy, *u, *bias;
+  const float *x, *dy, *u, *bias, *res;
+  float* pre;        // GELU input [N, dout] (forward writes it, backward reads it) or nullptr
   const float* wa;   // forward [W | A] [din, dout + r]; backward [W | A]ᵀ [dout + r, din]
   const float* sB;   // s·B [r, dout]
   float *y, *uOut, *dx, *partials;
@@ -43,7 +47,8 @@ void forwardBlocks(void* arg, long b0, long b1) {
   for (long blk = b0; blk < b1; blk++) {
     const long i0 = blk * kRows, rows = s.N - i0 < kRows ? s.N - i0 : kRows;
     gemmSerial(false, false, (int)rows, (int)ldz, (int)s.din, a.x + i0 * s.din, s.din, a.wa, ldz, z, ldz);
-    kernels()->lowRankEpilogue(z, ldz, a.bias, a.sB, a.y + i0 * s.dout, rows, s.dout, s.r);
+    kernels()->lowRankEpilogue(z, ldz, a.bias, a.sB, a.res ? a.res + i0 * s.dout : nullptr, a.pre ? a.pre + i0 * s.dout : nullptr,
+                               a.y + i0 * s.dout, rows, s.dout, s.r);
     for (long i = 0; i < rows; i++) memcpy(a.uOut + (i0 + i) * s.r, z + i * ldz + s.dout, sizeof(float) * s.r);
   }
 }
@@ -59,14 +64,18 @@ void backwardBlocks(void* arg, long b0, long b1) {
   float* g = t_block.data();
   for (long blk = b0; blk < b1; blk++) {
     const long i0 = blk * kRows, rows = s.N - i0 < kRows ? s.N - i0 : kRows;
-    const float* dy = a.dy + i0 * s.dout;
     const float* x = a.x + i0 * s.din;
-    for (long i = 0; i < rows; i++) memcpy(g + i * ldg, dy + i * s.dout, sizeof(float) * s.dout);
-    gemmSerial(false, true, (int)rows, (int)s.r, (int)s.dout, dy, s.dout, a.sB, s.dout, g + s.dout, ldg);  // du = dy·(s·B)ᵀ
+    for (long i = 0; i < rows; i++) {   // G's first dout columns: dy, or dy·gelu'(pre) behind a GELU
+      const long row = (i0 + i) * s.dout;
+      if (a.pre) kernels()->geluTanhGrad(a.dy + row, a.pre + row, g + i * ldg, s.dout);
+      else memcpy(g + i * ldg, a.dy + row, sizeof(float) * s.dout);
+    }
+    const float* dy = g;   // the gradient at the layer's output (before its GELU), row stride ldg
+    gemmSerial(false, true, (int)rows, (int)s.r, (int)s.dout, dy, ldg, a.sB, s.dout, g + s.dout, ldg);  // du = dy·(s·B)ᵀ
     gemmSerial(false, false, (int)rows, (int)s.din, (int)ldg, g, ldg, a.wa, s.din, a.dx + i0 * s.din, s.din);
     float* part = a.partials + blk * slot(s);
     gemmSerial(true, false, (int)s.r, (int)s.din, (int)rows, g + s.dout, ldg, x, s.din, part, s.din);          // duᵀ·x
-    gemmSerial(true, false, (int)s.r, (int)s.dout, (int)rows, a.u + i0 * s.r, s.r, dy, s.dout, part + s.r * s.din, s.dout);
+    gemmSerial(true, false, (int)s.r, (int)s.dout, (int)rows, a.u + i0 * s.r, s.r, dy, ldg, part + s.r * s.din, s.dout);
   }
 }
 
@@ -75,7 +84,7 @@ double work(const LoraShape& s) { return (double)s.N * s.din * (s.dout + s.r); }
 }  // namespace
 
 void loraForward(const LoraShape& s, const float* x, const float* W, const float* A, const float* B, const float* bias,
-                 float* y, float* u) {
+                 const float* res, float* pre, float* y, float* u) {
   const long ldz = s.dout + s.r;
   std::vector<float> wa((size_t)s.din * ldz), sB((size_t)s.r * s.dout);
   for (long c = 0; c < s.din; c++) {
@@ -83,12 +92,12 @@ void loraForward(const LoraShape& s, const float* x, const float* W, const float
     memcpy(&wa[c * ldz + s.dout], A + c * s.r, sizeof(float) * s.r);
   }
   for (long i = 0; i < s.r * s.dout; i++) sB[i] = s.scale * B[i];
-  LoraArgs a{s, x, nullptr, nullptr, bias, wa.data(), sB.data(), y, u, nullptr, nullptr};
+  LoraArgs a{s, x, nullptr, nullptr, bias, res, pre, wa.data(), sB.data(), y, u, nullptr, nullptr};
   parallelFor(blocks(s.N), work(s), forwardBlocks, &a);
 }
 
 void loraBackward(const LoraShape& s, const float* dy, const float* x, const float* W, const float* A, const float* B,
-                  const float* u, float* dx, float* dA, float* dB) {
+                  const float* u, const float* pre, float* dx, float* dA, float* dB) {
   const long ldg = s.dout + s.r, nb = blocks(s.N);
   std::vector<float> wat((size_t)ldg * s.din), sB((size_t)s.r * s.dout), partials((size_t)nb * slot(s));
   for (long c = 0; c < s.din; c++) {
@@ -96,7 +105,7 @@ void loraBackward(const LoraShape& s, const float* dy, const float* x, const flo
     for (long k = 0; k < s.r; k++) wat[(s.dout + k) * s.din + c] = A[c * s.r + k];
   }
   for (long i = 0; i < s.r * s.dout; i++) sB[i] = s.scale * B[i];
-  LoraArgs a{s, x, dy, u, nullptr, wat.data(), sB.data(), nullptr, nullptr, dx, partials.data()};
+  LoraArgs a{s, x, dy, u, nullptr, nullptr, (float*)pre, wat.data(), sB.data(), nullptr, nullptr, dx, partials.data()};
   parallelFor(nb, 2 * work(s), backwardBlocks, &a);
   // Block order, whatever the thread count: the same sums at 1 and 2 threads.
   memset(dA, 0, sizeof(float) * s.din * s.r);

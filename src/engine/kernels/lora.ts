@@ -1,5 +1,7 @@
 // A LoRA linear layer as one native kernel each way (native/src/lora.cc):
 //   loraLinear(x, W, bias, A, B, s) = x·W + bias + s·(x·A)·B        x [N, din] → [N, dout]
+//   with { gelu: true }: gelu_tanh of that (the MLP's first layer); with { residual }: residual + that
+//   (attn.o and mlp.out), in the same pass over the output and its gradient.
 // Forward: one sgemm against [W | A] (the rank-r product alone runs far below peak)
 // with the bias and the low-rank term added in the same pass, instead of three
 // BatchMatMuls, a Multiply and two Adds. Backward: dx, dA, dB in one call (one sgemm
@@ -17,49 +19,64 @@ export const LORA_LINEAR_GRAD_KERNEL = 'LatentLabLoraLinearGrad';
 type Be = WasmBackendInternals;
 
 // ------------------------------------------------------------------ kernels
-/** inputs x [N, din], w [din, dout], a [din, r], b [r, dout], bias? [dout] → [y [N, dout], u = x·a [N, r]]. */
+/**
+ * inputs x [N, din], w [din, dout], a [din, r], b [r, dout], bias? [dout], res? [N, dout]; attrs scale, gelu
+ * → [y [N, dout], u = x·a [N, r]] and, with gelu, pre [N, dout] (the GELU's input, for the backward).
+ */
 export function loraLinearKernel(addon: NativeAddon): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { x, w, a, b, bias } = inputs as { x: TensorInfo; w: TensorInfo; a: TensorInfo; b: TensorInfo; bias?: TensorInfo };
+    const { x, w, a, b, bias, res } = inputs as { x: TensorInfo; w: TensorInfo; a: TensorInfo; b: TensorInfo; bias?: TensorInfo; res?: TensorInfo };
     const be = backend as Be;
     const [N, din] = x.shape, [r, dout] = b.shape;
     const y = be.makeOutput([N, dout], 'float32'), u = be.makeOutput([N, r], 'float32');
-    addon.loraForward(heapView(be, x), heapView(be, w), heapView(be, a), heapView(be, b), bias ? heapView(be, bias) : null,
-      heapView(be, y), heapView(be, u), N, din, dout, r, attrs?.scale as number);
-    return [y, u];
+    const pre = attrs?.gelu ? be.makeOutput([N, dout], 'float32') : null;
+    addon.loraForward(heapView(be, x), heapView(be, w), heapView(be, a), heapView(be, b), bias ? heapView(be, bias) : null, res ? heapView(be, res) : null,
+      heapView(be, y), heapView(be, u), pre ? heapView(be, pre) : null, N, din, dout, r, attrs?.scale as number);
+    return pre ? [y, u, pre] : [y, u];
   };
 }
 
-/** inputs dy [N, dout], x, w, a, b, u → [dx [N, din], da [din, r], db [r, dout]]. */
+/** inputs dy [N, dout], x, w, a, b, u (, pre) → [dx [N, din], da [din, r], db [r, dout]]. */
 export function loraLinearGradKernel(addon: NativeAddon): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { dy, x, w, a, b, u } = inputs as Record<string, TensorInfo>;
+    const { dy, x, w, a, b, u, pre } = inputs as Record<string, TensorInfo>;
     const be = backend as Be;
     const [N, din] = x.shape, [r, dout] = b.shape;
     const dx = be.makeOutput(x.shape, 'float32'), da = be.makeOutput(a.shape, 'float32'), db = be.makeOutput(b.shape, 'float32');
-    addon.loraBackward(heapView(be, dy), heapView(be, x), heapView(be, w), heapView(be, a), heapView(be, b), heapView(be, u),
+    addon.loraBackward(heapView(be, dy), heapView(be, x), heapView(be, w), heapView(be, a), heapView(be, b), heapView(be, u), pre ? heapView(be, pre) : null,
       heapView(be, dx), heapView(be, da), heapView(be, db), N, din, dout, r, attrs?.scale as number);
     return [dx, da, db];
   };
 }
 
 // ------------------------------------------------------------------ gradient
-// dys[1] (of u, an internal output nobody reads) is ignored. The native call computes dx, dA
-// and dB together (they share du = s·dy·Bᵀ); thunks not asked for are disposed with the tape.
+// dys[1] and dys[2] (of u and pre, internal outputs nobody reads) are ignored. The native call
+// computes dx, dA and dB together (they share du = s·dy·Bᵀ); thunks not asked for are disposed
+// with the tape. Behind a GELU, W's and the bias's gradients need dy·gelu'(pre): tfjs ops.
 const loraLinearGrad: GradFunc = (dys, saved, attrs) => {
   const dy = (Array.isArray(dys) ? dys[0] : dys) as Tensor;
-  const [x, w, a, b, u] = saved;
-  const [dx, da, db] = tf.engine().runKernel(LORA_LINEAR_GRAD_KERNEL, { dy, x, w, a, b, u }, attrs) as Tensor[];
+  const [x, w, a, b, u, pre] = saved;
+  const [dx, da, db] = tf.engine().runKernel(LORA_LINEAR_GRAD_KERNEL, pre ? { dy, x, w, a, b, u, pre } : { dy, x, w, a, b, u }, attrs) as Tensor[];
+  const dPre = () => (pre ? tf.mul(dy, geluTanhDerivative(pre)) : dy);
   return {
     x: () => dx, a: () => da, b: () => db,
-    w: () => tf.matMul(x, dy, true, false),     // [din, dout]: only when W trains
-    bias: () => tf.sum(dy, 0),                  // [dout]
+    w: () => tf.matMul(x, dPre(), true, false),   // [din, dout]: only when W trains
+    bias: () => tf.sum(dPre(), 0),                // [dout]
+    res: () => tf.reshape(dy, dy.shape),          // the residual's gradient is dy (a new handle, as tfjs's Add gives)
   };
 };
 
+/** d gelu_tanh / dx at x, in tfjs ops (the rare W / bias gradient behind a GELU). */
+function geluTanhDerivative(x: Tensor): Tensor {
+  const a = Math.sqrt(2 / Math.PI), c = 0.044715;
+  const t = tf.tanh(tf.mul(a, tf.add(x, tf.mul(c, tf.mul(x, tf.square(x))))));
+  const dInner = tf.mul(a, tf.add(1, tf.mul(3 * c, tf.square(x))));
+  return tf.add(tf.mul(0.5, tf.add(1, t)), tf.mul(tf.mul(0.5, x), tf.mul(tf.sub(1, tf.square(t)), dInner)));
+}
+
 export function registerLoraGradient(tfm: TF): void {
   if (!tfm.getGradient(LORA_LINEAR_KERNEL)) {
-    tfm.registerGradient({ kernelName: LORA_LINEAR_KERNEL, inputsToSave: ['x', 'w', 'a', 'b'], outputsToSave: [false, true], gradFunc: loraLinearGrad });
+    tfm.registerGradient({ kernelName: LORA_LINEAR_KERNEL, inputsToSave: ['x', 'w', 'a', 'b'], outputsToSave: [false, true, true], gradFunc: loraLinearGrad });
   }
 }
 
@@ -69,15 +86,31 @@ export function loraLinearIsNative(...xs: Tensor[]): boolean {
   return xs.every((t) => t.dtype === 'float32' && t.size > 0) && tf.getKernel(LORA_LINEAR_KERNEL, tf.getBackend()) !== undefined;
 }
 
-/** x [N, din], w [din, dout], bias [dout] | null, a [din, r], b [r, dout] → x·w + bias + scale·(x·a)·b [N, dout]. */
-export function loraLinear(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | null, a: tf.Tensor2D, b: tf.Tensor2D, scale: number): tf.Tensor2D {
-  if (loraLinearIsNative(x, w, a, b, ...(bias ? [bias] : []))) {
-    const [y, u] = tf.engine().runKernel(LORA_LINEAR_KERNEL, bias ? { x, w, a, b, bias } : { x, w, a, b }, { scale }) as tf.Tensor2D[];
-    u.dispose();   // the tape keeps its own reference for the gradient
+export interface LoraLinearOptions {
+  gelu?: boolean;               // y = gelu_tanh(layer)
+  residual?: tf.Tensor2D;       // y = residual + layer, residual [N, dout]
+}
+
+/**
+ * x [N, din], w [din, dout], bias [dout] | null, a [din, r], b [r, dout] → x·w + bias + scale·(x·a)·b [N, dout],
+ * then its GELU or plus a residual (opts).
+ */
+export function loraLinear(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | null, a: tf.Tensor2D, b: tf.Tensor2D, scale: number,
+  opts: LoraLinearOptions = {}): tf.Tensor2D {
+  const { gelu = false, residual } = opts;
+  if (gelu && residual) throw new Error('loraLinear: a GELU and a residual in one layer is not a layer of this model');
+  if (loraLinearIsNative(x, w, a, b, ...(bias ? [bias] : []), ...(residual ? [residual] : []))) {
+    const inputs: Record<string, tf.Tensor> = { x, w, a, b };
+    if (bias) inputs.bias = bias;
+    if (residual) inputs.res = residual;
+    const [y, ...internal] = tf.engine().runKernel(LORA_LINEAR_KERNEL, inputs, { scale, gelu }) as tf.Tensor2D[];
+    for (const t of internal) t.dispose();   // u (and pre): the tape keeps its own references for the gradient
     return y;
   }
   return tf.tidy(() => {
-    const y = tf.add(tf.matMul(x, w), tf.mul(tf.matMul(tf.matMul(x, a), b), scale));   // [N, dout]
-    return (bias ? tf.add(y, bias) : y) as tf.Tensor2D;
+    let y = tf.add(tf.matMul(x, w), tf.mul(tf.matMul(tf.matMul(x, a), b), scale));   // [N, dout]
+    if (bias) y = tf.add(y, bias);
+    if (gelu) y = tf.mul(tf.mul(0.5, y), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(y, tf.mul(0.044715, tf.mul(y, tf.square(y))))))));
+    return (residual ? tf.add(residual, y) : y) as tf.Tensor2D;
   });
 }

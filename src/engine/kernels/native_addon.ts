@@ -41,9 +41,10 @@ export interface NativeAddon {
   crossEntropy(x: Float32Array, t: Float32Array, w: Float32Array, N: number, V: number): number;
   crossEntropyGrad(g: number, x: Float32Array, t: Float32Array, w: Float32Array, dx: Float32Array, N: number, V: number): void;
   // LoRA linear (native/src/lora.cc): x [N, din], w [din, dout], a [din, r], b [r, dout], u = x·a [N, r].
-  loraForward(x: Float32Array, w: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, y: Float32Array, u: Float32Array,
-    N: number, din: number, dout: number, r: number, scale: number): void;
-  loraBackward(dy: Float32Array, x: Float32Array, w: Float32Array, a: Float32Array, b: Float32Array, u: Float32Array,
+  // res: y = res + layer; pre: y = gelu(layer), layer kept in pre (and read back by the backward).
+  loraForward(x: Float32Array, w: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null, res: Float32Array | null,
+    y: Float32Array, u: Float32Array, pre: Float32Array | null, N: number, din: number, dout: number, r: number, scale: number): void;
+  loraBackward(dy: Float32Array, x: Float32Array, w: Float32Array, a: Float32Array, b: Float32Array, u: Float32Array, pre: Float32Array | null,
     dx: Float32Array, da: Float32Array, db: Float32Array, N: number, din: number, dout: number, r: number, scale: number): void;
 }
 

@@ -53,14 +53,15 @@ function attentionCore(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, heads: number, 
 
 /**
  * x [B, T, d]; mask additive [B, 1, T, Tk] (0 = may attend, −1e9 = may not) or
- * null (bidirectional). Returns out [B, T, d] and, when wantProbs, probs [B, h, T, Tk]
+ * null (bidirectional). Returns out [B, T, d] (plus `residual` when given: the block's
+ * residual add, done by the output projection) and, when wantProbs, probs [B, h, T, Tk]
  * (Tk = T unless `kv` extends the keys and values); without wantProbs probs may be null.
  */
 export function attention(x: tf.Tensor, p: AttentionParams, heads: number, mask: tf.Tensor | null, lora: AttentionLora = {},
-  kv?: KeyValueSource, wantProbs = false): { out: tf.Tensor; probs: tf.Tensor4D | null } {
+  kv?: KeyValueSource, wantProbs = false, residual?: tf.Tensor): { out: tf.Tensor; probs: tf.Tensor4D | null } {
   const q = linear(x, p.q, lora.q);                         // [B, T, d]
   let k = linear(x, p.k, lora.k), v = linear(x, p.v, lora.v); // [B, T, d]
   if (kv) ({ k, v } = kv(k, v));                            // [B, Tk, d]
   const { ctx, probs } = attentionCore(q, k, v, heads, mask, wantProbs);
-  return { out: linear(ctx, p.o, lora.o), probs };
+  return { out: linear(ctx, p.o, lora.o, { residual }), probs };
 }

@@ -1,12 +1,10 @@
 // Pre-LN transformer block, shared by the vision encoder and the decoder:
 //   x += Attn(LN1(x), mask);  x += MLP(LN2(x)),  MLP = Linear(d → r·d) · GELU · Linear(r·d → d)
-import { tf } from '../backend';
-import { fusedGeluTanh } from '../kernels';
+import type { tf } from '../backend';
 import { attention, createAttention, type AttentionLora, type AttentionParams, type KeyValueSource } from './attention';
 import { layerNorm } from './layerNorm';
 import { linear, type LoraAdapter } from './linear';
 import { createLayerNorm, createLinear, INIT_STD, type LayerNormParams, type LinearParams, type ParamStore } from './params';
-import { speedups } from './speedups';
 
 export interface BlockParams {
   ln1: LayerNormParams;
@@ -40,12 +38,7 @@ export function createBlock(store: ParamStore, name: string, d: number, mlpRatio
   };
 }
 
-/** GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); one fused kernel each way when native. */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  if (speedups.fusedKernels) return fusedGeluTanh(x);
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.square(x)))));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-}
+export { gelu } from './linear';
 
 /**
  * x [B, T, d] → x [B, T, d], and probs [B, h, T, Tk] when wantProbs (else possibly null: a kernel
@@ -53,9 +46,10 @@ export function gelu(x: tf.Tensor): tf.Tensor {
  */
 export function block(x: tf.Tensor, p: BlockParams, heads: number, mask: tf.Tensor | null, lora: BlockLora = {}, kv?: KeyValueSource,
   wantProbs = false): { x: tf.Tensor; probs: tf.Tensor4D | null } {
-  const a = attention(layerNorm(x, p.ln1), p.attn, heads, mask, lora, kv, wantProbs);
-  x = tf.add(x, a.out);
-  const h = gelu(linear(layerNorm(x, p.ln2), p.mlpIn, lora.mlpIn)); // [B, T, r·d]
-  x = tf.add(x, linear(h, p.mlpOut, lora.mlpOut));
+  // The residual adds and the GELU ride in the projections' kernels where a fused LoRA layer runs (linear.ts).
+  const a = attention(layerNorm(x, p.ln1), p.attn, heads, mask, lora, kv, wantProbs, x); // x + Attn(LN1(x))
+  x = a.out;
+  const h = linear(layerNorm(x, p.ln2), p.mlpIn, lora.mlpIn, { gelu: true });           // [B, T, r·d]
+  x = linear(h, p.mlpOut, lora.mlpOut, { residual: x });                                // x + MLP(LN2(x))
   return { x, probs: a.probs };
 }

@@ -1,8 +1,10 @@
-// Linear layer: y = x·W + b (+ LoRA: scale·(x·A)·B).
+// Linear layer: y = x·W + b (+ LoRA: scale·(x·A)·B), optionally followed by the GELU
+// (the MLP's first layer) or added to the residual stream (attn.o, mlp.out).
 //
 // With a LoRA adapter and the native kernel (speedups.fusedLora), the whole layer is
-// one kernel each way (kernels/lora.ts): one sgemm against [W | A], the bias and the
-// low-rank term in its epilogue, and a backward pass without dW. Otherwise:
+// one kernel each way (kernels/lora.ts): one sgemm against [W | A], the bias, the
+// low-rank term and the GELU or residual add in its epilogue, and a backward pass
+// without dW. Otherwise:
 //
 // Two ways to multiply, chosen per call by what the BatchMatMul kernel can do:
 //   - tf.matMul with its own gradient, when the kernel takes transposed operands
@@ -15,7 +17,7 @@
 //     reaches XNNPACK (≈30 GFLOP/s) and transpose flags fall into a naive loop
 //     (≈2 GFLOP/s). Its custom gradient computes both inputs' gradients always.
 import { tf } from '../backend';
-import { isNativeKernelActive, loraLinear, loraLinearIsNative } from '../kernels';
+import { fusedGeluTanh, isNativeKernelActive, loraLinear, loraLinearIsNative } from '../kernels';
 import { fastBatchMatMulInstalled } from './fastBatchMatMul';
 import type { LinearParams } from './params';
 import { speedups } from './speedups';
@@ -56,15 +58,28 @@ export function matMul2dTransposeB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D 
 /** Low-rank adapter on one linear layer: A [din, r], B [r, dout], update scale = alpha / r. */
 export interface LoraAdapter { a: tf.Variable; b: tf.Variable; scale: number }
 
-/** x [..., din] → [..., dout]. */
-export function linear(x: tf.Tensor, p: LinearParams, lora?: LoraAdapter): tf.Tensor {
+/** GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); one fused kernel each way when native. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  if (speedups.fusedKernels) return fusedGeluTanh(x);
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.square(x)))));
+  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+}
+
+/** What follows the layer: its GELU, or the residual stream it is added to (x's shape but dout). */
+export interface LinearThen { gelu?: boolean; residual?: tf.Tensor }
+
+/** x [..., din] → [..., dout] (then gelu(·) or residual + ·). */
+export function linear(x: tf.Tensor, p: LinearParams, lora?: LoraAdapter, then: LinearThen = {}): tf.Tensor {
   const shape = x.shape;
   const din = shape[shape.length - 1];
   const dout = p.weight.shape[1] as number;
+  const outShape = [...shape.slice(0, -1), dout];
   const x2 = tf.reshape(x, [-1, din]) as tf.Tensor2D;          // [N, din]
   if (lora && speedups.fusedLora && loraLinearIsNative(x2)) {
-    const y = loraLinear(x2, p.weight as tf.Tensor2D, p.bias as tf.Tensor1D | null, lora.a as tf.Tensor2D, lora.b as tf.Tensor2D, lora.scale); // [N, dout]
-    return tf.reshape(y, [...shape.slice(0, -1), dout]);
+    const residual = then.residual ? tf.reshape(then.residual, [-1, dout]) as tf.Tensor2D : undefined;
+    const y = loraLinear(x2, p.weight as tf.Tensor2D, p.bias as tf.Tensor1D | null, lora.a as tf.Tensor2D, lora.b as tf.Tensor2D, lora.scale,
+      { gelu: then.gelu, residual });                           // [N, dout]
+    return tf.reshape(y, outShape);
   }
   let y: tf.Tensor = matMul2d(x2, p.weight as tf.Tensor2D);     // [N, dout]
   if (lora) {
@@ -72,5 +87,7 @@ export function linear(x: tf.Tensor, p: LinearParams, lora?: LoraAdapter): tf.Te
     y = tf.add(y, tf.mul(low, lora.scale));
   }
   if (p.bias) y = tf.add(y, p.bias);
-  return tf.reshape(y, [...shape.slice(0, -1), dout]);
+  y = tf.reshape(y, outShape);
+  if (then.gelu) y = gelu(y);
+  return then.residual ? tf.add(then.residual, y) : y;
 }
