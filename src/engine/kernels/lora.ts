@@ -11,7 +11,7 @@
 import type { GradFunc, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native_addon';
-import { heapView, type TF, type WasmBackendInternals } from './wasm_heap';
+import { elementCount, heapView, type TF, type WasmBackendInternals } from './wasm_heap';
 
 export const LORA_LINEAR_KERNEL = 'LatentLabLoraLinear';
 export const LORA_LINEAR_GRAD_KERNEL = 'LatentLabLoraLinearGrad';
@@ -20,16 +20,18 @@ type Be = WasmBackendInternals;
 
 // ------------------------------------------------------------------ kernels
 /**
- * inputs x [N, din], w [din, dout], a [din, r], b [r, dout], bias? [dout], res? [N, dout]; attrs scale, gelu
- * → [y [N, dout], u = x·a [N, r]] and, with gelu, pre [N, dout] (the GELU's input, for the backward).
+ * inputs x [..., din] (N rows), w [din, dout], a [din, r], b [r, dout], bias? [dout], res? [..., dout]; attrs
+ * scale, gelu → [y [..., dout], u = x·a [N, r]] and, with gelu, pre [..., dout] (the GELU's input, for the backward).
+ * Any leading shape: the model's [B, T, din] needs no reshape either way.
  */
 export function loraLinearKernel(addon: NativeAddon): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { x, w, a, b, bias, res } = inputs as { x: TensorInfo; w: TensorInfo; a: TensorInfo; b: TensorInfo; bias?: TensorInfo; res?: TensorInfo };
     const be = backend as Be;
-    const [N, din] = x.shape, [r, dout] = b.shape;
-    const y = be.makeOutput([N, dout], 'float32'), u = be.makeOutput([N, r], 'float32');
-    const pre = attrs?.gelu ? be.makeOutput([N, dout], 'float32') : null;
+    const din = x.shape[x.shape.length - 1], N = elementCount(x.shape) / din, [r, dout] = b.shape;
+    const outShape = [...x.shape.slice(0, -1), dout];                                  // [..., dout]
+    const y = be.makeOutput(outShape, 'float32'), u = be.makeOutput([N, r], 'float32');
+    const pre = attrs?.gelu ? be.makeOutput(outShape, 'float32') : null;
     addon.loraForward(heapView(be, x), heapView(be, w), heapView(be, a), heapView(be, b), bias ? heapView(be, bias) : null, res ? heapView(be, res) : null,
       heapView(be, y), heapView(be, u), pre ? heapView(be, pre) : null, N, din, dout, r, attrs?.scale as number);
     return pre ? [y, u, pre] : [y, u];
@@ -41,7 +43,7 @@ export function loraLinearGradKernel(addon: NativeAddon): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { dy, x, w, a, b, u, pre } = inputs as Record<string, TensorInfo>;
     const be = backend as Be;
-    const [N, din] = x.shape, [r, dout] = b.shape;
+    const din = x.shape[x.shape.length - 1], N = elementCount(x.shape) / din, [r, dout] = b.shape;
     const dx = be.makeOutput(x.shape, 'float32'), da = be.makeOutput(a.shape, 'float32'), db = be.makeOutput(b.shape, 'float32');
     addon.loraBackward(heapView(be, dy), heapView(be, x), heapView(be, w), heapView(be, a), heapView(be, b), heapView(be, u), pre ? heapView(be, pre) : null,
       heapView(be, dx), heapView(be, da), heapView(be, db), N, din, dout, r, attrs?.scale as number);
@@ -88,29 +90,32 @@ export function loraLinearIsNative(...xs: Tensor[]): boolean {
 
 export interface LoraLinearOptions {
   gelu?: boolean;               // y = gelu_tanh(layer)
-  residual?: tf.Tensor2D;       // y = residual + layer, residual [N, dout]
+  residual?: tf.Tensor;         // y = residual + layer, residual [..., dout] (x's leading shape)
 }
 
 /**
- * x [N, din], w [din, dout], bias [dout] | null, a [din, r], b [r, dout] → x·w + bias + scale·(x·a)·b [N, dout],
- * then its GELU or plus a residual (opts).
+ * x [..., din], w [din, dout], bias [dout] | null, a [din, r], b [r, dout] → x·w + bias + scale·(x·a)·b [..., dout],
+ * then its GELU or plus a residual [..., dout] (opts).
  */
-export function loraLinear(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | null, a: tf.Tensor2D, b: tf.Tensor2D, scale: number,
-  opts: LoraLinearOptions = {}): tf.Tensor2D {
+export function loraLinear<T extends tf.Tensor>(x: T, w: tf.Tensor2D, bias: tf.Tensor1D | null, a: tf.Tensor2D, b: tf.Tensor2D, scale: number,
+  opts: LoraLinearOptions = {}): T {
   const { gelu = false, residual } = opts;
   if (gelu && residual) throw new Error('loraLinear: a GELU and a residual in one layer is not a layer of this model');
   if (loraLinearIsNative(x, w, a, b, ...(bias ? [bias] : []), ...(residual ? [residual] : []))) {
     const inputs: Record<string, tf.Tensor> = { x, w, a, b };
     if (bias) inputs.bias = bias;
     if (residual) inputs.res = residual;
-    const [y, ...internal] = tf.engine().runKernel(LORA_LINEAR_KERNEL, inputs, { scale, gelu }) as tf.Tensor2D[];
+    const [y, ...internal] = tf.engine().runKernel(LORA_LINEAR_KERNEL, inputs, { scale, gelu }) as tf.Tensor[];
     for (const t of internal) t.dispose();   // u (and pre): the tape keeps its own references for the gradient
-    return y;
+    return y as T;
   }
   return tf.tidy(() => {
-    let y = tf.add(tf.matMul(x, w), tf.mul(tf.matMul(tf.matMul(x, a), b), scale));   // [N, dout]
+    const din = x.shape[x.shape.length - 1], dout = w.shape[1];
+    const x2 = tf.reshape(x, [-1, din]) as tf.Tensor2D;
+    let y: tf.Tensor = tf.add(tf.matMul(x2, w), tf.mul(tf.matMul(tf.matMul(x2, a), b), scale));   // [N, dout]
     if (bias) y = tf.add(y, bias);
     if (gelu) y = tf.mul(tf.mul(0.5, y), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(y, tf.mul(0.044715, tf.mul(y, tf.square(y))))))));
-    return (residual ? tf.add(residual, y) : y) as tf.Tensor2D;
+    y = tf.reshape(y, [...x.shape.slice(0, -1), dout]);
+    return (residual ? tf.add(residual, y) : y) as T;
   });
 }

@@ -74,13 +74,10 @@ export function linear(x: tf.Tensor, p: LinearParams, lora?: LoraAdapter, then: 
   const din = shape[shape.length - 1];
   const dout = p.weight.shape[1] as number;
   const outShape = [...shape.slice(0, -1), dout];
-  const x2 = tf.reshape(x, [-1, din]) as tf.Tensor2D;          // [N, din]
-  if (lora && speedups.fusedLora && loraLinearIsNative(x2)) {
-    const residual = then.residual ? tf.reshape(then.residual, [-1, dout]) as tf.Tensor2D : undefined;
-    const y = loraLinear(x2, p.weight as tf.Tensor2D, p.bias as tf.Tensor1D | null, lora.a as tf.Tensor2D, lora.b as tf.Tensor2D, lora.scale,
-      { gelu: then.gelu, residual });                           // [N, dout]
-    return tf.reshape(y, outShape);
+  if (lora && speedups.fusedLora && loraLinearIsNative(x)) {  // x [..., din] → [..., dout], no reshapes
+    return loraLinear(x, p.weight as tf.Tensor2D, p.bias as tf.Tensor1D | null, lora.a as tf.Tensor2D, lora.b as tf.Tensor2D, lora.scale, then);
   }
+  const x2 = tf.reshape(x, [-1, din]) as tf.Tensor2D;          // [N, din]
   let y: tf.Tensor = matMul2d(x2, p.weight as tf.Tensor2D);     // [N, dout]
   if (lora) {
     const low = matMul2d(matMul2d(x2, lora.a as tf.Tensor2D), lora.b as tf.Tensor2D); // [N, dout]
