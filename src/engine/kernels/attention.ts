@@ -11,7 +11,7 @@
 import type { GradFunc, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native_addon';
-import { heapView, type TF, type WasmBackendInternals } from './wasm_heap';
+import { heapView, scratchTensor, type TF, type WasmBackendInternals } from './wasm_heap';
 
 export const ATTN_PROBS_KERNEL = 'LatentLabAttnProbs';
 export const ATTN_PROBS_GRAD_KERNEL = 'LatentLabAttnProbsGrad';
@@ -75,17 +75,17 @@ export function attnContextGradKernel(addon: NativeAddon): KernelFunc {
   };
 }
 
-/** q [B, Tq, d], k, v [B, Tk, d], mask? → [ctx [B, Tq, d], stats [B, h, Tq, 2] (row max, 1/sum: the backward's)]. */
+/** q [B, Tq, d], k, v [B, Tk, d], mask?, and the scratch stats [B, h, Tq, 2] it fills (row max, 1/sum: the backward's) → ctx [B, Tq, d]. */
 export function attendKernel(addon: NativeAddon): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { q, k, v, mask } = inputs as { q: TensorInfo; k: TensorInfo; v: TensorInfo; mask?: TensorInfo };
+    const { q, k, v, mask, stats } = inputs as { q: TensorInfo; k: TensorInfo; v: TensorInfo; mask?: TensorInfo; stats: TensorInfo };
     const be = backend as Be;
     const h = attrs?.heads as number;
     const [B, Tq, d] = q.shape, Tk = k.shape[1];
-    const ctx = be.makeOutput([B, Tq, d], 'float32'), stats = be.makeOutput([B, h, Tq, 2], 'float32');
+    const ctx = be.makeOutput([B, Tq, d], 'float32');
     addon.attend(heapView(be, q), heapView(be, k), heapView(be, v), mask ? heapView(be, mask) : null, heapView(be, ctx), heapView(be, stats),
       B, h, Tq, Tk, d / h, attrs?.scale as number, mask !== undefined && mask.shape[0] !== 1);
-    return [ctx, stats];
+    return ctx;
   };
 }
 
@@ -137,11 +137,12 @@ const attnContextGrad: GradFunc = (dy, saved) => {
   const [dprobs, dv] = tf.engine().runKernel(ATTN_CONTEXT_GRAD_KERNEL, { dctx: dy as Tensor, probs, v }) as Tensor[];
   return { probs: () => dprobs, v: () => dv };
 };
-// Saved: q, k, v (and the mask when there is one), then the stats output.
-const attendGrad: GradFunc = (dys, saved, attrs) => {
-  const dctx = (Array.isArray(dys) ? dys[0] : dys) as Tensor;   // dys[1] (of the stats) is unused
+// Saved: q, k, v (and the mask when there is one), then the stats the forward filled.
+const attendGrad: GradFunc = (dctx, saved, attrs) => {
   const [q, k, v] = saved, mask = saved.length === 5 ? saved[3] : undefined, stats = saved[saved.length - 1];
-  const [dq, dk, dv] = tf.engine().runKernel(ATTEND_GRAD_KERNEL, mask ? { dctx, q, k, v, mask, stats } : { dctx, q, k, v, stats }, attrs) as Tensor[];
+  const inputs: Record<string, Tensor> = { dctx: dctx as Tensor, q, k, v, stats };
+  if (mask) inputs.mask = mask;
+  const [dq, dk, dv] = tf.engine().runKernel(ATTEND_GRAD_KERNEL, inputs, attrs) as Tensor[];
   return { q: () => dq, k: () => dk, v: () => dv };
 };
 const crossEntropyGrad: GradFunc = (dy, saved) => {
@@ -154,9 +155,9 @@ export function registerAttentionGradients(tfm: TF): void {
     tfm.registerGradient({ kernelName: ATTN_PROBS_KERNEL, inputsToSave: ['q', 'k'], outputsToSave: [true], gradFunc: attnProbsGrad });
   }
   if (!tfm.getGradient(ATTN_CONTEXT_KERNEL)) tfm.registerGradient({ kernelName: ATTN_CONTEXT_KERNEL, inputsToSave: ['probs', 'v'], gradFunc: attnContextGrad });
-  if (!tfm.getGradient(ATTEND_KERNEL)) tfm.registerGradient({ kernelName: ATTEND_KERNEL, inputsToSave: ['q', 'k', 'v', 'mask'], outputsToSave: [false, true], gradFunc: attendGrad });
+  if (!tfm.getGradient(ATTEND_KERNEL)) tfm.registerGradient({ kernelName: ATTEND_KERNEL, inputsToSave: ['q', 'k', 'v', 'mask', 'stats'], gradFunc: attendGrad });
   if (!tfm.getGradient(ATTEND_UNMASKED_KERNEL)) {
-    tfm.registerGradient({ kernelName: ATTEND_UNMASKED_KERNEL, inputsToSave: ['q', 'k', 'v'], outputsToSave: [false, true], gradFunc: attendGrad });
+    tfm.registerGradient({ kernelName: ATTEND_UNMASKED_KERNEL, inputsToSave: ['q', 'k', 'v', 'stats'], gradFunc: attendGrad });
   }
   if (!tfm.getGradient(CROSS_ENTROPY_KERNEL)) {
     tfm.registerGradient({ kernelName: CROSS_ENTROPY_KERNEL, inputsToSave: ['logits', 'targets', 'weights'], gradFunc: crossEntropyGrad });
@@ -208,9 +209,11 @@ export function attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, hea
   const maskFits = !mask || (mask.rank === 4 && (mask.shape[0] === B || mask.shape[0] === 1) && mask.shape[1] === 1 && mask.shape[2] === Tq && mask.shape[3] === Tk);
   if (maskFits && native(ATTEND_KERNEL, q, k, v, ...(mask ? [mask] : []))) {
     const attrs = { heads, scale: 1 / Math.sqrt(d / heads) };
-    const [ctx, stats] = (mask ? tf.engine().runKernel(ATTEND_KERNEL, { q, k, v, mask }, attrs) : tf.engine().runKernel(ATTEND_UNMASKED_KERNEL, { q, k, v }, attrs)) as Tensor[];
+    const stats = scratchTensor([B, heads, Tq, 2]);   // filled by the kernel, read by its backward
+    const ctx = (mask ? tf.engine().runKernel(ATTEND_KERNEL, { q, k, v, mask, stats }, attrs)
+      : tf.engine().runKernel(ATTEND_UNMASKED_KERNEL, { q, k, v, stats }, attrs)) as tf.Tensor3D;
     stats.dispose();   // the tape keeps its own reference for the gradient
-    return ctx as tf.Tensor3D;
+    return ctx;
   }
   return tf.tidy(() => attentionContext(attentionProbs(q, k, mask, heads), v));
 }

@@ -15,7 +15,7 @@ import {
   GELU_TANH_GRAD_KERNEL, GELU_TANH_KERNEL, geluTanhGradKernel, geluTanhKernel, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL,
   layerNormGradKernel, layerNormKernel, registerFusedGradients,
 } from './fused';
-import { LORA_LINEAR_GRAD_KERNEL, LORA_LINEAR_KERNEL, loraLinearGradKernel, loraLinearKernel, registerLoraGradient } from './lora';
+import { LORA_LINEAR_GELU_KERNEL, LORA_LINEAR_GRAD_KERNEL, LORA_LINEAR_KERNEL, loraLinearGradKernel, loraLinearKernel, registerLoraGradient } from './lora';
 import { makeBatchMatMul } from './matmul';
 import { loadNativeAddon } from './native_addon';
 import { registerNewWasmKernel, replaceWasmKernel, restoreStockKernels } from './registry';
@@ -48,7 +48,7 @@ export interface NativeKernelReport {
 
 const NATIVE_ONLY_KERNELS = [
   LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_TANH_KERNEL, GELU_TANH_GRAD_KERNEL, ADAM_KERNEL, ATTN_PROBS_KERNEL, ATTN_PROBS_GRAD_KERNEL,
-  ATTN_CONTEXT_KERNEL, ATTN_CONTEXT_GRAD_KERNEL, ATTEND_KERNEL, ATTEND_UNMASKED_KERNEL, ATTEND_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, CROSS_ENTROPY_GRAD_KERNEL, LORA_LINEAR_KERNEL, LORA_LINEAR_GRAD_KERNEL,
+  ATTN_CONTEXT_KERNEL, ATTN_CONTEXT_GRAD_KERNEL, ATTEND_KERNEL, ATTEND_UNMASKED_KERNEL, ATTEND_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, CROSS_ENTROPY_GRAD_KERNEL, LORA_LINEAR_KERNEL, LORA_LINEAR_GELU_KERNEL, LORA_LINEAR_GRAD_KERNEL,
   EMBED_ROWS_KERNEL, EMBED_ROWS_GRAD_KERNEL,
 ];
 
@@ -112,6 +112,7 @@ export function installNativeKernels(tf: TF, opts: { mode: NativeKernelsMode; th
   registerNewWasmKernel(tf, CROSS_ENTROPY_GRAD_KERNEL, crossEntropyGradKernel(addon));
   registerAttentionGradients(tf);
   registerNewWasmKernel(tf, LORA_LINEAR_KERNEL, loraLinearKernel(addon));
+  registerNewWasmKernel(tf, LORA_LINEAR_GELU_KERNEL, loraLinearKernel(addon));
   registerNewWasmKernel(tf, LORA_LINEAR_GRAD_KERNEL, loraLinearGradKernel(addon));
   registerLoraGradient(tf);
   registerNewWasmKernel(tf, EMBED_ROWS_KERNEL, embedRowsKernel(addon));

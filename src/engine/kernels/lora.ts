@@ -11,30 +11,31 @@
 import type { GradFunc, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from './native_addon';
-import { elementCount, heapView, type TF, type WasmBackendInternals } from './wasm_heap';
+import { elementCount, heapView, scratchTensor, type TF, type WasmBackendInternals } from './wasm_heap';
 
 export const LORA_LINEAR_KERNEL = 'LatentLabLoraLinear';
+export const LORA_LINEAR_GELU_KERNEL = 'LatentLabLoraLinearGelu';   // the same kernel with a pre input (tfjs saves inputs by name)
 export const LORA_LINEAR_GRAD_KERNEL = 'LatentLabLoraLinearGrad';
 
 type Be = WasmBackendInternals;
 
 // ------------------------------------------------------------------ kernels
 /**
- * inputs x [..., din] (N rows), w [din, dout], a [din, r], b [r, dout], bias? [dout], res? [..., dout]; attrs
- * scale, gelu → [y [..., dout], u = x·a [N, r]] and, with gelu, pre [..., dout] (the GELU's input, for the backward).
- * Any leading shape: the model's [B, T, din] needs no reshape either way.
+ * inputs x [..., din] (N rows), w [din, dout], a [din, r], b [r, dout], bias? [dout], res? [..., dout], and the
+ * scratch u [N, r] (and pre [..., dout] under LORA_LINEAR_GELU_KERNEL) the kernel fills for the backward:
+ * u = x·a, pre = the GELU's input; attrs scale → y [..., dout]. Any leading shape: the model's [B, T, din]
+ * needs no reshape either way.
  */
 export function loraLinearKernel(addon: NativeAddon): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const { x, w, a, b, bias, res } = inputs as { x: TensorInfo; w: TensorInfo; a: TensorInfo; b: TensorInfo; bias?: TensorInfo; res?: TensorInfo };
+    const { x, w, a, b, u, bias, res, pre } = inputs as { x: TensorInfo; w: TensorInfo; a: TensorInfo; b: TensorInfo; u: TensorInfo;
+      bias?: TensorInfo; res?: TensorInfo; pre?: TensorInfo };
     const be = backend as Be;
     const din = x.shape[x.shape.length - 1], N = elementCount(x.shape) / din, [r, dout] = b.shape;
-    const outShape = [...x.shape.slice(0, -1), dout];                                  // [..., dout]
-    const y = be.makeOutput(outShape, 'float32'), u = be.makeOutput([N, r], 'float32');
-    const pre = attrs?.gelu ? be.makeOutput(outShape, 'float32') : null;
+    const y = be.makeOutput([...x.shape.slice(0, -1), dout], 'float32');              // [..., dout]
     addon.loraForward(heapView(be, x), heapView(be, w), heapView(be, a), heapView(be, b), bias ? heapView(be, bias) : null, res ? heapView(be, res) : null,
       heapView(be, y), heapView(be, u), pre ? heapView(be, pre) : null, N, din, dout, r, attrs?.scale as number);
-    return pre ? [y, u, pre] : [y, u];
+    return y;
   };
 }
 
@@ -52,19 +53,19 @@ export function loraLinearGradKernel(addon: NativeAddon): KernelFunc {
 }
 
 // ------------------------------------------------------------------ gradient
-// dys[1] and dys[2] (of u and pre, internal outputs nobody reads) are ignored. The native call
-// computes dx, dA and dB together (they share du = s·dy·Bᵀ); thunks not asked for are disposed
-// with the tape. Behind a GELU, W's and the bias's gradients need dy·gelu'(pre): tfjs ops.
-const loraLinearGrad: GradFunc = (dys, saved, attrs) => {
-  const dy = (Array.isArray(dys) ? dys[0] : dys) as Tensor;
+// The native call computes dx, dA and dB together (they share du = s·dy·Bᵀ); thunks not asked
+// for are disposed with the tape. Behind a GELU, W's and the bias's gradients need dy·gelu'(pre):
+// tfjs ops. u and pre are scratch filled by the forward: constants, off the tape's path.
+const loraLinearGrad: GradFunc = (dy, saved, attrs) => {
   const [x, w, a, b, u, pre] = saved;
-  const [dx, da, db] = tf.engine().runKernel(LORA_LINEAR_GRAD_KERNEL, pre ? { dy, x, w, a, b, u, pre } : { dy, x, w, a, b, u }, attrs) as Tensor[];
-  const dPre = () => (pre ? tf.mul(dy, geluTanhDerivative(pre)) : dy);
+  const [dx, da, db] = tf.engine().runKernel(LORA_LINEAR_GRAD_KERNEL, pre ? { dy: dy as Tensor, x, w, a, b, u, pre } : { dy: dy as Tensor, x, w, a, b, u }, attrs) as Tensor[];
+  const din = w.shape[0] as number, dout = w.shape[1] as number;
+  const dPre = () => tf.reshape(pre ? tf.mul(dy as Tensor, geluTanhDerivative(pre)) : dy as Tensor, [-1, dout]);   // [N, dout]
   return {
     x: () => dx, a: () => da, b: () => db,
-    w: () => tf.matMul(x, dPre(), true, false),   // [din, dout]: only when W trains
-    bias: () => tf.sum(dPre(), 0),                // [dout]
-    res: () => tf.reshape(dy, dy.shape),          // the residual's gradient is dy (a new handle, as tfjs's Add gives)
+    w: () => tf.matMul(tf.reshape(x, [-1, din]), dPre(), true, false),   // [din, dout]: only when W trains
+    bias: () => tf.sum(dPre(), 0),                                       // [dout]
+    res: () => tf.reshape(dy as Tensor, (dy as Tensor).shape),   // the residual's gradient is dy (a new handle, as tfjs's Add gives)
   };
 };
 
@@ -77,8 +78,8 @@ function geluTanhDerivative(x: Tensor): Tensor {
 }
 
 export function registerLoraGradient(tfm: TF): void {
-  if (!tfm.getGradient(LORA_LINEAR_KERNEL)) {
-    tfm.registerGradient({ kernelName: LORA_LINEAR_KERNEL, inputsToSave: ['x', 'w', 'a', 'b'], outputsToSave: [false, true, true], gradFunc: loraLinearGrad });
+  for (const [kernelName, inputsToSave] of [[LORA_LINEAR_KERNEL, ['x', 'w', 'a', 'b', 'u']], [LORA_LINEAR_GELU_KERNEL, ['x', 'w', 'a', 'b', 'u', 'pre']]] as const) {
+    if (!tfm.getGradient(kernelName)) tfm.registerGradient({ kernelName, inputsToSave: [...inputsToSave], gradFunc: loraLinearGrad });
   }
 }
 
@@ -102,12 +103,15 @@ export function loraLinear<T extends tf.Tensor>(x: T, w: tf.Tensor2D, bias: tf.T
   const { gelu = false, residual } = opts;
   if (gelu && residual) throw new Error('loraLinear: a GELU and a residual in one layer is not a layer of this model');
   if (loraLinearIsNative(x, w, a, b, ...(bias ? [bias] : []), ...(residual ? [residual] : []))) {
-    const inputs: Record<string, tf.Tensor> = { x, w, a, b };
+    const N = x.size / x.shape[x.shape.length - 1], outShape = [...x.shape.slice(0, -1), w.shape[1]];
+    const inputs: Record<string, tf.Tensor> = { x, w, a, b, u: scratchTensor([N, a.shape[1]]) };   // u = x·a, filled by the kernel
     if (bias) inputs.bias = bias;
     if (residual) inputs.res = residual;
-    const [y, ...internal] = tf.engine().runKernel(LORA_LINEAR_KERNEL, inputs, { scale, gelu }) as tf.Tensor[];
-    for (const t of internal) t.dispose();   // u (and pre): the tape keeps its own references for the gradient
-    return y as T;
+    if (gelu) inputs.pre = scratchTensor(outShape);                                                   // the GELU's input
+    const y = tf.engine().runKernel(gelu ? LORA_LINEAR_GELU_KERNEL : LORA_LINEAR_KERNEL, inputs, { scale }) as T;
+    inputs.u.dispose();                        // the tape keeps its own references for the gradient
+    inputs.pre?.dispose();
+    return y;
   }
   return tf.tidy(() => {
     const din = x.shape[x.shape.length - 1], dout = w.shape[1];

@@ -2,7 +2,8 @@
 // `backend.dataIdMap.get(dataId).memoryOffset`, `backend.wasm.HEAPU8` and
 // `backend.makeOutput(shape, dtype)`. A native kernel reads its inputs and
 // writes its outputs in place on the wasm heap through Float32Array views.
-import type { DataId, DataType, TensorInfo } from '@tensorflow/tfjs';
+import type { DataId, DataType, Tensor, TensorInfo } from '@tensorflow/tfjs';
+import * as tfjs from '@tensorflow/tfjs';
 
 export type TF = typeof import('@tensorflow/tfjs');
 
@@ -47,4 +48,15 @@ export function heapViewI32(backend: WasmBackendInternals, t: TensorInfo): Int32
   const data = backend.dataIdMap.get(t.dataId);
   if (!data) throw new Error('latent-lab native kernel: tensor data not found on the wasm backend');
   return new Int32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, elementCount(t.shape));
+}
+
+/**
+ * An uninitialised float32 tensor on the wasm backend, for a native kernel to fill: the
+ * intermediates a fused forward kernel keeps for its backward (LoRA's x·A, attention's row
+ * stats) go in as inputs of this kind rather than out as extra outputs, because tfjs hands a
+ * backward pass a freshly allocated zero tensor for every output nobody differentiated.
+ */
+export function scratchTensor(shape: number[]): Tensor {
+  const be = tfjs.backend() as unknown as WasmBackendInternals;
+  return tfjs.engine().makeTensorFromTensorInfo(be.makeOutput(shape, 'float32'), tfjs.backend());
 }
