@@ -89,20 +89,12 @@ double work(const AttnShape& s) { return 2.0 * s.B * s.heads * s.Tq * s.Tk * s.d
 // stays uniform, as in tfjs). Past that column every score is ≈ −1e9 lower than the row max,
 // so its exp underflows to exactly 0: skipping it changes no bit. No mask: no extents.
 const float kBlocked = -1e8f;
-inline bool allBlocked8(const float* m) {
-  bool all = true;
-  for (int t = 0; t < 8; t++) all &= m[t] <= kBlocked;   // no branch per entry
-  return all;
-}
 std::vector<int> rowExtents(const AttnShape& s, const float* mask) {
   if (!mask) return {};
   const long rows = (s.maskBatched ? s.B : 1) * s.Tq;
   std::vector<int> ext(rows);
   for (long r = 0; r < rows; r++) {
-    const float* m = mask + r * s.Tk;
-    long j = s.Tk;
-    while (j >= 8 && allBlocked8(m + j - 8)) j -= 8;   // eight at a time: a causal row's tail is long
-    while (j > 0 && m[j - 1] <= kBlocked) j--;
+    const long j = kernels()->rowExtent(mask + r * s.Tk, s.Tk, kBlocked);
     ext[r] = j == 0 ? (int)s.Tk : (int)j;
   }
   return ext;

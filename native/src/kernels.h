@@ -50,6 +50,8 @@ struct KernelTable {
   // One head: ctx = softmax(scale q kᵀ + mask) v and its row stats; its gradient dq, dk, dv from
   // dctx, recomputing the probabilities from the stats. Scratch: attnHeadScratch(Tk, dh) floats.
   long (*attnHeadScratch)(long Tk, long dh);
+  // 1 + the last of the Tk entries of m above `blocked`, 0 when none is (a mask row's extent).
+  long (*rowExtent)(const float* m, long Tk, float blocked);
   void (*attnHeadForward)(const AttnHead& h);
   void (*attnHeadBackward)(const AttnHead& h);
   // v[i, :] = z[i, 0:n] + bias + Σ_k z[i, n + k] · sB[k, :] for rows [0, rows): a linear layer plus its

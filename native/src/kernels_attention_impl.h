@@ -10,16 +10,51 @@ inline vf loadTail(const float* p, long n, float pad) {
   for (long j = 0; j < W; j++) t[j] = j < n ? p[j] : pad;
   return load(t);
 }
-inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 inline long padTo(long n) { return (n + W - 1) / W * W; }
 
-// dst[c, j] = src[j, c] for c < dh, j < T (row stride ld); columns T..Tp-1 zero.
-void packTransposed(const float* src, long ld, long T, long dh, long Tp, float* dst) {
-  for (long c = 0; c < dh; c++) {
-    for (long j = 0; j < T; j++) dst[c * Tp + j] = src[j * ld + c];
-    for (long j = T; j < Tp; j++) dst[c * Tp + j] = 0.f;
+// W rows of W lanes transposed in registers: log2(W) stages, each swapping the off-diagonal
+// blocks of size b within every 2b×2b block (b = 1, 2, 4, …), two-input shuffles only.
+template <int B>
+inline void transposeStage(vf* r) {
+  vi lo, hi;
+  for (int l = 0; l < W; l++) {
+    const bool first = (l / B) % 2 == 0;
+    lo[l] = first ? l : W + l - B;
+    hi[l] = first ? l + B : W + l;
+  }
+  for (int i = 0; i < W; i++) {
+    if ((i / B) % 2) continue;
+    const vf a = r[i], b = r[i + B];
+    r[i] = __builtin_shuffle(a, b, lo);
+    r[i + B] = __builtin_shuffle(a, b, hi);
   }
 }
+inline void transposeTile(vf* r) {
+  transposeStage<1>(r);
+  transposeStage<2>(r);
+  if (W > 4) transposeStage<(W > 4 ? 4 : 1)>(r);
+  if (W > 8) transposeStage<(W > 8 ? 8 : 1)>(r);
+}
+
+// dst[c, j] = src[j, c] for c < dh, j < T (row stride ld); columns T..Tp-1 zero. Whole W×W tiles
+// through registers (strided scalar stores, one cache line each, cost a fifth of a head's backward).
+void packTransposed(const float* src, long ld, long T, long dh, long Tp, float* dst) {
+  long j = 0;
+  for (; j + W <= T; j += W) {
+    for (long c0 = 0; c0 < dh; c0 += W) {
+      const long nc = dh - c0 < W ? dh - c0 : (long)W;
+      vf r[W];
+      for (int t = 0; t < W; t++) r[t] = nc == W ? load(src + (j + t) * ld + c0) : loadTail(src + (j + t) * ld + c0, nc, 0.f);
+      transposeTile(r);
+      for (long c = 0; c < nc; c++) store(dst + (c0 + c) * Tp + j, r[c]);
+    }
+  }
+  for (; j < T; j++)
+    for (long c = 0; c < dh; c++) dst[c * Tp + j] = src[j * ld + c];
+  for (long c = 0; c < dh; c++)
+    for (long t = T; t < Tp; t++) dst[c * Tp + t] = 0.f;
+}
+
 // dst[j, c] = src[j, c] for j < T, c < dh; lanes dh..Dp-1 zero (whole vectors per row).
 void packRows(const float* src, long ld, long T, long dh, long Dp, float* dst) {
   for (long j = 0; j < T; j++) {
@@ -42,36 +77,77 @@ inline void columnsBlock(const float* x, const float* mt, long Tp, long dh, long
   for (int t = 0; t < NJ; t++) out[t] = acc[t];
 }
 
-// out[j] = Σ_c x[c] · mt[c, j] for j < padTo(n) (mt packed [dh, Tp], zero past its columns).
+// The last vector of a row, alone: four partial sums over c (c mod 4) instead of one chain of
+// dh dependent FMAs, which would cost as much as a whole block of four vectors.
+inline vf columnsLast(const float* x, const float* mt, long Tp, long dh, long j) {
+  vf acc[4] = {};
+  long c = 0;
+  for (; c + 4 <= dh; c += 4)
+    for (int u = 0; u < 4; u++) acc[u] += splat(x[c + u]) * load(mt + (c + u) * Tp + j);
+  for (; c < dh; c++) acc[0] += splat(x[c]) * load(mt + c * Tp + j);
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
+// out[j] = Σ_c x[c] · mt[c, j] for j < padTo(n) (mt packed [dh, Tp], zero past its columns):
+// blocks of four vectors, then the rest as one block (compile-time sizes: vectors stay in registers).
+template <int NJ>
+inline void columnsStore(const float* x, const float* mt, long Tp, long dh, long j, float* out) {
+  vf r[NJ];
+  columnsBlock<NJ>(x, mt, Tp, dh, j, r);
+  for (int t = 0; t < NJ; t++) store(out + j + t * W, r[t]);
+}
 inline void columns(const float* x, const float* mt, long Tp, long dh, long n, float* out) {
   long j = 0;
-  vf r[4];
-  for (; j + 4 * W <= n; j += 4 * W) {
-    columnsBlock<4>(x, mt, Tp, dh, j, r);
-    for (int t = 0; t < 4; t++) store(out + j + t * W, r[t]);
-  }
-  for (; j < n; j += W) {
-    columnsBlock<1>(x, mt, Tp, dh, j, r);
-    store(out + j, r[0]);
-  }
+  for (; j + 4 * W <= n; j += 4 * W) columnsStore<4>(x, mt, Tp, dh, j, out);
+  const long rest = (n - j + W - 1) / W;   // 0..4 vectors (4: a partial last one)
+  if (rest == 4) columnsStore<4>(x, mt, Tp, dh, j, out);
+  else if (rest == 3) columnsStore<3>(x, mt, Tp, dh, j, out);
+  else if (rest == 2) columnsStore<2>(x, mt, Tp, dh, j, out);
+  else if (rest == 1) store(out + j, columnsLast(x, mt, Tp, dh, j));
+}
+
+// The scores vector at columns j..j+W of a row of n: scale·(q·k) + mask, -inf in lanes past n.
+inline vf scoreVector(vf qk, float scale, const float* mi, long n, long j) {
+  vf acc = qk * scale;
+  const long m = n - j < W ? n - j : (long)W;
+  if (mi) acc += m == W ? load(mi + j) : loadTail(mi + j, m, 0.f);
+  if (m < W) { float t[W]; store(t, acc); for (long l = m; l < W; l++) t[l] = -__builtin_inff(); acc = load(t); }
+  return acc;
 }
 
 // s[j] = scale q·k_j + mask_j for j < n, -inf in the lanes up to padTo(n); returns the row max.
-inline float scoresRow(const float* qi, const float* kt, long Tp, long dh, float scale, const float* mi, long n, float* s) {
-  const float ninf = -__builtin_inff();
-  columns(qi, kt, Tp, dh, n, s);
-  vf mx = splat(ninf);
-  for (long j = 0; j < n; j += W) {
-    vf acc = load(s + j) * scale;
-    const long m = n - j < W ? n - j : (long)W;
-    if (mi) acc += m == W ? load(mi + j) : loadTail(mi + j, m, 0.f);
-    if (m < W) { float t[W]; store(t, acc); for (long l = m; l < W; l++) t[l] = ninf; acc = load(t); }
-    mx = vmax(mx, acc);
-    store(s + j, acc);
+// One pass: each vector is scaled, masked and stored as it leaves its FMA chain.
+template <int NJ>
+inline void scoresBlock(const float* qi, const float* kt, long Tp, long dh, float scale, const float* mi, long n, long j, float* s,
+                        vf& mx) {
+  vf r[NJ];
+  if (NJ == 1) r[0] = columnsLast(qi, kt, Tp, dh, j);
+  else columnsBlock<NJ>(qi, kt, Tp, dh, j, r);
+  for (int t = 0; t < NJ; t++) {
+    const vf v = scoreVector(r[t], scale, mi, n, j + t * W);
+    mx = vmax(mx, v);
+    store(s + j + t * W, v);
   }
-  float m = mx[0];
-  for (int l = 1; l < W; l++) m = mx[l] > m ? mx[l] : m;
-  return m;
+}
+inline float scoresRow(const float* qi, const float* kt, long Tp, long dh, float scale, const float* mi, long n, float* s) {
+  vf mx = splat(-__builtin_inff());
+  long j = 0;
+  for (; j + 4 * W <= n; j += 4 * W) scoresBlock<4>(qi, kt, Tp, dh, scale, mi, n, j, s, mx);
+  const long rest = (n - j + W - 1) / W;   // 0..4 vectors (4: a partial last one)
+  if (rest == 4) scoresBlock<4>(qi, kt, Tp, dh, scale, mi, n, j, s, mx);
+  else if (rest == 3) scoresBlock<3>(qi, kt, Tp, dh, scale, mi, n, j, s, mx);
+  else if (rest == 2) scoresBlock<2>(qi, kt, Tp, dh, scale, mi, n, j, s, mx);
+  else if (rest == 1) scoresBlock<1>(qi, kt, Tp, dh, scale, mi, n, j, s, mx);
+  return hmax(mx);
+}
+
+// 1 + the last column of m [Tk] above `blocked`, or 0 when none is: a vector at a time from the end.
+long rowExtentKernel(const float* m, long Tk, float blocked) {
+  long j = Tk;
+  for (; j >= W; j -= W)
+    if (hmax(load(m + j - W)) > blocked) break;   // some column of these W is open
+  while (j > 0 && m[j - 1] <= blocked) j--;
+  return j;
 }
 
 // ------------------------------------------------------------------ probabilities materialised

@@ -20,7 +20,29 @@ enum { W = LL_VEC_BYTES / 4 };  // float lanes
 inline vf splat(float a) { vf v = {}; return v + a; }
 inline vf load(const float* p) { vf v; __builtin_memcpy(&v, p, sizeof v); return v; }
 inline void store(float* p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
-inline float hsum(vf v) { float s = 0.f; for (int i = 0; i < W; i++) s += v[i]; return s; }
+// Lanes rotated by H: a horizontal reduction in log2(W) steps (a scalar loop is a chain of W − 1
+// dependent adds, ~60 cycles at W = 16: as much as a short attention row's arithmetic).
+template <int H>
+inline vf rotate(vf v) {
+  vi idx;
+  for (int i = 0; i < W; i++) idx[i] = (i + H) & (W - 1);
+  return __builtin_shuffle(v, idx);
+}
+inline float hsum(vf v) {
+  if (W >= 16) v += rotate<8>(v);
+  if (W >= 8) v += rotate<4>(v);
+  v += rotate<2>(v);
+  v += rotate<1>(v);
+  return v[0];
+}
+inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+inline float hmax(vf v) {
+  if (W >= 16) v = vmax(v, rotate<8>(v));
+  if (W >= 8) v = vmax(v, rotate<4>(v));
+  v = vmax(v, rotate<2>(v));
+  v = vmax(v, rotate<1>(v));
+  return v[0];
+}
 
 // ------------------------------------------------------------------ sgemm
 // Packed panels (BLIS layout): A in MR-row panels, B in NR-column panels,
@@ -300,7 +322,7 @@ void adamKernel(const float* x, const float* g, float* m, float* v, float* out, 
 const KernelTable kTable = {
   LL_NAME, sgemmRows, packAFloats, packBFloats, expKernel, erfKernel, geluTanhKernel, geluTanhGradKernel,
   layerNormKernel, layerNormGradKernel, sumLeadingKernel, sumTrailingKernel, attnScoresSoftmaxKernel,
-  softmaxGradRowsKernel, attnHeadScratchKernel, attnHeadForwardKernel, attnHeadBackwardKernel, lowRankEpilogueKernel,
+  softmaxGradRowsKernel, attnHeadScratchKernel, rowExtentKernel, attnHeadForwardKernel, attnHeadBackwardKernel, lowRankEpilogueKernel,
   adamKernel,
 };
 

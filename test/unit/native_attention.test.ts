@@ -80,6 +80,7 @@ const CASES: Case[] = [
   { B: 2, heads: 4, Tq: 33, Tk: 33, d: 64, mask: 'shared' },    // one mask for every example
   { B: 2, heads: 4, Tq: 16, Tk: 16, d: 64, mask: 'none' },      // the vision encoder (bidirectional)
   { B: 2, heads: 3, Tq: 70, Tk: 70, d: 60, mask: 'batched' },   // dh 20: not a power of two
+  { B: 1, heads: 4, Tq: 131, Tk: 131, d: 64, mask: 'batched' }, // the demo's T: row extents of every length mod 4 vectors
 ];
 
 describe('native fused attention core and cross-entropy', function () {
