@@ -26,7 +26,7 @@ function assertUlpClose(name: string, x: Float32Array, ref: Float32Array, got: F
   }
 }
 
-describe('native Exp / Erf / Sum / Identity / Cast vs stock wasm kernels', function () {
+describe('native Exp / Erf / Sum / Identity / Cast / Slice vs stock wasm kernels', function () {
   let addon: NativeAddon;
   before(async function () {
     requireAddon(this);
@@ -81,6 +81,27 @@ describe('native Exp / Erf / Sum / Identity / Cast vs stock wasm kernels', funct
     }
     const intSum = stockAndNative(() => tf.tidy(() => tf.sum(tf.tensor1d([1, 2, 3], 'int32')).dataSync()[0]));
     assert.deepStrictEqual(intSum, [6, 6], 'int32 sum still goes to the stock kernel');
+  });
+
+  it('Slice copies exactly what the stock kernel does: leading-axis halves, inner windows, int32, ranks 1–5', () => {
+    const cases: Array<[number[], number[], number[]]> = [
+      [[32, 13, 8], [16, 0, 0], [16, 13, 8]],   // CrystaL's corrupted half: one contiguous run
+      [[32, 13, 8], [0, 0, 0], [16, -1, -1]],   // the intact half (size −1: to the end)
+      [[6, 7, 5], [1, 2, 1], [3, 4, 3]],        // an inner window
+      [[4, 5, 6, 7], [1, 0, 2, 0], [2, 5, 3, 7]],
+      [[3, 4, 2, 3, 2], [1, 1, 0, 1, 1], [2, 2, 2, 2, 1]],
+      [[50], [7], [20]],
+      [[9, 4], [0, 1], [9, 2]],
+    ];
+    for (const [shape, begin, size] of cases) {
+      for (const dtype of ['float32', 'int32'] as const) {
+        const [ref, got] = stockAndNative(() => tf.tidy(() => {
+          const x = tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i * 0.5 - 3), shape, 'float32');
+          return Array.from(tf.slice(dtype === 'int32' ? tf.cast(x, 'int32') : x, begin, size).dataSync());
+        }));
+        assert.deepStrictEqual(got, ref, `slice ${JSON.stringify([shape, begin, size])} ${dtype}`);
+      }
+    }
   });
 
   it('Identity and same-dtype Cast share storage without corrupting values; other casts convert', () => {

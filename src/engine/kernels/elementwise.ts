@@ -1,5 +1,5 @@
 // Identity / same-dtype Cast without a copy (the stock wasm kernels copy),
-// and native Exp, Erf and Sum over leading or trailing axes.
+// native Exp, Erf and Sum over leading or trailing axes, and Slice on the heap.
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import type { NativeAddon } from './native_addon';
 import { elementCount, heapView, type TF, type WasmBackendInternals } from './wasm_heap';
@@ -54,6 +54,37 @@ export function makeSum(tf: TF, addon: NativeAddon, stock: KernelFunc): KernelFu
     const X = heapView(backend, x), Y = heapView(backend, out);
     if (trailing) addon.sum(X, size / reduced, reduced, Y, 1); // [rows, reduced] -> [rows]
     else addon.sum(X, reduced, size / reduced, Y, 0);          // [reduced, cols] -> [cols]
+    return out;
+  };
+}
+
+/**
+ * Slice of a float32 / int32 tensor copied heap to heap, a contiguous run at a time. The stock
+ * wasm kernel first reads the whole input back into a fresh JS array (readSync): ~10 ms for each
+ * of CrystaL's [B/2, T, d] halves of a [B, T, d] batch, 18 of them a step.
+ */
+export function makeSlice(tf: TF, stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs.x as TensorInfo;
+    if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0 || elementCount(x.shape) === 0) return stock(args);
+    const [begin, size] = tf.slice_util.parseSliceParams(x as never, args.attrs?.begin as number[], args.attrs?.size as number[]);
+    const backend = args.backend as WasmBackendInternals;
+    const out = backend.makeOutput(size, x.dtype);
+    if (elementCount(size) === 0) return out;
+    const X = heapView(backend, x), Y = heapView(backend, out);   // float32 views also copy int32 bits exactly
+    const rank = x.shape.length, strides = tf.util.computeStrides(x.shape);
+    // The innermost dimensions kept whole (after the last one sliced) form one contiguous run.
+    let inner = rank - 1;
+    while (inner > 0 && begin[inner] === 0 && size[inner] === x.shape[inner]) inner--;
+    const run = size.slice(inner).reduce((n, d) => n * d, 1);
+    const outer = size.slice(0, inner);                              // odometer over these
+    const idx = new Array<number>(inner).fill(0);
+    for (let o = 0; o < Y.length; o += run) {
+      let off = begin[inner] * (inner < rank - 1 ? strides[inner] : 1);
+      for (let a = 0; a < inner; a++) off += (begin[a] + idx[a]) * strides[a];
+      Y.set(X.subarray(off, off + run), o);
+      for (let a = inner - 1; a >= 0; a--) { if (++idx[a] < outer[a]) break; idx[a] = 0; }
+    }
     return out;
   };
 }

@@ -9,7 +9,7 @@ import {
   attnProbsGradKernel, attnProbsKernel, CROSS_ENTROPY_GRAD_KERNEL, CROSS_ENTROPY_KERNEL, crossEntropyGradKernel, crossEntropyKernel,
   registerAttentionGradients,
 } from './attention';
-import { makeCast, makeIdentity, makeSum, makeUnary } from './elementwise';
+import { makeCast, makeIdentity, makeSlice, makeSum, makeUnary } from './elementwise';
 import { EMBED_ROWS_GRAD_KERNEL, EMBED_ROWS_KERNEL, embedRowsGradKernel, embedRowsKernel, registerEmbeddingGradient } from './embedding';
 import {
   GELU_TANH_GRAD_KERNEL, GELU_TANH_KERNEL, geluTanhGradKernel, geluTanhKernel, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL,
@@ -31,7 +31,7 @@ export { activeNativeKernels, isNativeKernelActive } from './registry';
 export { TFJS_VERSION_PINNED, backendInternalsProblem } from './wasm_heap';
 
 export type NativeKernelsMode = 'auto' | 'on' | 'off';
-export const NATIVE_KERNEL_NAMES = ['BatchMatMul', 'Identity', 'Cast', 'Exp', 'Erf', 'Sum', 'LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy', 'LoraLinear', 'EmbedRows'] as const;
+export const NATIVE_KERNEL_NAMES = ['BatchMatMul', 'Identity', 'Cast', 'Exp', 'Erf', 'Sum', 'Slice', 'LayerNorm', 'GeluTanh', 'Adam', 'Attention', 'CrossEntropy', 'LoraLinear', 'EmbedRows'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNEL_NAMES)[number];
 
 export interface NativeKernelReport {
@@ -95,6 +95,7 @@ export function installNativeKernels(tf: TF, opts: { mode: NativeKernelsMode; th
   replace('Exp', 'Exp', (s) => makeUnary(addon, 0, s));
   replace('Erf', 'Erf', (s) => makeUnary(addon, 1, s));
   replace('Sum', 'Sum', (s) => makeSum(tf, addon, s));
+  replace('Slice', 'Slice', (s) => makeSlice(tf, s));
   registerNewWasmKernel(tf, LAYER_NORM_KERNEL, layerNormKernel(addon));
   registerNewWasmKernel(tf, LAYER_NORM_GRAD_KERNEL, layerNormGradKernel(addon));
   registerNewWasmKernel(tf, GELU_TANH_KERNEL, geluTanhKernel(addon));
