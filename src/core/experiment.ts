@@ -132,7 +132,11 @@ export interface ValrConfig {
 export interface SftConfig {
   vision_probe: { weight: number; tasks: string[] };   // auxiliary per-task heads on the mean image token
   filler_latents: number;   // pretraining: each example gets k ∈ [0, N] latent rows after its prompt
+  rationales: SftRationales;
 }
+
+/** Pretraining: a share of examples writes its rationale (plain CoT, or VaLR blocks of k ≤ latents_per_step latents). */
+export interface SftRationales { share: number; latents_per_step: number; max_steps: number }
 
 export interface MethodConfig {
   kind: MethodKind;
