@@ -16,6 +16,7 @@ import { entryRunDir, planSweep } from '../core/sweepPlan';
 import { selectBackend, tf } from './backend';
 import type { BackendReport } from '../core/events';
 import { installNativeKernels } from './kernels';
+import { explainMemoryFailure } from './memoryErrors';
 import { DiskFullError, writeFileAtomic } from '../core/atomicWrite';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { Optimizer } from './optimizer';
@@ -282,7 +283,7 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
     emit({ type: 'done', runDir, time: now(), status: summary.status as 'completed' | 'stopped', step: state.step, wallSeconds: summary.wall_seconds, finalEval: summary.final });
   } catch (err) {
     const advice = err instanceof DiskFullError ? `; then continue with \`latent-lab resume ${runDir}\`` : '';
-    const message = (err instanceof Error ? err.message : String(err)) + advice;
+    const message = explainMemoryFailure(err instanceof Error ? err.message : String(err)) + advice;
     summary.status = 'failed';
     summary.error = message;
     try {

@@ -12,7 +12,7 @@ import type { BatchTensors, TinyVlm } from '../model/tinyVlm';
 import type { Example } from '../data/example';
 import type { Session } from '../session';
 import type { MethodLoss, PreparedBatch, TrainingMethod } from './types';
-import { rationaleFormOf } from './sftRationales';
+import { balanceRationaleWeights, rationaleFormOf } from './sftRationales';
 import { createVisionProbe, type ProbeLabel } from './visionProbe';
 
 /** A batch for a CE method: model inputs plus targets, all built outside the tape. */
@@ -60,7 +60,11 @@ export function createSft(session: Session): TrainingMethod<TinyVlm, SftBatch> {
   const rationales = cfg.method.sft.rationales;
   const rationaleOf = rationaleFormOf(rationales);
   const encode = rationaleOf
-    ? (examples: Example[]) => withoutLatentPredictions(encodeExamples(withMaxSteps(examples, rationales.max_steps), session.tokenizer, { ...session.layout, rationaleOf }))
+    ? (examples: Example[]) => {
+      const enc = withoutLatentPredictions(encodeExamples(withMaxSteps(examples, rationales.max_steps), session.tokenizer, { ...session.layout, rationaleOf }));
+      balanceRationaleWeights(enc, examples, rationaleOf, (ex) => session.tokenizer.encode(ex.answer).length);
+      return enc;
+    }
     : session.encode;
   return {
     name: 'sft',
