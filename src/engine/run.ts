@@ -181,10 +181,10 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
       trainExamples: splits.train.length, parameters: { total, trainable },
     });
 
-    const checkpoint = (reason: 'periodic' | 'final' | 'stop') => {
+    const checkpoint = async (reason: 'periodic' | 'final' | 'stop') => {
       const folder = saveCheckpoint(p.checkpoints, {
         step: state.step, epoch: state.epoch, positionInEpoch: state.positionInEpoch,
-        weights: session!.hostWeights(), optimizer: optimizer!.getState(),
+        weights: await session!.hostWeights(), optimizer: await optimizer!.getState(),
         rng: session!.rngStates(), tokenizer: session!.tokenizer.toJSON(),
         meta: { name: cfg.name, method: method.name, seed: cfg.seed },
       });
@@ -245,7 +245,7 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
         });
       }
       if (cfg.eval.every > 0 && s.step % cfg.eval.every === 0 && s.step < totalSteps) await runEval();
-      if (cfg.train.checkpoint_every > 0 && s.step % cfg.train.checkpoint_every === 0 && s.step < totalSteps) checkpoint('periodic');
+      if (cfg.train.checkpoint_every > 0 && s.step % cfg.train.checkpoint_every === 0 && s.step < totalSteps) await checkpoint('periodic');
     };
 
     const outcome = await runTrainingLoop({
@@ -272,10 +272,10 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
     }
     if (finished) {
       summary.final = final;
-      checkpoint('final');
+      await checkpoint('final');
       summary.status = 'completed';
     } else {
-      checkpoint('stop');
+      await checkpoint('stop');
       summary.status = 'stopped';
     }
     writeSummary();
