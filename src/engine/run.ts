@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName, ExperimentConfig } from '../core/experiment';
-import { describeEvent, type EngineEvent, type EvalMetrics, type RunStatus, type TrainMetrics } from '../core/events';
+import { describeBackend, describeEvent, type EngineEvent, type EvalMetrics, type RunStatus, type TrainMetrics } from '../core/events';
 import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
 import { isCheckpointDir, isRunDir, isSweepRecordFile, latestCheckpoint, readMetrics, runDirOfCheckpoint, runFolderName, runPaths, stepOfCheckpointFolder, type RunSummary } from '../core/runLayout';
 import { deadRunReason, readPidFile, startHeartbeat } from '../core/runLiveness';
@@ -334,6 +334,7 @@ function truncateMetricsAfter(file: string, step: number): void {
 export interface EvalTargetOptions {
   split: 'val' | 'test';
   maxExamples?: number;              // default: the run's eval.max_examples
+  backend?: BackendName;             // overrides the run's runtime.backend
   log?: (message: string) => void;
 }
 
@@ -358,8 +359,9 @@ export async function evaluateTarget(target: string, o: EvalTargetOptions): Prom
   const p = runPaths(runDir);
   if (!fs.existsSync(p.config)) throw new Error(`${ckptDir} is not inside a run directory (no ${p.config}); eval needs the run's config.json`);
   const cfg = readRunConfig(p.config);
+  if (o.backend) cfg.runtime.backend = o.backend;
   const { backend, native } = await startBackend(cfg);
-  o.log?.(`backend ${backend.name}; ${native}; checkpoint ${ckptDir}`);
+  o.log?.(`backend ${describeBackend(backend)}; ${native}; checkpoint ${ckptDir}`);
   const ckpt = loadCheckpoint(ckptDir);
   const session = await buildSession(cfg, { tokenizerJson: ckpt.tokenizer, log: o.log });
   try {
