@@ -3,8 +3,8 @@
 // --backend webgpu it starts Dawn and names the adapter, a software one too;
 // scripts/gpu-check.sh asserts on --json. With --exact FILE it runs the WebGPU
 // exactness check (engine/gpuExactness.ts) and exits 1 when the backends disagree.
-import { BACKEND_NAMES as BACKENDS, type BackendName as Startable } from '../core/experiment';
 import * as path from 'node:path';
+import { BACKEND_NAMES as BACKENDS, type BackendName as Startable } from '../core/experiment';
 import { describeBackend } from '../core/events';
 import { parse, usageError } from './trainCommand';
 
