@@ -3,7 +3,9 @@
 // is the path the user typed. Every default lives in schemas/experiment.schema.json
 // and is applied by the validator; code downstream never re-defaults a field.
 
-export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+/** runtime.backend's values, in auto's order after `auto` (the schema's enum lists the same). */
+export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 export type ExperimentKind = 'train' | 'pretrain';
 export type MethodKind = 'sft' | 'livr' | 'crystal' | 'valr';
 
