@@ -103,11 +103,11 @@ async function engineSegment(session: Session, start: Map<string, HostTensor>, s
 }
 
 /** Greedy generation on B val examples: engine with and without the KV cache, and the twin's cached decoding. */
-function benchGeneration(session: Session, tokens: number, twinDir: string | null): object {
+async function benchGeneration(session: Session, tokens: number, twinDir: string | null): Promise<object> {
   const cfg = session.config;
   const ex = session.splits.val.slice(0, cfg.train.batch_size);
   const genLoad = load();
-  const cached = generationMs(session, ex, tokens, true), full = generationMs(session, ex, tokens, false);
+  const cached = await generationMs(session, ex, tokens, true), full = await generationMs(session, ex, tokens, false);
   const t = twinDir ? runTwin(twinDir, cfg.runtime.threads, ['--mode', 'gen', '--threads', String(cfg.runtime.threads), '--gen-tokens', String(tokens)]) : null;
   console.log(`generation, B ${ex.length}: engine ${cached.msPerToken.toFixed(1)} ms/token with KV cache (prefix ${cached.prefixMs.toFixed(0)} ms), ` +
     `${full.msPerToken.toFixed(1)} without${t ? `; torch KV cache ${t.ms_per_token.toFixed(1)} ms/token (prefix ${t.prefix_ms.toFixed(0)} ms): engine/twin ${(cached.msPerToken / t.ms_per_token).toFixed(2)}` : ''}; load ${genLoad}`);
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   const { model, method } = session;
   const params = method.trainableVariables(model);
   const names = new Set(params.keys());
-  const start = new Map([...session.hostWeights()].filter(([n]) => names.has(n)));   // trainable weights only: the frozen ones (and the image cache) stay
+  const start = new Map([...(await session.hostWeights())].filter(([n]) => names.has(n)));   // trainable weights only: the frozen ones (and the image cache) stay
   const times = new Map<string, number[]>(variants.map((v) => [v, []]));
   const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));
   const firstLoss = new Map<string, number[]>();
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
   if (twin) {
     const first = session.epochOrder(0).slice(0, cfg.train.batch_size).map((i) => session.splits.train[i]);
     const b = method.prepareBatch(first, 0) as TokenBatch;
-    dumpForTwin(session, b, twinDir);
+    await dumpForTwin(session, b, twinDir);
     b.dispose();
   }
   const twinRuns: Array<Record<string, number>> = [];
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
   setVariant('all');
   const lines = reportTrain(session, file, { backend: backend.name, native }, { times, cpu, firstLoss, loads, twinRuns, variants });
   const genTokens = Number(arg('gen-tokens', '12'));
-  if (genTokens > 0) lines.push(benchGeneration(session, genTokens, twin ? twinDir : null));
+  if (genTokens > 0) lines.push(await benchGeneration(session, genTokens, twin ? twinDir : null));
   if (!keepTwin) fs.rmSync(twinDir, { recursive: true, force: true });
   const out = arg('out', '');
   if (out) fs.appendFileSync(out, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');

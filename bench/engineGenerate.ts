@@ -8,7 +8,7 @@ import { speedups } from '../src/engine/model/speedups';
 import type { Example } from '../src/engine/data/example';
 import type { Session } from '../src/engine/session';
 
-export function generationMs(s: Session, examples: Example[], tokens: number, kv: boolean): { msPerToken: number; prefixMs: number } {
+export async function generationMs(s: Session, examples: Example[], tokens: number, kv: boolean): Promise<{ msPerToken: number; prefixMs: number }> {
   speedups.kvCache = kv;
   try {
     const enc = encodeExamples(examples, s.tokenizer, { ...s.layout, includeAnswer: false });
@@ -20,7 +20,7 @@ export function generationMs(s: Session, examples: Example[], tokens: number, kv
     let prefixMs = 0;
     for (let i = 0; i <= tokens && cursor.every((c) => c < T); i++) {
       const t0 = process.hrtime.bigint();
-      const { logits } = decoding.read(ids, segs, cursor, done, null);
+      const { logits } = await decoding.read(ids, segs, cursor, done, null);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (i === 0) prefixMs = ms; else times.push(ms);
       const V = logits.length / B;

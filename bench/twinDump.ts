@@ -7,12 +7,12 @@ import * as path from 'node:path';
 import type { TokenBatch } from '../src/engine/methods/sft';
 import type { Session } from '../src/engine/session';
 
-export function dumpForTwin(s: Session, batch: TokenBatch, dir: string): string {
+export async function dumpForTwin(s: Session, batch: TokenBatch, dir: string): Promise<string> {
   const cfg = s.config;
   const chunks: Float32Array[] = [];
   let offset = 0;
   const add = (data: Float32Array) => { chunks.push(data); const at = offset; offset += data.length; return at; };
-  const weights = [...s.hostWeights()].map(([name, w]) => ({ name, shape: w.shape, offset: add(w.data), trainable: s.model.variables.get(name)!.trainable }));
+  const weights = [...(await s.hostWeights())].map(([name, w]) => ({ name, shape: w.shape, offset: add(w.data), trainable: s.model.variables.get(name)!.trainable }));
   const { enc } = batch;
   const tensors = {
     patches: { shape: [enc.B, enc.P, enc.patchDim], offset: add(enc.patches) },
@@ -20,7 +20,7 @@ export function dumpForTwin(s: Session, batch: TokenBatch, dir: string): string 
     segments: { shape: [enc.B, enc.T], offset: add(Float32Array.from(enc.segments)) },
     targets: { shape: [enc.B, enc.T], offset: add(Float32Array.from(enc.targets)) },
     loss_weights: { shape: [enc.B, enc.T], offset: add(enc.lossMask) },
-    mask: { shape: [enc.B, 1, enc.T, enc.T], offset: add(batch.inputs.mask.dataSync() as Float32Array) },
+    mask: { shape: [enc.B, 1, enc.T, enc.T], offset: add(await batch.inputs.mask.data() as Float32Array) },
   };
   const meta = {
     model: { ...cfg.model, vocab: s.tokenizer.size, T: enc.T, P: enc.P, patch_dim: enc.patchDim },

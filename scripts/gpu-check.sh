@@ -6,13 +6,15 @@
 #   bash scripts/gpu-check.sh run [OUT]   # on the device machine (no Node, no registry there),
 #                                         # from the repository root, after pack travelled with it
 #
-# `run` asserts the adapter is a GPU (not llvmpipe), checks that a seeded run gives
-# the same losses on webgpu and wasm, times a train step on both over growing
-# widths, and trains examples/sft.experiment.yaml on webgpu to completion; it
-# writes OUT/gpu-check.json and OUT/*.log (OUT defaults to $OUT, else .gpu-check/out).
+# `run` asserts the adapter is a GPU (not llvmpipe) and that `auto` picks webgpu on it,
+# runs the exactness check (a seeded 12-step run on webgpu and on wasm: losses, final
+# evaluation, greedy generation, the webgpu checkpoint evaluated on wasm), times a train
+# step on both over growing widths, and trains examples/sft.experiment.yaml on webgpu to
+# completion; it writes OUT/gpu-check.json and OUT/*.log (OUT defaults to $OUT, else
+# .gpu-check/out). Sized for a few minutes of device time; each phase has a time cap.
 # With the device tool:  run(command="bash scripts/gpu-check.sh run", carry=[".gpu-check"], timeout_s=540)
 # `GPU_CHECK_ALLOW_SOFTWARE=1 bash scripts/lavapipe.sh bash scripts/gpu-check.sh run` rehearses
-# it here on a software adapter.
+# it here on a software adapter, with the size sweep and the sft run cut short (it says so).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STAGE=.gpu-check
@@ -65,32 +67,55 @@ run() {
   local cli="node $STAGE/dist/cli.js"
   [ -e node_modules ] || ln -s "$STAGE/node_modules" node_modules   # dist/cli.js resolves webgpu from here too
 
-  say "1/4 adapter"
+  # Time caps per phase (s), so that the whole check stays under 8 minutes of device time even
+  # when a phase is slower than expected: exactness 120, size sweep 150 in all, sft 180.
+  # A software adapter (the rehearsal here) is 20-50x slower than wasm: one width, fewer steps.
+  local software=0 size_args=(--max-steps 12) sizes=(0 1 2 3) sft_args=()
+
+  say "1/4 adapter, and what auto picks"
   $cli backend --backend webgpu --json > "$out/adapter.json" 2> "$out/adapter.log" || { cat "$out/adapter.log"; exit 1; }
+  $cli backend --json > "$out/auto.json" 2>> "$out/adapter.log" || { cat "$out/adapter.log"; exit 1; }
   node -e '
-    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const fs = require("fs");
+    const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    const auto = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
     console.log("adapter:", JSON.stringify(r.adapter));
-    if (r.softwareAdapter && process.env.GPU_CHECK_ALLOW_SOFTWARE !== "1") { console.error("FAIL: the adapter is a software one, not the GPU"); process.exit(1); }
-  ' "$out/adapter.json"
+    console.log("auto:", auto.name, JSON.stringify(auto.tried.find((t) => t.name === "webgpu")));
+    if (r.softwareAdapter) {
+      if (process.env.GPU_CHECK_ALLOW_SOFTWARE !== "1") { console.error("FAIL: the adapter is a software one, not the GPU"); process.exit(1); }
+      process.exit(3);
+    }
+    if (auto.name !== "webgpu") { console.error("FAIL: auto did not pick webgpu on a GPU adapter"); process.exit(1); }
+  ' "$out/adapter.json" "$out/auto.json" || { rc=$?; [ "$rc" = 3 ] || exit "$rc"; software=1; }
+  if [ "$software" = 1 ]; then
+    size_args=(--max-steps 3); sizes=(0); sft_args=(--max-steps 4)
+    say "software adapter (rehearsal): size sweep d_model 64 only, 3 steps; sft cut to 4 steps"
+  fi
 
   say "2/4 exactness: bench/gpu/exact.experiment.yaml on webgpu and on wasm"
-  for b in webgpu wasm; do
-    rm -rf "$out/exact-$b"
-    $cli train bench/gpu/exact.experiment.yaml --backend "$b" --out "$out/exact-$b" --quiet > "$out/exact-$b.log" 2>&1 || { tail -20 "$out/exact-$b.log"; exit 1; }
-  done
-  node scripts/gpu-compare.js exact "$out/exact-webgpu" "$out/exact-wasm" | tee "$out/exact.txt"
+  rm -rf "$out/exact"
+  timeout -k 15 120 $cli backend --exact bench/gpu/exact.experiment.yaml --out "$out/exact" --json > "$out/exact.json" 2> "$out/exact.log" \
+    || { tail -20 "$out/exact.log"; exit 1; }
+  node scripts/gpu-compare.js exact-report "$out/exact.json" | tee "$out/exact.txt"
 
   say "3/4 train step vs width: bench/gpu/size.experiment.yaml on webgpu and on wasm"
-  for b in webgpu wasm; do
-    rm -rf "$out/size-$b"
-    $cli train bench/gpu/size.experiment.yaml --backend "$b" --threads "$(nproc)" --out "$out/size-$b" --quiet > "$out/size-$b.log" 2>&1 || { tail -20 "$out/size-$b.log"; exit 1; }
+  local size_end=$((SECONDS + 150)) left=$(( ${#sizes[@]} * 2 ))
+  rm -rf "$out/size-webgpu" "$out/size-wasm"
+  for i in "${sizes[@]}"; do
+    for b in webgpu wasm; do
+      # An even share of what is left of the phase's 150 s; a run stopped by the cap still reports its steps.
+      local cap=$(( (size_end - SECONDS) / left )); left=$((left - 1))
+      [ "$cap" -gt 5 ] || { say "size $b index $i skipped: the size phase's 150 s are spent"; continue; }
+      timeout -k 15 "$cap" $cli train bench/gpu/size.experiment.yaml --sweep-index "$i" --backend "$b" --threads "$(nproc)" "${size_args[@]}" --out "$out/size-$b" --quiet \
+        >> "$out/size-$b.log" 2>&1 || { tail -3 "$out/size-$b.log"; say "size $b index $i did not finish in ${cap} s (see $out/size-$b.log); going on"; }
+    done
   done
   node scripts/gpu-compare.js size "$out/size-webgpu" "$out/size-wasm" | tee "$out/size.txt"
 
-  say "4/4 latent-lab train examples/sft.experiment.yaml --backend webgpu, to completion"
+  say "4/4 latent-lab train examples/sft.experiment.yaml --backend webgpu, to completion${sft_args[*]:+ (${sft_args[*]})}"
   rm -rf "$out/sft-webgpu"
-  $cli train examples/sft.experiment.yaml --backend webgpu --out "$out/sft-webgpu" > "$out/sft-webgpu.log" 2>&1 || { tail -20 "$out/sft-webgpu.log"; exit 1; }
-  grep -E "^eval|accuracy|chance" "$out/sft-webgpu.log" | tail -4
+  timeout -k 15 180 $cli train examples/sft.experiment.yaml --backend webgpu ${sft_args[@]+"${sft_args[@]}"} --out "$out/sft-webgpu" > "$out/sft-webgpu.log" 2>&1 || { tail -20 "$out/sft-webgpu.log"; exit 1; }
+  grep -E "^eval|accuracy|chance|completed after" "$out/sft-webgpu.log" | tail -5
   node scripts/gpu-compare.js summary "$out" > "$out/gpu-check.json"
   say "done: $out/gpu-check.json"
 }
@@ -98,5 +123,5 @@ run() {
 case "${1:-}" in
   pack) pack ;;
   run) shift; run "$@" ;;
-  *) sed -n '2,16p' "$0"; exit 2 ;;
+  *) sed -n '2,19p' "$0"; exit 2 ;;
 esac

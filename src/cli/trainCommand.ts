@@ -3,12 +3,12 @@
 // turn the outcome into an exit code (0 completed/stopped, 1 failed, 2 usage).
 
 import * as path from 'node:path';
-import type { BackendName } from '../core/experiment';
+import { BACKEND_NAMES, type BackendName } from '../core/experiment';
 import { describeEval } from '../core/events';
 import { formatProblem, InvalidExperimentError } from '../core/problems';
 import { ProgressPrinter } from './progress';
 
-const BACKENDS: BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const BACKENDS: readonly BackendName[] = BACKEND_NAMES;
 
 const TRAIN_HELP = `usage: latent-lab train FILE [--out DIR] [--backend B] [--threads N] [--max-steps N] [--quiet]
        latent-lab train FILE --list-sweep
@@ -39,7 +39,7 @@ Continues a stopped (or crashed) run from RUN_DIR/checkpoints/latest, with the
 run's own config.json, exactly as if it had not been interrupted.
 `;
 
-const EVAL_HELP = `usage: latent-lab eval RUN_DIR|CHECKPOINT|FILE.experiment.yaml [--split val|test] [--max-examples N]
+const EVAL_HELP = `usage: latent-lab eval RUN_DIR|CHECKPOINT|FILE.experiment.yaml [--split val|test] [--max-examples N] [--backend B]
 
 Evaluates the latest checkpoint of RUN_DIR (or the given checkpoints/step-N
 folder): per-task accuracy with greedy generation, plus the diagnostics in the
@@ -51,6 +51,8 @@ seeds, and writes nothing: the "before fine-tuning" row of a comparison.
 
   --split S          val or test (default: test)
   --max-examples N   per task; 0: all (default: the run's eval.max_examples)
+  --backend B        RUN_DIR or CHECKPOINT only: override the run's runtime.backend (a checkpoint
+                     loads on any backend): ${BACKENDS.join(' | ')}
 `;
 
 interface Parsed { positional: string[]; flags: Map<string, string | true> }
@@ -150,8 +152,10 @@ export async function runResumeCommand(args: string[]): Promise<number> {
 
 export async function runEvalCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) { process.stdout.write(EVAL_HELP); return 0; }
-  const parsed = parse(args, ['split', 'max-examples'], []);
+  const parsed = parse(args, ['split', 'max-examples', 'backend'], []);
   if (typeof parsed === 'string') return usageError(parsed, EVAL_HELP);
+  const backend = parsed.flags.get('backend');
+  if (backend !== undefined && !BACKENDS.includes(backend as BackendName)) return usageError(`--backend must be one of ${BACKENDS.join(', ')}`, EVAL_HELP);
   if (parsed.positional.length !== 1) return usageError('eval needs exactly one RUN_DIR, CHECKPOINT folder or experiment FILE', EVAL_HELP);
   const split = parsed.flags.get('split') ?? 'test';
   if (split !== 'val' && split !== 'test') return usageError(`--split must be val or test, got '${String(split)}'`, EVAL_HELP);
@@ -160,6 +164,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
   const target = path.resolve(parsed.positional[0]);
   const log = (m: string) => { process.stderr.write(m + '\n'); };
   if (/\.ya?ml$/i.test(target)) {
+    if (backend !== undefined) return usageError('--backend applies to a RUN_DIR or CHECKPOINT; an experiment FILE evaluates on its runtime.backend', EVAL_HELP);
     const { evaluateStartingPoint } = await import('../engine/eval/startingPoint');
     try {
       for (const p of await evaluateStartingPoint(target, { split, maxExamples, log })) {
@@ -172,7 +177,7 @@ export async function runEvalCommand(args: string[]): Promise<number> {
     return 0;
   }
   const { evaluateTarget } = await import('../engine/run');
-  const record = await evaluateTarget(target, { split, maxExamples, log });
+  const record = await evaluateTarget(target, { split, maxExamples, log, backend: backend as BackendName | undefined });
   process.stdout.write(describeEval(record).join('\n') + '\n');
   return 0;
 }

@@ -3,7 +3,9 @@
 // is the path the user typed. Every default lives in schemas/experiment.schema.json
 // and is applied by the validator; code downstream never re-defaults a field.
 
-export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+/** runtime.backend's values, in auto's order after `auto` (the schema's enum lists the same). */
+export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 export type ExperimentKind = 'train' | 'pretrain';
 export type MethodKind = 'sft' | 'livr' | 'crystal' | 'valr';
 
@@ -132,7 +134,11 @@ export interface ValrConfig {
 export interface SftConfig {
   vision_probe: { weight: number; tasks: string[] };   // auxiliary per-task heads on the mean image token
   filler_latents: number;   // pretraining: each example gets k ∈ [0, N] latent rows after its prompt
+  rationales: SftRationales;
 }
+
+/** Pretraining: a share of examples writes its rationale (plain CoT, or VaLR blocks of k ≤ latents_per_step latents). */
+export interface SftRationales { share: number; latents_per_step: number; max_steps: number }
 
 export interface MethodConfig {
   kind: MethodKind;

@@ -14,4 +14,8 @@ export interface ValidateSummary {
 }
 
 /** Settings the client sends at start (initializationOptions) and on change (didChangeConfiguration). */
-export interface ServerSettings { validation?: { debounceMs?: number } }
+export interface ServerSettings {
+  validation?: { debounceMs?: number };
+  /** `latentLab.allowedPaths`: folders outside the workspace that experiments may point into (validate/confine.ts). */
+  allowedPaths?: string[];
+}

@@ -1,12 +1,13 @@
 // Picks the tfjs backend and exports the ONE `tf` instance the engine uses.
 //
 // `auto` tries, in order: @tensorflow/tfjs-node-gpu, @tensorflow/tfjs-node (both
-// optionalDependencies: they only install where npm may download libtensorflow),
+// optionalDependencies: they only install where npm may download libtensorflow,
+// and trying them costs a failed require), webgpu through Dawn on a GPU adapter only
+// (webgpu.ts: never Dawn's null adapter, never a software one such as lavapipe),
 // wasm (SIMD when the runtime has it), then the pure-JS cpu backend. Every
 // attempt is recorded in the report so a run can say why it landed where it did.
-// `webgpu` (Dawn, webgpu.ts) can be started by name for `latent-lab backend` and the
-// kernel checks, but is not a run backend yet: the engine reads tensors back
-// synchronously (dataSync), which tfjs-webgpu cannot do under Node (docs/gpu.md).
+// `webgpu` asked for by name also takes a software adapter, flagged softwareAdapter
+// (how CI checks the route without a GPU: scripts/lavapipe.sh; docs/gpu.md).
 //
 // `@tensorflow/tfjs` (not tfjs-core alone) is imported because it registers the
 // gradients; tfjs-core's engine and kernel registry live on globalThis, so a
@@ -22,7 +23,7 @@ export { tf };
 
 import type { AdapterInfo, BackendAttempt, BackendReport, ResolvedBackend } from '../core/events';
 import { installWebGpuKernels } from './webgpuKernels';
-import { classifyAdapter, describeAdapter, loadWebGpuBackend, probeWebGpu } from './webgpu';
+import { classifyAdapter, describeAdapter, loadWebGpuBackend, probeWebGpu, vulkanLoaderMissing } from './webgpu';
 
 export interface BackendOptions {
   threads: number;             // requested; the wasm backend runs single-threaded under Node (see docs/model.md)
@@ -80,11 +81,18 @@ async function tryTensorflow(): Promise<void> {
   await tf.ready();
 }
 
-/** Dawn + tfjs-backend-webgpu on the adapter Dawn picks (a software adapter is taken and flagged; Dawn's null adapter never). */
-async function tryWebGpu(): Promise<{ adapter: AdapterInfo; software: boolean }> {
+/**
+ * Dawn + tfjs-backend-webgpu on the adapter Dawn picks. Dawn's null adapter never;
+ * a software adapter only when asked for by name (`gpuOnly` false), flagged.
+ */
+async function tryWebGpu(gpuOnly: boolean): Promise<{ adapter: AdapterInfo; software: boolean }> {
+  // auto on a machine without Vulkan: say so without loading Dawn (which would print a warning on stderr).
+  const noLoader = gpuOnly ? vulkanLoaderMissing() : null;
+  if (noLoader !== null) throw new Error(noLoader);
   const adapter = await probeWebGpu();
   const kind = classifyAdapter(adapter);
   if (adapter.device === 'null-backend') throw new Error(`${kind.why}`);
+  if (gpuOnly && !kind.hardware) throw new Error(`${kind.why}; auto takes a GPU adapter only (runtime.backend: webgpu runs on it anyway, slower than wasm)`);
   loadWebGpuBackend();
   const ok = await tf.setBackend('webgpu');
   if (!ok) throw new Error(`tf.setBackend("webgpu") returned false on ${describeAdapter(adapter)}`);
@@ -101,16 +109,16 @@ const HOW_TO: Record<Exclude<ResolvedBackend, 'cpu'>, string> = {
   'wasm': 'check that the tfjs-backend-wasm .wasm files sit beside dist/*.js (npm run build copies them), or set runtime.backend: cpu',
 };
 
+/** auto's order, fastest first (docs/gpu.md says why tfjs-node-gpu stays first). */
+export const AUTO_ORDER: readonly ResolvedBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
 /**
  * Selects and initialises a backend. `requested` is runtime.backend; forcing a
  * backend that cannot start throws an Error saying what is missing and what to do.
  */
-/** What selectBackend can start: a run backend, or `webgpu` by name (probe and kernel checks only). */
-export type StartableBackend = BackendName | 'webgpu';
-
-export async function selectBackend(requested: StartableBackend, opts: BackendOptions): Promise<BackendReport> {
+export async function selectBackend(requested: BackendName, opts: BackendOptions): Promise<BackendReport> {
   const tried: BackendAttempt[] = [];
-  const order: ResolvedBackend[] = requested === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [requested];
+  const order: readonly ResolvedBackend[] = requested === 'auto' ? AUTO_ORDER : [requested];
   for (const name of order) {
     try {
       if (name === 'tensorflow-gpu' || name === 'tensorflow') {
@@ -121,8 +129,9 @@ export async function selectBackend(requested: StartableBackend, opts: BackendOp
         return { name, tried };
       }
       if (name === 'webgpu') {
-        const g = await tryWebGpu();
-        tried.push({ name, ok: true });
+        const g = await tryWebGpu(requested === 'auto');
+        const why = g.software ? classifyAdapter(g.adapter).why : `GPU adapter ${describeAdapter(g.adapter)}`;
+        tried.push({ name, ok: true, reason: requested === 'auto' ? why : `asked for by name; ${why}` });
         return { name, adapter: g.adapter, ...(g.software ? { softwareAdapter: true } : {}), tried };
       }
       if (name === 'wasm') {

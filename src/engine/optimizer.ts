@@ -113,7 +113,8 @@ export class Optimizer {
     });
   }
 
-  getState(): OptimizerState {
+  /** Host copies of the moments (awaited: readback.ts), for a checkpoint. */
+  async getState(): Promise<OptimizerState> {
     const slots: OptimizerSlotState[] = [];
     const nativeMoments = this.native?.getState().moments;
     for (const [name, p] of this.params) {
@@ -121,8 +122,8 @@ export class Optimizer {
       const m = this.m.get(name);
       const v = this.v.get(name);
       if (m && v) {
-        slot.m = m.dataSync() as Float32Array;
-        slot.v = v.dataSync() as Float32Array;
+        slot.m = await m.data() as Float32Array;
+        slot.v = await v.data() as Float32Array;
       } else if (nativeMoments) {   // a variable no step has reached yet has zero moments
         const mv = nativeMoments.get(name);
         slot.m = mv ? Float32Array.from(mv.m) : new Float32Array(p.size);

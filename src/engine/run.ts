@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendName, ExperimentConfig } from '../core/experiment';
-import { describeEvent, type EngineEvent, type EvalMetrics, type RunStatus, type TrainMetrics } from '../core/events';
+import { describeBackend, describeEvent, type EngineEvent, type EvalMetrics, type RunStatus, type TrainMetrics } from '../core/events';
 import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
 import { isCheckpointDir, isRunDir, isSweepRecordFile, latestCheckpoint, readMetrics, runDirOfCheckpoint, runFolderName, runPaths, stepOfCheckpointFolder, type RunSummary } from '../core/runLayout';
 import { deadRunReason, readPidFile, startHeartbeat } from '../core/runLiveness';
@@ -16,6 +16,7 @@ import { entryRunDir, planSweep } from '../core/sweepPlan';
 import { selectBackend, tf } from './backend';
 import type { BackendReport } from '../core/events';
 import { installNativeKernels } from './kernels';
+import { explainMemoryFailure } from './memoryErrors';
 import { DiskFullError, writeFileAtomic } from '../core/atomicWrite';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { Optimizer } from './optimizer';
@@ -181,10 +182,10 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
       trainExamples: splits.train.length, parameters: { total, trainable },
     });
 
-    const checkpoint = (reason: 'periodic' | 'final' | 'stop') => {
+    const checkpoint = async (reason: 'periodic' | 'final' | 'stop') => {
       const folder = saveCheckpoint(p.checkpoints, {
         step: state.step, epoch: state.epoch, positionInEpoch: state.positionInEpoch,
-        weights: session!.hostWeights(), optimizer: optimizer!.getState(),
+        weights: await session!.hostWeights(), optimizer: await optimizer!.getState(),
         rng: session!.rngStates(), tokenizer: session!.tokenizer.toJSON(),
         meta: { name: cfg.name, method: method.name, seed: cfg.seed },
       });
@@ -245,7 +246,7 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
         });
       }
       if (cfg.eval.every > 0 && s.step % cfg.eval.every === 0 && s.step < totalSteps) await runEval();
-      if (cfg.train.checkpoint_every > 0 && s.step % cfg.train.checkpoint_every === 0 && s.step < totalSteps) checkpoint('periodic');
+      if (cfg.train.checkpoint_every > 0 && s.step % cfg.train.checkpoint_every === 0 && s.step < totalSteps) await checkpoint('periodic');
     };
 
     const outcome = await runTrainingLoop({
@@ -272,17 +273,17 @@ async function execute(cfg: ExperimentConfig, runDir: string, resumeFrom: string
     }
     if (finished) {
       summary.final = final;
-      checkpoint('final');
+      await checkpoint('final');
       summary.status = 'completed';
     } else {
-      checkpoint('stop');
+      await checkpoint('stop');
       summary.status = 'stopped';
     }
     writeSummary();
     emit({ type: 'done', runDir, time: now(), status: summary.status as 'completed' | 'stopped', step: state.step, wallSeconds: summary.wall_seconds, finalEval: summary.final });
   } catch (err) {
     const advice = err instanceof DiskFullError ? `; then continue with \`latent-lab resume ${runDir}\`` : '';
-    const message = (err instanceof Error ? err.message : String(err)) + advice;
+    const message = explainMemoryFailure(err instanceof Error ? err.message : String(err)) + advice;
     summary.status = 'failed';
     summary.error = message;
     try {
@@ -334,6 +335,7 @@ function truncateMetricsAfter(file: string, step: number): void {
 export interface EvalTargetOptions {
   split: 'val' | 'test';
   maxExamples?: number;              // default: the run's eval.max_examples
+  backend?: BackendName;             // overrides the run's runtime.backend
   log?: (message: string) => void;
 }
 
@@ -358,8 +360,9 @@ export async function evaluateTarget(target: string, o: EvalTargetOptions): Prom
   const p = runPaths(runDir);
   if (!fs.existsSync(p.config)) throw new Error(`${ckptDir} is not inside a run directory (no ${p.config}); eval needs the run's config.json`);
   const cfg = readRunConfig(p.config);
+  if (o.backend) cfg.runtime.backend = o.backend;
   const { backend, native } = await startBackend(cfg);
-  o.log?.(`backend ${backend.name}; ${native}; checkpoint ${ckptDir}`);
+  o.log?.(`backend ${describeBackend(backend)}; ${native}; checkpoint ${ckptDir}`);
   const ckpt = loadCheckpoint(ckptDir);
   const session = await buildSession(cfg, { tokenizerJson: ckpt.tokenizer, log: o.log });
   try {

@@ -28,7 +28,8 @@ export interface Session {
   tensors(enc: EncodedBatch, mask: Float32Array): BatchTensors;
   /** Shuffled training order of an epoch: a pure function of (seed, epoch). */
   epochOrder(epoch: number): number[];
-  hostWeights(): Map<string, HostTensor>;
+  /** Host copies of every weight (awaited: readback.ts). */
+  hostWeights(): Promise<Map<string, HostTensor>>;
   /** Assigns weights by name; strict: every model weight must be present with its shape. */
   loadWeights(weights: Map<string, HostTensor>, strict: boolean): { missing: string[]; unexpected: string[] };
   rngStates(): Record<string, unknown>;

@@ -5,6 +5,7 @@
 // order of an epoch is a pure function of (seed, epoch).
 
 import { tf } from './backend';
+import { readFloats } from './readback';
 import type { TrainConfig } from '../core/experiment';
 import type { Example } from './data/example';
 import { learningRateAt } from './schedule';
@@ -85,7 +86,8 @@ export async function runTrainingLoop<M extends TrainableModel, B extends Prepar
     advanceEpochIfDone();
     const batchExamples = order.slice(state.positionInEpoch, state.positionInEpoch + batchSize).map((i) => o.examples[i]);
     const started = Date.now();
-    const report = trainStep(o, batchExamples, state);
+    if (o.method.beforeStep) await o.method.beforeStep(o.model, { step: state.step, epoch: state.epoch, totalSteps: o.totalSteps });
+    const report = await trainStep(o, batchExamples, state);
     report.seconds = (Date.now() - started) / 1000;
     state.step += 1;
     state.positionInEpoch += batchSize;
@@ -99,7 +101,7 @@ export async function runTrainingLoop<M extends TrainableModel, B extends Prepar
   return 'completed';
 }
 
-function trainStep<M extends TrainableModel, B extends PreparedBatch>(o: LoopOptions<M, B>, examples: Example[], state: LoopState): StepReport {
+async function trainStep<M extends TrainableModel, B extends PreparedBatch>(o: LoopOptions<M, B>, examples: Example[], state: LoopState): Promise<StepReport> {
   const ctx: MethodContext = { step: state.step, epoch: state.epoch, totalSteps: o.totalSteps, config: o.ctxConfig };
   const lr = learningRateAt(state.step, o.totalSteps, o.train);
   const batch = o.method.prepareBatch(examples, state.epoch, ctx);   // masks and one-hots: outside the tape
@@ -118,15 +120,23 @@ function trainStep<M extends TrainableModel, B extends PreparedBatch>(o: LoopOpt
     for (const [vname, g] of Object.entries(grads)) byName[nameOf.get(vname) ?? vname] = g;
     const normT = Optimizer.globalNorm(byName);
     const termNames = Object.keys(kept);
-    // One read-back per step: loss, every term, and the gradient norm.
-    const values = tf.tidy(() => tf.stack([value, normT, ...termNames.map((k) => kept[k])]).dataSync());
+    // One read-back per step: loss, every term, and the gradient norm. Awaited (readback.ts):
+    // the clip scale and the NaN check below need them on the host before the update.
+    let values: Float32Array;
+    try {
+      values = await readFloats(tf.tidy(() => tf.stack([value, normT, ...termNames.map((k) => kept[k])])));
+    } catch (err) {
+      for (const g of Object.values(grads)) g.dispose();
+      throw err;
+    } finally {
+      value.dispose();
+      normT.dispose();
+    }
     let loss = values[0];
     if (o.hooks.overrideLoss) loss = o.hooks.overrideLoss(state.step + 1, loss);
     const gradNorm = values[1];
     const terms: Record<string, number> = {};
     termNames.forEach((k, i) => { terms[k] = values[2 + i]; });
-    value.dispose();
-    normT.dispose();
     try {
       for (const [k, v] of Object.entries(terms)) if (!Number.isFinite(v)) throw new NonFiniteLossError(state.step + 1, k, v);
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(state.step + 1, 'loss', loss);

@@ -4,9 +4,11 @@
 // loader or without an adapter falls through to wasm and the run records why.
 //
 // Dawn's null adapter computes nothing and is refused; a software one (Mesa
-// llvmpipe/lavapipe, SwiftShader) is taken but flagged, since it is slower than
-// wasm with the native kernels: it is how the kernel checks run without a GPU
-// (scripts/lavapipe.sh). Runs do not use webgpu yet (docs/gpu.md).
+// llvmpipe/lavapipe, SwiftShader) is slower than wasm with the native kernels, so
+// `auto` skips it, and `runtime.backend: webgpu` takes it flagged: it is how the
+// checks run without a GPU (scripts/lavapipe.sh, docs/gpu.md).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { AdapterInfo } from '../core/events';
 
 /** What the adapter says it is, and whether it is a real GPU. */
@@ -64,6 +66,24 @@ export async function probeWebGpu(): Promise<AdapterInfo> {
     vendor: i.vendor ?? '', architecture: i.architecture ?? '', device: i.device ?? '', description: i.description ?? '',
     fallback: Boolean(i.isFallbackAdapter ?? adapter.isFallbackAdapter),
   };
+}
+
+const LOADER = 'libvulkan.so.1';
+const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib'];
+
+/**
+ * Linux only: why Dawn cannot find a Vulkan loader, or null when one is there (or on
+ * another OS, where Dawn uses Metal or D3D12). Checked by `auto` before loading Dawn,
+ * which prints a warning on stderr when dlopen("libvulkan.so.1") fails.
+ */
+export function vulkanLoaderMissing(): string | null {
+  if (process.platform !== 'linux') return null;
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d.length > 0), ...LIB_DIRS];
+  if (dirs.some((d) => fs.existsSync(path.join(d, LOADER)))) return null;
+  try {
+    if (fs.readFileSync('/etc/ld.so.cache').includes(LOADER)) return null;   // the loader's own index of library folders
+  } catch { /* no cache: the folders above are all there is */ }
+  return `no Vulkan loader (${LOADER}) on this machine: WebGPU through Dawn needs it and a GPU driver (apt-get install libvulkan1)`;
 }
 
 /** Registers @tensorflow/tfjs-backend-webgpu (into the shared global tfjs registry). */

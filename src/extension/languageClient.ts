@@ -10,13 +10,14 @@ export { LANGUAGE_ID };
 
 function currentSettings(): ServerSettings {
   const cfg = vscode.workspace.getConfiguration('latentLab');
-  return { validation: { debounceMs: cfg.get<number>('validation.debounceMs', 200) } };
+  return { validation: { debounceMs: cfg.get<number>('validation.debounceMs', 200) }, allowedPaths: cfg.get<string[]>('allowedPaths', []) };
 }
 
 export async function startLanguageClient(context: vscode.ExtensionContext): Promise<LanguageClient> {
   const module = context.asAbsolutePath('dist/server.js');
-  // latentLab.allowedPaths reaches the server in LATENT_LAB_ALLOW_PATHS, which activation put
-  // into process.env (applyAllowedFolders; read when the server starts: a change needs a window reload).
+  // latentLab.allowedPaths reaches the server as a setting (at start and on every change, so
+  // the server re-checks open files without a reload); the environment it inherits still
+  // carries LATENT_LAB_ALLOW_PATHS from outside the editor.
   const env = { ...process.env };
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { env } },

@@ -53,10 +53,18 @@ export function problemsToDiagnostics(problems: readonly Problem[], file: string
   });
 }
 
+/** The absolute folder paths of a setting's value (anything else is dropped: relative to what?). */
+export function absoluteFolders(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((p): p is string => typeof p === 'string' && p.length > 0 && path.isAbsolute(p)).slice(0, 256);
+}
+
 export class DiagnosticsScheduler {
   debounceMs = DEFAULT_DEBOUNCE_MS;
   /** The editor's workspace folders (absolute paths): where experiments may point (core/validate/confine.ts). */
   workspaceFolders: string[] = [];
+  /** `latentLab.allowedPaths` (absolute): more folders experiments may point into. */
+  private allowedPaths: string[] = [];
   private timers = new Map<string, NodeJS.Timeout>();
   private results = new Map<string, ValidationResult>();   // uri -> last result
   private published = new Map<string, Diagnostic[]>();     // uri -> what the client was sent
@@ -104,7 +112,7 @@ export class DiagnosticsScheduler {
     const text = doc.getText();
     let result: ValidationResult;
     try {
-      result = validateExperimentText(text, file, editorValidatorHost(this.documents, () => this.workspaceFolders));
+      result = validateExperimentText(text, file, editorValidatorHost(this.documents, () => [...this.workspaceFolders, ...this.allowedPaths]));
     } catch (e) {
       // The validator must not throw; if it ever does, say so on the file instead of going silent.
       this.connection.console.error(`latent-lab server: validator threw on ${file}: ${describeError(e)}`);
@@ -116,6 +124,13 @@ export class DiagnosticsScheduler {
     this.published.set(uri, diagnostics);
     void this.connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
     return result;
+  }
+
+  /** New allowed folders change which paths are confined: every open document is checked again. */
+  setAllowedPaths(folders: string[]): void {
+    if (folders.length === this.allowedPaths.length && folders.every((f, i) => f === this.allowedPaths[i])) return;
+    this.allowedPaths = folders;
+    for (const doc of this.documents.all()) this.schedule(doc.uri);
   }
 
   lastResult(uri: string): ValidationResult | undefined {

@@ -6,7 +6,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { formatProblem } from '../core/problems';
 import { quickFixes } from './codeActions';
 import { completionsAt } from './completion';
-import { DEFAULT_DEBOUNCE_MS, DiagnosticsScheduler } from './diagnostics';
+import { absoluteFolders, DEFAULT_DEBOUNCE_MS, DiagnosticsScheduler } from './diagnostics';
 import { uriToPath } from './documentHost';
 import { describeError, guarded } from './guard';
 import { hoverAt } from './hover';
@@ -21,6 +21,7 @@ const log = { error: (m: string) => connection.console.error(m) };
 function applySettings(settings: ServerSettings | undefined): void {
   const ms = settings?.validation?.debounceMs;
   diagnostics.debounceMs = typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 10_000) : DEFAULT_DEBOUNCE_MS;
+  diagnostics.setAllowedPaths(absoluteFolders(settings?.allowedPaths));
 }
 
 process.on('uncaughtException', (e) => log.error(`latent-lab server: uncaught ${describeError(e)}`));

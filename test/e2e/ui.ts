@@ -58,6 +58,15 @@ async function showHoverOn(page: Page, target: Locator, text: string): Promise<v
 
 const editor = (page: Page) => page.locator('.editor-instance .monaco-editor').first();
 
+/** What the Problems panel lists (opened with Ctrl+Shift+M): said when a squiggle stays, so a failure names it. */
+async function problemsPanelText(page: Page): Promise<string> {
+  await page.keyboard.press('Control+Shift+M');
+  const rows = page.locator('.markers-panel .monaco-list-row');
+  await rows.first().waitFor({ timeout: 5000 }).catch(() => undefined);
+  const texts = await rows.allTextContents();
+  return texts.length ? texts.join(' | ') : '(none listed)';
+}
+
 const steps: [string, (page: Page) => Promise<void>][] = [
   ['the workbench loads with the extension installed', async (page) => {
     await page.goto(`${server}/?folder=${encodeURIComponent(folder)}`);
@@ -95,7 +104,8 @@ const steps: [string, (page: Page) => Promise<void>][] = [
     }
     await page.screenshot({ path: path.join(artifacts, 'quick-fix-menu.png') });
     await page.keyboard.press('Enter');   // the preferred fix is the focused row
-    await editor(page).locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 30000 });
+    await editor(page).locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 30000 })
+      .catch(async (e: Error) => { throw new Error(`${e.message}\n    problems left: ${await problemsPanelText(page)}`); });
   }],
   ['Ctrl+Space after `kind:` suggests sft, livr, crystal and valr', async (page) => {
     await goToLine(page, lineNumber(/^ {2}kind: crystal/));

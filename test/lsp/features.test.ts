@@ -170,4 +170,36 @@ describe('language server (own process, LSP over IPC)', function () {
     await lsp.change(fileUri(base), CRYSTAL);
     assert.deepEqual(await lsp.waitForDiagnostics(fileUri(variant), (x) => x.length === 0), []);
   });
+
+  it('confines init_from to the workspace plus latentLab.allowedPaths, re-checking open files when the setting changes', async () => {
+    // A checkpoint folder outside the experiment's folder tree (no project marker above /tmp).
+    const elsewhere = workspace({ 'checkpoint.json': '{}' });
+    try {
+      const file = path.join(dir, 'confined.experiment.yaml');
+      const body = CRYSTAL.replace('model:\n', `model:\n  init_from: ${elsewhere}\n`);   // line 3
+      fs.writeFileSync(file, body);
+      const uri = fileUri(file);
+      await lsp.open(uri, body);
+      const [outside] = await lsp.waitForDiagnostics(uri, hasError);
+      assert.equal(outside.code, 'path.outside', outside.message);
+      assert.equal(outside.range.start.line, 3);
+      // The user allows the folder: the open file is checked again without being touched.
+      await lsp.configure({ validation: { debounceMs: 20 }, allowedPaths: [elsewhere, 'relative/ignored'] });
+      assert.deepEqual((await lsp.waitForDiagnostics(uri, (d) => !hasError(d))).map((d) => d.message), []);
+      // Taken away again: the error comes back.
+      await lsp.configure({ validation: { debounceMs: 20 }, allowedPaths: [] });
+      assert.equal((await lsp.waitForDiagnostics(uri, hasError))[0].code, 'path.outside');
+      await lsp.close(uri);
+      // Given at start (initializationOptions), it holds from the first check.
+      const second = await LspSession.start({ debounceMs: 20, allowedPaths: [elsewhere] });
+      try {
+        await second.open(uri, body);
+        assert.deepEqual((await second.waitForDiagnostics(uri, () => true)).map((d) => d.message), []);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import {
   createProtocolConnection, IPCMessageReader, IPCMessageWriter,
   CodeActionRequest, CompletionRequest, DocumentSymbolRequest, HoverRequest, InitializeRequest, InitializedNotification,
-  DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, PublishDiagnosticsNotification,
+  DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, DidChangeConfigurationNotification, DidCloseTextDocumentNotification, PublishDiagnosticsNotification,
   ShutdownRequest, ExitNotification,
   type CodeAction, type Command, type CompletionItem, type CompletionList, type Diagnostic, type DocumentSymbol, type Hover,
   type ProtocolConnection, type Range, type SymbolInformation,
@@ -49,7 +49,7 @@ export class LspSession {
   get pid(): number | undefined { return this.child.pid; }
 
   /** `env`: extra environment variables for the server process (e.g. LATENT_LAB_ALLOW_PATHS). */
-  static async start(settings: { debounceMs?: number; env?: Record<string, string> } = { debounceMs: 20 }): Promise<LspSession> {
+  static async start(settings: { debounceMs?: number; allowedPaths?: string[]; env?: Record<string, string> } = { debounceMs: 20 }): Promise<LspSession> {
     if (!fs.existsSync(SERVER_JS)) throw new Error(`${SERVER_JS} is missing: run \`node scripts/build.mjs\` first`);
     const child = fork(SERVER_JS, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, ...settings.env } });
     const conn = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
@@ -59,10 +59,15 @@ export class LspSession {
     await conn.sendRequest(InitializeRequest.type, {
       processId: process.pid, rootUri: null, workspaceFolders: null,
       capabilities: { textDocument: { publishDiagnostics: { relatedInformation: false }, hover: { contentFormat: ['markdown'] } } },
-      initializationOptions: { validation: { debounceMs: settings.debounceMs } },
+      initializationOptions: { validation: { debounceMs: settings.debounceMs }, allowedPaths: settings.allowedPaths },
     });
     await conn.sendNotification(InitializedNotification.type, {});
     return session;
+  }
+
+  /** The `latentLab` settings section, as the client pushes it when the user changes a setting. */
+  async configure(latentLab: Record<string, unknown>): Promise<void> {
+    await this.conn.sendNotification(DidChangeConfigurationNotification.type, { settings: { latentLab } });
   }
 
   async open(uri: string, text: string): Promise<void> {

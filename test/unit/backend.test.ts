@@ -1,20 +1,33 @@
 import * as assert from 'node:assert/strict';
-import { selectBackend, tf } from '../../src/engine/backend';
+import { AUTO_ORDER, selectBackend, tf } from '../../src/engine/backend';
 import { describeBackend } from '../../src/core/events';
+import { BACKEND_NAMES } from '../../src/core/experiment';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fastBatchMatMulInstalled, installFastBatchMatMul, uninstallFastBatchMatMul } from '../../src/engine/model/fastBatchMatMul';
 import { mulberry32 } from '../../src/engine/model/params';
 
 describe('backend selection', () => {
-  it('auto skips tfjs-node-gpu and tfjs-node (not installed here) with a reason and lands on wasm with SIMD', async () => {
+  it('auto skips tfjs-node-gpu, tfjs-node (not installed here) and webgpu (no GPU here) with a reason and lands on wasm with SIMD', async () => {
     const r = await selectBackend('auto', { threads: 2 });
     assert.equal(r.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.deepEqual(r.tried.map((t) => [t.name, t.ok]), [['tensorflow-gpu', false], ['tensorflow', false], ['wasm', true]]);
+    assert.deepEqual(r.tried.map((t) => [t.name, t.ok]), [['tensorflow-gpu', false], ['tensorflow', false], ['webgpu', false], ['wasm', true]]);
     assert.match(r.tried[0].reason!, /MODULE_NOT_FOUND: @tensorflow\/tfjs-node-gpu/);
     assert.match(r.tried[1].reason!, /MODULE_NOT_FOUND: @tensorflow\/tfjs-node /);
+    // No Vulkan loader (test:unit), no adapter, or a software one (test:webgpu's lavapipe): never a GPU on these machines.
+    assert.match(r.tried[2].reason!, /no Vulkan loader|no WebGPU adapter|software adapter|not installed/);
     assert.equal(r.simd, true);
     assert.equal(r.threads, 1);
     assert.match(describeBackend(r), /^wasm \(simd, 1 thread, fast batched matmul\); skipped tensorflow-gpu: MODULE_NOT_FOUND/);
+  });
+
+  it("runtime.backend's schema enum, the CLI's --backend and auto's order list the same backends", () => {
+    const schema = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../schemas/experiment.schema.json'), 'utf8'));
+    assert.deepEqual(schema.properties.runtime.properties.backend.enum, [...BACKEND_NAMES]);
+    assert.deepEqual(['auto', ...AUTO_ORDER], [...BACKEND_NAMES]);
+    const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8'));
+    assert.deepEqual(manifest.contributes.configuration.properties['latentLab.defaultBackend'].enum, ['experiment', ...BACKEND_NAMES]);
   });
 
   it('forcing an unavailable backend is a clear error naming the package and what to do', async () => {

@@ -124,8 +124,8 @@ describe('LIVR §4.4.1 diagnostics', function () {
       const before = tf.memory().numTensors;
       // The same session, every forward under the bottleneck instead of the causal mask.
       const bottleneck: Session = { ...session, tensors: (enc) => session.tensors(enc, bottleneckMask(enc.segments, enc.B, enc.T, 'answer_and_prompt')) };
-      const b = swapLogits(bottleneck, exs);
-      const c = swapLogits(session, exs);
+      const b = await swapLogits(bottleneck, exs);
+      const c = await swapLogits(session, exs);
       assert.equal(tf.memory().numTensors, before);
       for (let i = 0; i < exs.length; i++) {
         // Equal up to float32 rounding of rows computed at other batch positions (|logit| ≈ 1, a few ulp),
@@ -135,9 +135,9 @@ describe('LIVR §4.4.1 diagnostics', function () {
       }
       // Under the causal mask the answer also reads A's own image: it does not follow exactly.
       assert.ok(c.swapped.some((x, i) => maxDiff(x, c.other[i]) > 1e-5));
-      const count = latentSwap(bottleneck, exs);
+      const count = await latentSwap(bottleneck, exs);
       assert.equal(count.followed, count.differing, 'every differing answer follows');
-      const div = latentDiversity(session, exs);
+      const div = await latentDiversity(session, exs);
       assert.equal(div.examplePairs, session.layout.latentCount * (8 * 7) / 2);
       assert.equal(div.positionPairs, 8 * (session.layout.latentCount * (session.layout.latentCount - 1)) / 2);
       assert.ok(Math.abs(div.acrossExamples / div.examplePairs) <= 1 + 1e-6);

@@ -22,7 +22,7 @@ interface Trace { reads: Readout[]; tokens: number[][] }
  * latent block <latStart> <lat>×K <latEnd> at once (embedding feedback) or one latent
  * per read (hidden_state feedback, from the read's hidden state); row 1 stops after 5 reads.
  */
-function generate(model: TinyVlm, kv: boolean, hiddenFeedback: boolean): Trace {
+async function generate(model: TinyVlm, kv: boolean, hiddenFeedback: boolean): Promise<Trace> {
   speedups.kvCache = kv;
   try {
     const enc = encodeExamples(examples(B, 7), tokenizer, { T, patchSize: 4, latentCount: 0, placement: 'after_prompt', includeAnswer: false });
@@ -35,7 +35,7 @@ function generate(model: TinyVlm, kv: boolean, hiddenFeedback: boolean): Trace {
     const decoding = startDecoding(model, enc, hiddenFeedback);
     const trace: Trace = { reads: [], tokens: examples(B).map(() => []) };
     for (let r = 0; r < READS; r++) {
-      const out = decoding.read(ids, segs, cursor, done, latentInput);
+      const out = await decoding.read(ids, segs, cursor, done, latentInput);
       trace.reads.push(out);
       const V = out.logits.length / B;
       for (let b = 0; b < B; b++) {
@@ -82,16 +82,16 @@ describe('cached decoding (model/generate.ts)', function () {
   });
 
   for (const feedback of ['embedding', 'hidden_state'] as const) {
-    it(`${feedback} feedback: cached and full decoding read the same logits and pick the same tokens; numTensors flat`, () => {
+    it(`${feedback} feedback: cached and full decoding read the same logits and pick the same tokens; numTensors flat`, async () => {
       const model = createTinyVlm(smallModel({ finetune: { ...smallModel().finetune, mode: 'lora' } }), smallLatents({ count: K, feedback }),
         tokenizer.size, T, 5, 16);
       try {
         // Non-zero LoRA B: the adapters take part in the cached path too.
         tf.tidy(() => { for (const [n, v] of model.variables) if (n.endsWith('.lora_b')) v.assign(tf.randomNormal(v.shape, 0, 0.05, 'float32', 3)); });
         const before = tf.memory().numTensors;
-        const cached = generate(model, true, feedback === 'hidden_state');
+        const cached = await generate(model, true, feedback === 'hidden_state');
         assert.equal(tf.memory().numTensors, before, 'every cache tensor is freed');
-        const full = generate(model, false, feedback === 'hidden_state');
+        const full = await generate(model, false, feedback === 'hidden_state');
         assert.deepEqual(cached.tokens, full.tokens);
         // float32 sums over T or over a chunk of L rows in another order: ~1e-6 on logits of order 1.
         const gap = maxGap(cached, full, 'logits');

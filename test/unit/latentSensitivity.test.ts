@@ -50,13 +50,13 @@ describe('latent sensitivity diagnostic', function () {
     try {
       const exs = session.splits.val;
       const before = tf.memory().numTensors;
-      const seeing = latentSensitivity(session, exs);
+      const seeing = await latentSensitivity(session, exs);
       assert.equal(tf.memory().numTensors, before);
       assert.ok(seeing.imagePairs > 0 && seeing.questionPairs > 0, 'the batch has pairs that differ');
       assert.ok(seeing.image > 1e-4, `image ${seeing.image}`);
       assert.ok(seeing.question > 1e-4, `question ${seeing.question}`);
       blindToImages(session);
-      const blind = latentSensitivity(session, exs);
+      const blind = await latentSensitivity(session, exs);
       assert.equal(blind.imagePairs, seeing.imagePairs);
       assert.equal(blind.image, 0, 'latents that cannot see the image do not move with it');
       assert.ok(blind.question > 1e-4);
@@ -68,7 +68,7 @@ describe('latent sensitivity diagnostic', function () {
   it('latents placed before the question (prompt tuning) do not move with it: question 0 exactly', async () => {
     const session = await sessionWith({ control: 'prompt_tuning' });
     try {
-      const r = latentSensitivity(session, session.splits.val);
+      const r = await latentSensitivity(session, session.splits.val);
       assert.ok(r.questionPairs > 0);
       assert.equal(r.question, 0);
       assert.ok(r.image > 1e-4);

@@ -95,7 +95,7 @@ describe('loading weights by name', () => {
     const { loadWeights, readWeights } = await import('../../src/engine/model/weights');
     const full = createTinyVlm(smallModel(), smallLatents(), tokenizer.size, T, 1, IMAGE_SIZE);
     const lora = createTinyVlm(loraModel(), smallLatents(), tokenizer.size, T, 2, IMAGE_SIZE);
-    const src = readWeights(full.variables);
+    const src = await readWeights(full.variables);
     assert.throws(() => loadWeights(lora.variables, src, 'ckpt'), /ckpt: missing weights decoder\.blocks\.0\.attn\.q\.lora_a/);
     const r = loadWeights(lora.variables, src, 'ckpt', (n) => n.includes('.lora_'));
     assert.equal(r.loaded.length, full.variables.size);

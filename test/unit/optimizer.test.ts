@@ -42,13 +42,13 @@ describe('optimizer', () => {
     norm.dispose(); g.p0.dispose(); opt.dispose(); p.get('p0')!.dispose();
   });
 
-  it('restores m, v and step exactly: a restored optimizer continues identically', () => {
-    const run = (restoreAfter: number | null) => {
+  it('restores m, v and step exactly: a restored optimizer continues identically', async () => {
+    const run = async (restoreAfter: number | null) => {
       const p = params([[0.3, -0.7, 1.1]]);
       let opt = new Optimizer(ADAMW, 1, p);
       for (let i = 0; i < 6; i++) {
         if (restoreAfter === i) {
-          const state = opt.getState();
+          const state = await opt.getState();
           opt.dispose();
           opt = new Optimizer(ADAMW, 1, p);
           opt.setState(state);
@@ -61,13 +61,13 @@ describe('optimizer', () => {
       opt.dispose(); p.get('p0')!.dispose();
       return out;
     };
-    assert.deepEqual(run(3), run(null));
+    assert.deepEqual(await run(3), await run(null));
   });
 
-  it('refuses a state for another optimizer kind or shape', () => {
+  it('refuses a state for another optimizer kind or shape', async () => {
     const p = params([[1, 2]]);
     const opt = new Optimizer(ADAMW, 0, p);
-    const state = opt.getState();
+    const state = await opt.getState();
     const sgd = new Optimizer({ ...ADAMW, kind: 'sgd' }, 0, p);
     assert.throws(() => sgd.setState(state), /adamw.*sgd/);
     state.slots[0].shape = [2, 1];

@@ -52,11 +52,11 @@ describe('engine fast paths (model/speedups.ts)', function () {
     await startBackend(cfg);
     session = await buildSession(cfg);
     // Non-zero LoRA B so the adapters' gradients are not trivially zero at step 1.
-    const hw = session.hostWeights();
+    const hw = await session.hostWeights();
     for (const [name, w] of hw) if (name.endsWith('.lora_b')) w.data.forEach((_, i) => { w.data[i] = 0.01 * Math.sin(i + name.length); });
     session.loadWeights(hw, true);
     const trainable = new Set(session.method.trainableVariables(session.model).keys());
-    start = new Map([...session.hostWeights()].filter(([n]) => trainable.has(n))) as never;
+    start = new Map([...(await session.hostWeights())].filter(([n]) => trainable.has(n))) as never;
   });
   after(() => {
     session?.dispose();

@@ -68,7 +68,7 @@ describe('VaLR test-time scaling: accuracy vs reasoning length', function () {
       const before = tf.memory().numTensors;
       const lengths: number[] = [];
       for (const n of [1, 2, 4]) {
-        const gen = generateBatch(s, exs, { latentsPerStep: 2, maxSteps: n, feedback: 'embedding' });
+        const gen = await generateBatch(s, exs, { latentsPerStep: 2, maxSteps: n, feedback: 'embedding' });
         for (const g of gen) assert.equal(g.tokens.filter((t) => t === SPECIAL.latStart).length, n, `N'=${n}`);
         lengths.push(gen[0].length);
       }

@@ -7,12 +7,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { selectBackend, tf } from '../../src/engine/backend';
-import { forwardWithFeedback, feedbackState } from '../../src/engine/model/continuousFeedback';
+import { forwardWithFeedback, feedbackState, latentOrder, shiftRight } from '../../src/engine/model/continuousFeedback';
 import { encodeValr, interleavedLayout, latentBlocks } from '../../src/engine/model/interleaved';
 import { causalMask } from '../../src/engine/model/masks';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { SPECIAL, toBatchTensors, disposeBatch, type EncodedBatch } from '../../src/engine/model/sequence';
-import { createTinyVlm, type TinyVlm } from '../../src/engine/model/tinyVlm';
+import { createTinyVlm, type BatchTensors, type TinyVlm } from '../../src/engine/model/tinyVlm';
 import { trainExperiment } from '../../src/engine/run';
 import { examples, smallLatents, smallModel, tokenizer, IMAGE_SIZE } from './modelFixtures';
 import { allowExamplesFolder } from './runFixture';
@@ -102,6 +102,39 @@ describe('VaLR', function () {
       }
       assert.ok(gap < 1e-4, `batched feedback vs step-by-step: max |Δlogit| = ${gap}`);
       assert.ok(differs > 1e-3, 'feedback changes the logits (the states really are fed back)');
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('continuous feedback on prefixes gives the gradients of full-length passes', () => {
+    const model = createTinyVlm(smallModel(), smallLatents({ count: K, embedding: 'shared', placement: 'interleaved', feedback: 'hidden_state' }), tokenizer.size, T, 5, IMAGE_SIZE);
+    try {
+      const enc = encodeValr(rationaleExamples(), tokenizer, interleavedLayout(T, 4, K), 3);
+      const vars = model.trainableVariables();
+      const gradsOf = (forward: (batch: BatchTensors) => tf.Tensor3D) => tf.tidy(() => {
+        const batch = toBatchTensors(enc, causalMask(enc.segments, enc.B, enc.T));
+        const { grads } = tf.variableGrads(() => tf.sum(tf.square(forward(batch))) as tf.Scalar, vars);
+        return vars.map((v) => (grads[v.name]?.dataSync() ?? new Float32Array(0)) as Float32Array);   // none: unused (latent rows under hidden_state)
+      });
+      // The reference: every pass over the whole sequence (what forwardWithFeedback did before prefixes).
+      const fullLength = (batch: BatchTensors) => {
+        const order = latentOrder(batch.segments, batch.B, batch.T);
+        let latentInput = tf.zeros([batch.B, batch.T, model.shape.d]) as tf.Tensor3D;
+        for (let n = 0; n < Math.max(...order.map((r) => r.length)); n++) {
+          const out = model.forward({ ...batch, latentInput }, { returnHidden: true });
+          const m = new Float32Array(batch.B * batch.T);
+          order.forEach((row, b) => { if (n < row.length) m[b * batch.T + row[n]] = 1; });
+          latentInput = tf.add(latentInput, tf.mul(shiftRight(feedbackState(out)), tf.tensor3d(m, [batch.B, batch.T, 1]))) as tf.Tensor3D;
+        }
+        return model.forward({ ...batch, latentInput }).logits;
+      };
+      const got = gradsOf((batch) => forwardWithFeedback(model, batch).logits);
+      const want = gradsOf(fullLength);
+      let worst = 0, largest = 0;
+      got.forEach((g, i) => g.forEach((x, j) => { worst = Math.max(worst, Math.abs(x - want[i][j])); largest = Math.max(largest, Math.abs(want[i][j])); }));
+      assert.ok(largest > 1e-3, 'the gradients are not all zero');
+      assert.ok(worst <= 1e-4 * largest, `max |Δgrad| ${worst} against max |grad| ${largest}`);
     } finally {
       model.dispose();
     }

@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { selectBackend, tf } from '../../src/engine/backend';
 import { describeBackend, type AdapterInfo } from '../../src/core/events';
-import { classifyAdapter, probeWebGpu } from '../../src/engine/webgpu';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { classifyAdapter, probeWebGpu, vulkanLoaderMissing } from '../../src/engine/webgpu';
 import { compareKernelOutputs, kernelCheckOutputs, KERNEL_TOLERANCE } from '../../src/engine/webgpuCheck';
 
 const adapter = (o: Partial<AdapterInfo>): AdapterInfo => ({ vendor: '', architecture: '', device: '', description: '', fallback: false, ...o });
@@ -14,6 +17,19 @@ describe('webgpu adapter classification', () => {
     assert.match(classifyAdapter(lavapipe).why!, /software/);
     assert.equal(classifyAdapter(adapter({ vendor: 'google', device: 'swiftshader device' })).hardware, false);
     assert.equal(classifyAdapter(adapter({ vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200' })).hardware, true);
+  });
+
+  it('finds a Vulkan loader in LD_LIBRARY_PATH without loading Dawn (auto checks this first)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'll-vk-'));
+    const saved = process.env.LD_LIBRARY_PATH;
+    try {
+      fs.writeFileSync(path.join(dir, 'libvulkan.so.1'), '');
+      process.env.LD_LIBRARY_PATH = dir;
+      assert.equal(vulkanLoaderMissing(), null);
+    } finally {
+      if (saved === undefined) delete process.env.LD_LIBRARY_PATH; else process.env.LD_LIBRARY_PATH = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the report and the log line name the adapter and say when it is a software one', () => {
@@ -43,10 +59,26 @@ describe('webgpu backend (Dawn)', function () {
     assert.equal(r.name, 'webgpu');
     assert.equal(tf.getBackend(), 'webgpu');
     assert.equal(r.softwareAdapter === true, !classifyAdapter(info).hardware);
+    assert.match(r.tried[0].reason!, /^asked for by name; /);
     const gpu = await kernelCheckOutputs(tf);
     await selectBackend('wasm', { threads: 1 });
     const cpu = await kernelCheckOutputs(tf);
     const { worst, where } = compareKernelOutputs(gpu, cpu);
     assert.ok(worst <= KERNEL_TOLERANCE, `webgpu vs wasm: ${where}`);
+  });
+
+  it('auto takes the adapter only when it is a GPU; a software one is skipped with its name and the reason', async function () {
+    if (info === null) { console.log(`      SKIPPED: no WebGPU adapter here (${why})`); this.skip(); }
+    const r = await selectBackend('auto', { threads: 1 });
+    const attempt = r.tried.find((t) => t.name === 'webgpu')!;
+    if (classifyAdapter(info!).hardware) {
+      assert.equal(r.name, 'webgpu');
+      assert.match(attempt.reason!, /GPU adapter/);
+      return;
+    }
+    assert.notEqual(r.name, 'webgpu');
+    assert.equal(attempt.ok, false);
+    assert.ok(attempt.reason!.includes(info!.device), attempt.reason);
+    assert.match(attempt.reason!, /software adapter.*auto takes a GPU adapter only/);
   });
 });

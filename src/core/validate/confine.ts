@@ -57,7 +57,7 @@ export function isInside(target: string, roots: string[]): boolean {
 export function outsideMessage(field: string, target: string, roots: string[]): string {
   return `\`${field}\`: ${target} is outside this experiment's workspace (${describeRoots(roots)}): ` +
     `Latent Lab reads and writes only inside it. Move the file into the workspace, or allow its folder ` +
-    `explicitly with the environment variable ${ALLOW_PATHS_ENV}=<folder> (docs/security.md)`;
+    `explicitly: the user setting \`latentLab.allowedPaths\` in VS Code, or the environment variable ${ALLOW_PATHS_ENV}=<folder> (docs/security.md)`;
 }
 
 function envRoots(): string[] {

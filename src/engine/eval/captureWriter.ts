@@ -30,15 +30,17 @@ export interface CaptureOptions {
 }
 
 /** Builds the capture of `examples` (not written). All tensors are freed before it returns. */
-export function buildCapture(session: Session, examples: Example[], o: CaptureOptions): CaptureInput {
+export async function buildCapture(session: Session, examples: Example[], o: CaptureOptions): Promise<CaptureInput> {
   const m = session.model.shape;
   const layers = alignmentLayerList(o.layers, m.layers);
   const grid = m.imageSize / m.patchSize;
+  const captured: CaptureExample[] = [];
+  for (const ex of examples) captured.push(await captureOne(session, ex, layers, o));
   return {
     step: o.step,
     run: { name: o.runName ?? session.config.name, method: session.method.name, created: new Date().toISOString() },
     model: { layers: m.layers, heads: m.heads, patchGrid: [grid, grid], ...(o.layers === 'all' ? {} : { capturedLayers: layers }) },
-    examples: examples.map((ex) => captureOne(session, ex, layers, o)),
+    examples: captured,
   };
 }
 
@@ -54,13 +56,13 @@ export function captureFileOf(runDir: string, step: number): string {
 }
 
 /** The evaluation hook: eval.capture.examples examples of the split (round-robin over tasks). Undefined when 0. */
-export function writeEvalCapture(session: Session, runDir: string, split: 'val' | 'test', step: number): string | undefined {
+export async function writeEvalCapture(session: Session, runDir: string, split: 'val' | 'test', step: number): Promise<string | undefined> {
   const { examples: n, layers } = session.config.eval.capture;
   if (n <= 0) return undefined;
   const all = session.splits[split];
   const chosen = roundRobinByTask(all, n);
   if (chosen.length === 0) return undefined;
-  const capture = buildCapture(session, chosen, { step, layers, answerToAll: false, losses: false, runName: path.basename(runDir) });
+  const capture = await buildCapture(session, chosen, { step, layers, answerToAll: false, losses: false, runName: path.basename(runDir) });
   return writeCaptureFile(captureFileOf(runDir, step), capture);
 }
 
@@ -140,8 +142,8 @@ function predictionOf(session: Session, predicted: Int32Array, enc: EncodedBatch
   return { prediction: session.tokenizer.decode(ids), correct };
 }
 
-function captureOne(session: Session, ex: Example, layers: number[], o: CaptureOptions): CaptureExample {
-  const r = methodEntry(session.config).capture(session, ex, layers, o.losses);
+async function captureOne(session: Session, ex: Example, layers: number[], o: CaptureOptions): Promise<CaptureExample> {
+  const r = await methodEntry(session.config).capture(session, ex, layers, o.losses);
   const { enc } = r;
   const T = enc.T;
   const h = session.model.shape.heads;

@@ -46,6 +46,7 @@ import { evalRecord, examplesToScore, Tally } from './scoring';
 import { betweenBatches } from './interrupt';
 import { corruptExamples } from '../methods/crystal';
 import { LatentProbeSums } from './latentProbes';
+import { readAndDispose, readInts } from '../readback';
 
 export interface EvalOptions {
   step: number;
@@ -94,10 +95,12 @@ export function variantInputs(session: Session, examples: Example[], name: Varia
 }
 
 /** 1 per example whose argmax matches the target at every answer/<eos> prediction (a <unk> target never matches). */
-export function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Uint8Array {
-  const argmax = tf.argMax(logits, 2);            // not tidy(() => ….dataSync()): tidy would walk the array
-  const predicted = argmax.dataSync() as Int32Array; // [B·T]
-  argmax.dispose();
+export async function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Promise<Uint8Array> {
+  return exactMatchOf(await readInts(tf.argMax(logits, 2)), enc);
+}
+
+/** exactMatch from the argmax ids [B·T] already on the host. */
+export function exactMatchOf(predicted: Int32Array, enc: EncodedBatch): Uint8Array {
   const ok = new Uint8Array(enc.B).fill(1);
   for (let i = 0; i < enc.B * enc.T; i++) {
     // An answer word the vocabulary lacks is <unk>: predicting <unk> is never a correct answer.
@@ -106,8 +109,8 @@ export function exactMatch(logits: tf.Tensor3D, enc: EncodedBatch): Uint8Array {
   return ok;
 }
 
-/** Σ over the rows that predict the answer of (head- and layer-mean attention mass on latent columns), and the row count. */
-function answerLatentMass(attention: tf.Tensor4D[], enc: EncodedBatch): { sum: number; rows: number } {
+/** The rows that predict the answer: how many (host), and Σ over them of the head- and layer-mean attention mass on latent columns (a scalar tensor, read by the caller). */
+function answerLatentMass(attention: tf.Tensor4D[], enc: EncodedBatch): { sum: tf.Scalar; rows: number } {
   const { B, T } = enc;
   const latentCols = new Float32Array(B * T);
   let rows = 0;
@@ -123,7 +126,7 @@ function answerLatentMass(attention: tf.Tensor4D[], enc: EncodedBatch): { sum: n
       const mass = tf.sum(tf.mul(headMean, cols), 2);               // [B, T]: mass on latents per row
       return tf.sum(tf.mul(mass, rowsT));
     });
-    return tf.div(tf.addN(perLayer), attention.length).dataSync()[0];
+    return tf.div(tf.addN(perLayer), attention.length) as tf.Scalar;
   });
   return { sum, rows };
 }
@@ -153,18 +156,19 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
     for (const name of names) {
       const capture = name === 'causal' && wantAttention;
       const { enc, mask } = variantInputs(session, VARIANTS[name].corrupted ? corruptedChunk! : chunk, name);
-      // Batch tensors, activations and attention maps all die with this tidy.
+      // Batch tensors, activations and attention maps all die with this tidy; the argmax ids
+      // [B, T] and the attention mass (a scalar) leave it, to be read back (readback.ts).
       const r = tf.tidy(() => {
         const out = session.model.forward(session.tensors(enc, mask), { captureAttention: capture });
-        const ok = exactMatch(out.logits, enc);
-        const m = capture && out.attention ? answerLatentMass(out.attention, enc) : { sum: 0, rows: 0 };
-        return { ok, sum: m.sum, rows: m.rows };
+        const m = capture && out.attention ? answerLatentMass(out.attention, enc) : undefined;
+        return { predicted: tf.argMax(out.logits, 2), mass: m?.sum, rows: m?.rows ?? 0 };
       });
-      attnSum += r.sum as number;
-      attnRows += r.rows as number;
-      tallies.get(name)!.add(chunk, r.ok as Uint8Array);
+      const [predicted, mass] = await readAndDispose(r.mass ? [r.predicted, r.mass] : [r.predicted]);
+      attnSum += mass ? mass[0] : 0;
+      attnRows += r.rows;
+      tallies.get(name)!.add(chunk, exactMatchOf(predicted as Int32Array, enc));
     }
-    probes.add(session, chunk);
+    await probes.add(session, chunk);
   }
   const diagnostics: EvalMetrics['diagnostics'] = {};
   const of = (v: VariantName) => tallies.get(v)?.accuracy();
@@ -176,7 +180,7 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
   if (tallies.has('corrupted')) diagnostics.corrupted_images = of('corrupted');
   if (tallies.has('corrupted_drop_latents')) diagnostics.corrupted_images_drop_latents = of('corrupted_drop_latents');
   if (o.captureRunDir !== undefined) {
-    const file = writeEvalCapture(session, o.captureRunDir, split, o.step);
+    const file = await writeEvalCapture(session, o.captureRunDir, split, o.step);
     if (file) o.onCapture?.(file);
   }
   return evalRecord(o.step, split, examples, tallies.get('causal')!, diagnostics);

@@ -49,7 +49,7 @@ export async function inspectCheckpoint(target: string, o: InspectOptions): Prom
   const session = await buildSession(cfg, { tokenizerJson: ckpt.tokenizer, log: o.log });
   try {
     session.loadWeights(ckpt.weights, true);
-    const capture = buildCapture(session, loaded.examples, { step: ckpt.step, layers: 'all', answerToAll: true, losses: true, runName: path.basename(runDirOfCheckpoint(ckptDir)) });
+    const capture = await buildCapture(session, loaded.examples, { step: ckpt.step, layers: 'all', answerToAll: true, losses: true, runName: path.basename(runDirOfCheckpoint(ckptDir)) });
     const file = writeCaptureFile(path.resolve(o.out), capture);
     const lossesOf = (p?: PathCapture) => p?.losses ?? {};
     return {

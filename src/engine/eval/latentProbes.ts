@@ -33,13 +33,12 @@ import { causalMask } from '../model/masks';
 import { SEGMENT } from '../model/segments';
 import type { EncodedBatch } from '../model/sequence';
 import type { Session } from '../session';
+import { readAndDispose, readFloats } from '../readback';
 
 export interface SwapCount { followed: number; differing: number }
 
-/** Per example, the logits [V] at the row that predicts the first answer token. */
-function firstAnswerLogits(logits: tf.Tensor3D, enc: EncodedBatch, rowOffset: number, rows: number): Float32Array[] {
-  const all = logits.dataSync() as Float32Array;   // [B·T·V]
-  const V = logits.shape[2];
+/** Per example, the logits [V] at the row that predicts the first answer token (all: host logits [B·T·V]). */
+function firstAnswerLogits(all: Float32Array, V: number, enc: EncodedBatch, rowOffset: number, rows: number): Float32Array[] {
   const out: Float32Array[] = [];
   for (let b = rowOffset; b < rowOffset + rows; b++) {
     let t = 0;
@@ -56,25 +55,27 @@ export interface SwapLogits {
 }
 
 /** First-answer logits of one batch: [A's text + C's image (latent source); A's text + A's image (latents replaced)]. */
-export function swapLogits(session: Session, examples: Example[]): SwapLogits {
+export async function swapLogits(session: Session, examples: Example[]): Promise<SwapLogits> {
   const n = examples.length;
   const withOtherImage = examples.map((e, i) => ({ ...e, image: examples[(i + 1) % n].image }));
   const enc = session.encode([...withOtherImage, ...examples]);            // 2n rows, identical text per pair
   const own = session.encode(examples);
-  return tf.tidy(() => {
-    const paired = session.model.forward(session.tensors(enc, causalMask(enc.segments, enc.B, enc.T)), { pairedLatentTransplant: { stopGradient: true } }).logits;
-    const plain = session.model.forward(session.tensors(own, causalMask(own.segments, own.B, own.T))).logits;
-    // The first half is untouched by the transplant: it is (A's text, C's image) as is.
-    return { own: firstAnswerLogits(plain, own, 0, n), other: firstAnswerLogits(paired, enc, 0, n), swapped: firstAnswerLogits(paired, enc, n, n) };
-  });
+  const logits = tf.tidy(() => [
+    session.model.forward(session.tensors(enc, causalMask(enc.segments, enc.B, enc.T)), { pairedLatentTransplant: { stopGradient: true } }).logits,
+    session.model.forward(session.tensors(own, causalMask(own.segments, own.B, own.T))).logits,
+  ]);
+  const V = logits[0].shape[2];
+  const [paired, plain] = (await readAndDispose(logits)) as Float32Array[];   // [2n·T·V], [n·T·V]
+  // The first half is untouched by the transplant: it is (A's text, C's image) as is.
+  return { own: firstAnswerLogits(plain, V, own, 0, n), other: firstAnswerLogits(paired, V, enc, 0, n), swapped: firstAnswerLogits(paired, V, enc, n, n) };
 }
 
 const argmax = (x: Float32Array) => x.reduce((best, v, i) => (v > x[best] ? i : best), 0);
 
 /** The swap count of one batch (examples whose own and other-image answers differ, and how many of those follow the latents). */
-export function latentSwap(session: Session, examples: Example[]): SwapCount {
+export async function latentSwap(session: Session, examples: Example[]): Promise<SwapCount> {
   if (examples.length < 2) return { followed: 0, differing: 0 };
-  const r = swapLogits(session, examples);
+  const r = await swapLogits(session, examples);
   let followed = 0, differing = 0;
   r.own.forEach((own, i) => {
     const other = argmax(r.other[i]);
@@ -88,14 +89,14 @@ export function latentSwap(session: Session, examples: Example[]): SwapCount {
 export interface DiversitySums { acrossExamples: number; examplePairs: number; acrossPositions: number; positionPairs: number }
 
 /** Sums of pairwise cosines of the last layer's latent states in one batch (every row has the same K). */
-export function latentDiversity(session: Session, examples: Example[]): DiversitySums {
+export async function latentDiversity(session: Session, examples: Example[]): Promise<DiversitySums> {
   const enc = session.encode(examples);
   const { B, T } = enc;
   const d = session.model.shape.d;
-  const states = tf.tidy(() => {
+  const states = await readFloats(tf.tidy(() => {
     const out = session.model.forward(session.tensors(enc, causalMask(enc.segments, B, T)), { returnHidden: true });
-    return feedbackState(out).dataSync() as Float32Array;   // [B·T·d], the last layer's states
-  });
+    return feedbackState(out);   // [B, T, d], the last layer's states
+  }));
   const latents: Float32Array[][] = [];                                     // [b][k] → unit vector [d]
   for (let b = 0; b < B; b++) {
     const row: Float32Array[] = [];
@@ -133,12 +134,12 @@ function latentStatesOf(states: Float32Array, enc: EncodedBatch, d: number): Flo
 }
 
 /** Per example, its last-layer latent states [K][d] under the causal mask. */
-function lastLatentStates(session: Session, examples: Example[]): Float32Array[][] {
+async function lastLatentStates(session: Session, examples: Example[]): Promise<Float32Array[][]> {
   const enc = session.encode(examples);
-  const states = tf.tidy(() => {
+  const states = await readFloats(tf.tidy(() => {
     const out = session.model.forward(session.tensors(enc, causalMask(enc.segments, enc.B, enc.T)), { returnHidden: true });
-    return feedbackState(out).dataSync() as Float32Array;   // [B·T·d]
-  });
+    return feedbackState(out);   // [B, T, d]
+  }));
   return latentStatesOf(states, enc, session.model.shape.d);
 }
 
@@ -153,7 +154,7 @@ export function relativeMove(a: Float32Array[], b: Float32Array[]): number {
 }
 
 /** Sums of the relative latent moves of one batch under an image change and a question change (n ≥ 2). */
-export function latentSensitivity(session: Session, examples: Example[]): SensitivitySums {
+export async function latentSensitivity(session: Session, examples: Example[]): Promise<SensitivitySums> {
   const n = examples.length;
   if (n < 2) return { image: 0, imagePairs: 0, question: 0, questionPairs: 0 };
   const other = (i: number) => examples[(i + 1) % n];
@@ -161,7 +162,9 @@ export function latentSensitivity(session: Session, examples: Example[]): Sensit
   const otherQuestion = examples.map((e, i) => ({ ...e, question: other(i).question, choices: other(i).choices }));
   // Three forwards of n rows, not one of 3n: example i sits at the same batch row in each,
   // so a kernel's row tiling rounds it the same way and "did not move" is 0 exactly.
-  const [own, image, question] = [examples, otherImage, otherQuestion].map((exs) => lastLatentStates(session, exs));
+  const own = await lastLatentStates(session, examples);
+  const image = await lastLatentStates(session, otherImage);
+  const question = await lastLatentStates(session, otherQuestion);
   const r: SensitivitySums = { image: 0, imagePairs: 0, question: 0, questionPairs: 0 };
   const sameImage = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
   const sameQuestion = (a: Example, b: Example) => a.question === b.question && (a.choices ?? []).join('\n') === (b.choices ?? []).join('\n');
@@ -187,10 +190,10 @@ export class LatentProbeSums {
     if (diagnostics.includes('latent_sensitivity')) this.sensitivity = { image: 0, imagePairs: 0, question: 0, questionPairs: 0 };
   }
 
-  add(session: Session, batch: Example[]): void {
-    if (this.swap) addInto(this.swap, latentSwap(session, batch));
-    if (this.diversity) addInto(this.diversity, latentDiversity(session, batch));
-    if (this.sensitivity) addInto(this.sensitivity, latentSensitivity(session, batch));
+  async add(session: Session, batch: Example[]): Promise<void> {
+    if (this.swap) addInto(this.swap, await latentSwap(session, batch));
+    if (this.diversity) addInto(this.diversity, await latentDiversity(session, batch));
+    if (this.sensitivity) addInto(this.sensitivity, await latentSensitivity(session, batch));
   }
 
   /** Writes the asked-for probes into the eval record's diagnostics. */

@@ -37,7 +37,7 @@ export interface Generation {
 }
 
 /** Greedy generation for a batch of examples (every tensor freed before return). */
-export function generateBatch(session: Session, examples: Example[], o: GenerateOptions): Generation[] {
+export async function generateBatch(session: Session, examples: Example[], o: GenerateOptions): Promise<Generation[]> {
   const { tokenizer, model } = session;
   const T = session.layout.T;
   const enc = encodeExamples(withMaxSteps(examples, o.maxSteps), tokenizer, {
@@ -64,7 +64,7 @@ export function generateBatch(session: Session, examples: Example[], o: Generate
   const decoding = startDecoding(model, enc, latentInput !== null);   // KV cache: model/generate.ts
   try {
     while (done.some((x) => !x)) {
-      const { logits, hidden } = decoding.read(ids, segs, cursor, done, latentInput); // [B·V], [B·d] at each row's cursor − 1
+      const { logits, hidden } = await decoding.read(ids, segs, cursor, done, latentInput); // [B·V], [B·d] at each row's cursor − 1
       const V = logits.length / B;
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
@@ -127,7 +127,7 @@ export async function scoreGeneration(session: Session, split: 'val' | 'test', s
   for (let start = 0; start < examples.length; start += B) {
     await betweenBatches(shouldStop);
     const chunk = examples.slice(start, start + B);
-    const gen = generateBatch(session, chunk, o);
+    const gen = await generateBatch(session, chunk, o);
     tally.add(chunk, gen.map((g) => g.correct));
     for (const g of gen) length += g.length;
   }

@@ -8,6 +8,7 @@ import { causalMask } from '../model/masks';
 import type { EncodedBatch } from '../model/sequence';
 import type { Session } from '../session';
 import { answerCrossEntropy, prepareTokenBatch } from './sft';
+import { readAndDispose } from '../readback';
 
 /** What one example's capture pass leaves on the host (every tensor already freed). */
 export interface CapturePass {
@@ -23,27 +24,33 @@ export interface CapturePass {
 }
 
 /** layers: the captured decoder layers; withLosses: also each path's loss terms (inspect). */
-export type CaptureHook = (session: Session, example: Example, layers: number[], withLosses: boolean) => CapturePass;
+export type CaptureHook = (session: Session, example: Example, layers: number[], withLosses: boolean) => Promise<CapturePass>;
 
-/** Attention maps of `layers` and row 0's argmax from a forward result (inside a tidy). */
-export function hostMaps(attention: tf.Tensor4D[], logits: tf.Tensor3D, layers: number[]): { maps: Float32Array[]; predicted: Int32Array } {
+/** The tensors a capture reads back: attention of each captured layer [R, h, T, T], row 0's argmax [1, T], and any scalars. */
+export type CaptureTensors = { maps: tf.Tensor[]; predicted: tf.Tensor; scalars: tf.Tensor[] };
+
+/** The tensors to read from a forward result (inside a tidy, which returns them). */
+export function captureTensors(attention: tf.Tensor4D[], logits: tf.Tensor3D, layers: number[], scalars: tf.Tensor[] = []): CaptureTensors {
   const [, T, V] = logits.shape;
-  return {
-    maps: layers.map((l) => attention[l].dataSync() as Float32Array),
-    predicted: tf.argMax(tf.slice(logits, [0, 0, 0], [1, T, V]), 2).dataSync() as Int32Array,   // [T]
-  };
+  return { maps: layers.map((l) => attention[l]), predicted: tf.argMax(tf.slice(logits, [0, 0, 0], [1, T, V]), 2), scalars };
+}
+
+/** Reads captureTensors back (readback.ts) and frees them: maps, predicted ids [T], scalar values. */
+export async function readCapture(c: CaptureTensors): Promise<{ maps: Float32Array[]; predicted: Int32Array; scalars: number[] }> {
+  const host = await readAndDispose([...c.maps, c.predicted, ...c.scalars]);
+  const L = c.maps.length;
+  return { maps: host.slice(0, L) as Float32Array[], predicted: host[L] as Int32Array, scalars: host.slice(L + 1).map((x) => x[0]) };
 }
 
 /** The default hook: the session's own layout, causal mask, one forward; loss: the answer CE. */
-export const singlePathCapture: CaptureHook = (session, example, layers, withLosses) => {
+export const singlePathCapture: CaptureHook = async (session, example, layers, withLosses) => {
   const batch = prepareTokenBatch(session, [example], (e) => causalMask(e.segments, e.B, e.T));
   try {
-    const r = tf.tidy(() => {
+    const r = await readCapture(tf.tidy(() => {
       const out = session.model.forward(batch.inputs, { captureAttention: true });
-      const host = hostMaps(out.attention!, out.logits, layers);
-      return { ...host, ce: withLosses ? answerCrossEntropy(out.logits, batch).dataSync()[0] : undefined };
-    });
-    return { enc: batch.enc, maps: r.maps, predicted: r.predicted, ...(r.ce !== undefined ? { losses: { intact: { ce: r.ce } } } : {}) };
+      return captureTensors(out.attention!, out.logits, layers, withLosses ? [answerCrossEntropy(out.logits, batch)] : []);
+    }));
+    return { enc: batch.enc, maps: r.maps, predicted: r.predicted, ...(withLosses ? { losses: { intact: { ce: r.scalars[0] } } } : {}) };
   } finally {
     batch.dispose();
   }

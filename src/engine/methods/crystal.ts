@@ -23,7 +23,7 @@ import { disposeBatch, oneHotTensor, type EncodedBatch } from '../model/sequence
 import type { BatchTensors, ForwardResult, TinyVlm } from '../model/tinyVlm';
 import type { Session } from '../session';
 import { alignmentLayerList, attentionSelection, pairedAlignmentLoss, selectionTensors } from './alignment';
-import { hostMaps, singlePathCapture, type CaptureHook } from './capture';
+import { captureTensors, readCapture, singlePathCapture, type CaptureHook } from './capture';
 import { modelTrainables } from './sft';
 import type { MethodLoss, PreparedBatch, TrainingMethod } from './types';
 
@@ -157,24 +157,27 @@ export function createCrystal(session: Session): TrainingMethod<TinyVlm, Crystal
  * CrystaL's capture hook: the intact/corrupted pair of one example ('eval' corruption
  * stream), paired forward with the transplant, and the four loss terms when asked.
  */
-export const crystalCapture: CaptureHook = (session, example, layers, withLosses) => {
+export const crystalCapture: CaptureHook = async (session, example, layers, withLosses) => {
   if (session.layout.latentCount === 0) return singlePathCapture(session, example, layers, withLosses);
   const cfg = session.config.method.crystal;
   const corrupted = corruptExamples([example], cfg.corruption, session.config.seed, 'eval', session.config.model.patch_size);
   const batch = prepareCrystalBatch(session, [example], corrupted);
+  const w = cfg.weights;
+  const weighted = w.ce_intact + w.ce_corrupted + w.kl + w.attention > 0;
   try {
-    const r = tf.tidy(() => {
+    const r = await readCapture(tf.tidy(() => {
       const out = pairedForward(session.model, batch, cfg, true);
-      const host = hostMaps(out.attention!, out.logits, layers);
-      if (!withLosses) return host;
+      if (!withLosses) return captureTensors(out.attention!, out.logits, layers);
       const t = crystalTerms(out, batch, cfg, alignmentLayerList(cfg.alignment_layers, session.model.shape.layers));
-      const v = (x: tf.Scalar | undefined) => (x ? x.dataSync()[0] : 0);
-      const w = cfg.weights;
-      const total = w.ce_intact + w.ce_corrupted + w.kl + w.attention > 0 ? v(crystalTotal(t, w)) : 0;
-      return { ...host, losses: { intact: { ce_intact: v(t.ce_intact), loss: total }, corrupted: { ce_corrupted: v(t.ce_corrupted), kl: v(t.kl), attention: v(t.attention) } } };
-    });
+      const zero = () => tf.scalar(0);
+      // Read back in this order: ce_intact, total, ce_corrupted, kl, attention (an absent term reads 0).
+      return captureTensors(out.attention!, out.logits, layers,
+        [t.ce_intact, weighted ? crystalTotal(t, w) : zero(), t.ce_corrupted, t.kl, t.attention ?? zero()]);
+    }));
+    const [ceIntact, total, ceCorrupted, kl, attention] = r.scalars;
+    const losses = withLosses ? { losses: { intact: { ce_intact: ceIntact, loss: total }, corrupted: { ce_corrupted: ceCorrupted, kl, attention } } } : {};
     const { mode, intensity } = corrupted.samples[0];
-    return { enc: batch.enc, ...r, corrupted: { image: corrupted.examples[0].image, mode, intensity } };
+    return { enc: batch.enc, maps: r.maps, predicted: r.predicted, ...losses, corrupted: { image: corrupted.examples[0].image, mode, intensity } };
   } finally {
     batch.dispose();
   }

@@ -26,6 +26,7 @@ import { singlePathCapture, type CaptureHook } from './capture';
 import { createCrystal, crystalCapture } from './crystal';
 import { createLivr } from './livr';
 import { createSft } from './sft';
+import { rationaleLatentPositions } from './sftRationales';
 import type { PreparedBatch, TrainingMethod } from './types';
 import { createValr, valrModelLatents, valrSequenceLengthOf } from './valr';
 
@@ -71,7 +72,14 @@ function sftLayout(cfg: ExperimentConfig): LatentLayout {
 const asMethod = <B extends PreparedBatch>(m: TrainingMethod<TinyVlm, B>) => m as unknown as TrainingMethod<TinyVlm, PreparedBatch>;
 
 export const METHODS: Record<MethodKind, MethodEntry> = {
-  sft: { layout: sftLayout, create: (s) => asMethod(createSft(s)) },
+  sft: {
+    layout: sftLayout,
+    // Room for pretraining's rationale examples: VaLR blocks before each step (sftRationales.ts).
+    sequenceLength: (cfg, patches, l) => sequenceLength({
+      patches, latentCount: Math.max(l.latentCount, rationaleLatentPositions(cfg.method.sft.rationales)), maxTextTokens: cfg.data.max_text_tokens,
+    }),
+    create: (s) => asMethod(createSft(s)),
+  },
   livr: { layout: livrLayout, create: (s) => asMethod(createLivr(s)) },
   crystal: { layout: configuredLatents, capture: crystalCapture, create: (s) => asMethod(createCrystal(s)) },
   valr: {

@@ -5,12 +5,14 @@
 import { tf } from '../backend';
 import { weightedCrossEntropy } from '../kernels';
 import { causalMask } from '../model/masks';
-import { disposeBatch, oneHotTensor, type EncodedBatch } from '../model/sequence';
+import { withMaxSteps, withoutLatentPredictions } from '../model/interleaved';
+import { disposeBatch, encodeExamples, oneHotTensor, type EncodedBatch } from '../model/sequence';
 import { speedups } from '../model/speedups';
 import type { BatchTensors, TinyVlm } from '../model/tinyVlm';
 import type { Example } from '../data/example';
 import type { Session } from '../session';
 import type { MethodLoss, PreparedBatch, TrainingMethod } from './types';
+import { balanceRationaleWeights, rationaleFormOf } from './sftRationales';
 import { createVisionProbe, type ProbeLabel } from './visionProbe';
 
 /** A batch for a CE method: model inputs plus targets, all built outside the tape. */
@@ -21,8 +23,9 @@ export interface TokenBatch extends PreparedBatch {
   lossWeights: tf.Tensor2D;    // [B·T, 1]: 1 on answer and <eos> predictions
 }
 
-export function prepareTokenBatch(session: Session, examples: Example[], mask: (enc: EncodedBatch) => Float32Array): TokenBatch {
-  const enc = session.encode(examples);
+export function prepareTokenBatch(session: Session, examples: Example[], mask: (enc: EncodedBatch) => Float32Array,
+  encode: (examples: Example[]) => EncodedBatch = session.encode): TokenBatch {
+  const enc = encode(examples);
   const inputs = session.tensors(enc, mask(enc));
   const targetOneHot = oneHotTensor(enc.targets, enc.vocabSize);
   const lossWeights = tf.tensor2d(enc.lossMask, [enc.B * enc.T, 1]);
@@ -53,13 +56,23 @@ export function createSft(session: Session): TrainingMethod<TinyVlm, SftBatch> {
   const cfg = session.config;
   const { weight, tasks } = cfg.method.sft.vision_probe;
   const probe = weight > 0 && tasks.length > 0 ? createVisionProbe(session.model, tasks, session.splits.train, cfg.seed) : undefined;
+  // Pretraining's rationales: training batches only (evaluation asks for the answer directly).
+  const rationales = cfg.method.sft.rationales;
+  const rationaleOf = rationaleFormOf(rationales);
+  const encode = rationaleOf
+    ? (examples: Example[]) => {
+      const enc = withoutLatentPredictions(encodeExamples(withMaxSteps(examples, rationales.max_steps), session.tokenizer, { ...session.layout, rationaleOf }));
+      balanceRationaleWeights(enc, examples, rationaleOf, (ex) => session.tokenizer.encode(ex.answer).length);
+      return enc;
+    }
+    : session.encode;
   return {
     name: 'sft',
     totalEpochs: cfg.train.epochs,
     stageOf: () => 'sft',
     trainableVariables: modelTrainables,
     prepareBatch: (examples) => {
-      const b: SftBatch = prepareTokenBatch(session, examples, (enc) => causalMask(enc.segments, enc.B, enc.T));
+      const b: SftBatch = prepareTokenBatch(session, examples, (enc) => causalMask(enc.segments, enc.B, enc.T), encode);
       if (!probe) return b;
       const labels = probe.labels(examples);
       const dispose = b.dispose;

@@ -45,6 +45,11 @@ export interface TrainingMethod<M extends TrainableModel = TrainableModel, B ext
   trainableVariables(model: M): Map<string, tf.Variable>;
   /** Encodes examples and builds the batch tensors for `epoch` (at `progress`), outside the gradient tape. */
   prepareBatch(examples: Example[], epoch: number, progress?: TrainingProgress): B;
+  /**
+   * Host work before a step's batch that needs a value read back from the model (awaited:
+   * readback.ts), e.g. VaLR's one-time REPA snapshot. Optional; runs before prepareBatch.
+   */
+  beforeStep?(model: M, progress: TrainingProgress): Promise<void>;
   /** The loss over one batch; runs inside the tape, so it must not read values back. */
   loss(model: M, batch: B, ctx: MethodContext): MethodLoss;
 }

@@ -69,6 +69,8 @@ export async function createValr(session: Session): Promise<ValrMethod> {
     stageOf: (epoch, progress) => inStage1(epoch, progress) ? 'valr stage 1 (CoT SFT)' : `valr stage 2 (latents K=${K}, ${feedback}${repaOn ? `, REPA λ=${valr.repa.weight}` : ''})`,
     trainableVariables: (m) => new Map([...modelTrainables(m)].filter(([name]) =>
       !name.startsWith(OWN_PREFIX) && name !== OWN_TAKEN && !(feedback === 'hidden_state' && name === LATENT_EMBED))),
+    // The frozen copy is taken before the first stage-2 batch; a no-op after it (or when resumed with the copy).
+    beforeStep: async (m, progress) => { if (repaOn && !inStage1(progress.epoch, progress)) await snapshotOwn(m); },
     prepareBatch: (examples: Example[], epoch: number, progress?: TrainingProgress): ValrBatch => {
       if (inStage1(epoch, progress)) {
         const enc = encodeValr(examples, tokenizer, cotLayout(T, patchSize), valr.max_steps);
@@ -77,7 +79,6 @@ export async function createValr(session: Session): Promise<ValrMethod> {
       const enc = encodeValr(examples, tokenizer, interleavedLayout(T, patchSize, K), valr.max_steps);
       const base = tokenBatchOf(session, enc);
       if (!repaOn) return { ...base, stage: 2 };
-      snapshotOwn(model);   // no-op after the first stage-2 batch (or when resumed with the copy)
       const features = encoders.map((e) => e.features(examples, base.inputs.patches));
       const selection = repaSelection(latentBlocks(enc.segments, enc.B, enc.T), enc.T, enc.P);
       const repa = repaTargets(selection, features, enc.B, enc.T, enc.P);

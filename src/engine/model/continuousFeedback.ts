@@ -15,6 +15,11 @@
 // own n-th latent, in one batched pass); a final pass gives the logits. That is
 // (latents per row) + 1 forward passes per step, all on the tape: gradients flow
 // back through the fed-back states, as in Coconut.
+//
+// Pass n runs only the prefix it needs, positions [0, max_b t_n]: under a causal mask
+// no position attends to a later one, so the states there are the same as in a
+// full-length pass. The tape then holds shorter passes: at batch 32 and T 155
+// (examples/valr) full-length passes needed more than wasm's 4 GB.
 import { tf } from '../backend';
 import { SEGMENT } from './segments';
 import type { BatchTensors, ForwardOptions, ForwardResult, TinyVlm } from './tinyVlm';
@@ -51,15 +56,38 @@ export function forwardWithFeedback(model: TinyVlm, batch: BatchTensors, opts: F
   const order = latentOrder(batch.segments, B, T);
   const passes = Math.max(0, ...order.map((r) => r.length));
   if (passes === 0) return model.forward(batch, opts);
-  let latentInput = tf.zeros([B, T, model.shape.d]) as tf.Tensor3D;
+  const d = model.shape.d;
+  let latentInput = tf.zeros([B, T, d]) as tf.Tensor3D;
   for (let n = 0; n < passes; n++) {
-    const out = model.forward({ ...batch, latentInput }, { returnHidden: true });
+    const L = 1 + Math.max(...order.map((row) => (n < row.length ? row[n] : 0)));   // the n-th latents sit below L
+    const out = model.forward(prefixOf(batch, L, latentInput), { returnHidden: true });
     const m = new Float32Array(B * T);                      // [B, T, 1]: each row's n-th latent
     order.forEach((row, b) => { if (n < row.length) m[b * T + row[n]] = 1; });
-    const fed = tf.mul(shiftRight(feedbackState(out)), tf.tensor3d(m, [B, T, 1])); // [B, T, d]
+    const shifted = tf.pad(shiftRight(feedbackState(out)), [[0, 0], [0, T - L], [0, 0]]) as tf.Tensor3D; // [B, T, d]
+    const fed = tf.mul(shifted, tf.tensor3d(m, [B, T, 1]));                        // [B, T, d]
     latentInput = tf.add(latentInput, fed) as tf.Tensor3D;
   }
   return model.forward({ ...batch, latentInput }, opts);
+}
+
+/** The batch cut to its first L positions (mask [·, 1, L, L]); the batch itself when L is T. */
+function prefixOf(batch: BatchTensors, L: number, latentInput: tf.Tensor3D): BatchTensors {
+  const { B, T } = batch;
+  if (L >= T) return { ...batch, latentInput };
+  const rows = <A extends Int32Array>(a: A): A => {
+    const out = new (a.constructor as new (n: number) => A)(B * L);
+    for (let b = 0; b < B; b++) out.set(a.subarray(b * T, b * T + L), b * L);
+    return out;
+  };
+  return {
+    patches: batch.patches,
+    tokenIds: rows(batch.tokenIds),
+    segments: rows(batch.segments),
+    positions: batch.positions ? rows(batch.positions) : undefined,
+    B, T: L,
+    mask: tf.slice(batch.mask, [0, 0, 0, 0], [batch.mask.shape[0], 1, L, L]) as tf.Tensor4D,
+    latentInput: tf.slice(latentInput, [0, 0, 0], [B, L, latentInput.shape[2]]) as tf.Tensor3D,
+  };
 }
 
 /** Forward in the configured feedback mode. */

@@ -24,6 +24,7 @@ import { causalMask } from './masks';
 import { SEGMENT } from './segments';
 import { SPECIAL, toBatchTensors, type EncodedBatch } from './sequence';
 import { speedups } from './speedups';
+import { readAndDispose } from '../readback';
 import type { TinyVlm } from './tinyVlm';
 
 export interface Readout {
@@ -32,8 +33,8 @@ export interface Readout {
 }
 
 export interface Decoding {
-  /** Runs what rows wrote up to cursor[b] (ids, segs, latentInput [B·T·d] as now) and reads position cursor[b] − 1. */
-  read(ids: Int32Array, segs: Int32Array, cursor: number[], done: boolean[], latentInput: Float32Array | null): Readout;
+  /** Runs what rows wrote up to cursor[b] (ids, segs, latentInput [B·T·d] as now) and reads position cursor[b] − 1 (awaited: readback.ts). */
+  read(ids: Int32Array, segs: Int32Array, cursor: number[], done: boolean[], latentInput: Float32Array | null): Promise<Readout>;
   dispose(): void;
 }
 
@@ -53,18 +54,17 @@ function fullDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean): D
   const { B, T } = enc;
   const d = model.shape.d;
   return {
-    read(ids, segs, cursor, done, latentInput) {
-      const got: Readout = { logits: new Float32Array(0), hidden: null };
-      tf.tidy(() => {
+    async read(ids, segs, cursor, done, latentInput) {
+      const picked = tf.tidy(() => {
         const batch = toBatchTensors({ ...enc, tokenIds: ids, segments: segs }, causalMask(segs, B, T));
         if (latentInput) batch.latentInput = tf.tensor3d(latentInput, [B, T, d]);
         const out = model.forward(batch, { returnHidden: wantHidden });
         const r = tf.tensor3d(readRows(B, T, cursor, done), [B, T, 1]);
         const pick = (x: tf.Tensor) => tf.sum(tf.mul(x, r), 1);   // [B, ·]
-        got.logits = pick(out.logits).dataSync() as Float32Array;
-        if (wantHidden) got.hidden = pick(feedbackState(out)).dataSync() as Float32Array;
+        return wantHidden ? [pick(out.logits), pick(feedbackState(out))] : [pick(out.logits)];
       });
-      return got;
+      const [logits, hidden] = (await readAndDispose(picked)) as Float32Array[];
+      return { logits, hidden: hidden ?? null };
     },
     dispose() { /* nothing kept */ },
   };
@@ -138,9 +138,8 @@ function cachedDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean):
   let caches = params.blocks.map(() => tf.tidy(() => ({ k: tf.keep(tf.zeros([B, T, d])), v: tf.keep(tf.zeros([B, T, d])) })));
   const ran = new Array<number>(B).fill(0);             // positions [0, ran_b) are in the cache
   return {
-    read(ids, segs, cursor, done, latentInput) {
+    async read(ids, segs, cursor, done, latentInput) {
       const to = cursor.map((c, b) => (done[b] ? ran[b] : c));
-      const got: Readout = { logits: new Float32Array(0), hidden: null };
       const next = tf.tidy(() => {
         const c = chunkOf(ids, segs, B, T, ran, to);
         const table = tokenTable(params);                               // [V, d]: the input rows and the tied head
@@ -154,14 +153,14 @@ function cachedDecoding(model: TinyVlm, enc: EncodedBatch, wantHidden: boolean):
           return cache;
         });
         const hid = tf.reshape(tf.matMul(c.last, x), [B, d]);          // [B, d] at cursor − 1
-        got.logits = matMul2dTransposeB(layerNorm(hid, params.lnF) as tf.Tensor2D, table).dataSync() as Float32Array; // [B·V], the tied head with token_rows
-        if (wantHidden) got.hidden = hid.dataSync() as Float32Array;
-        return layers.map((k) => ({ k: tf.keep(k.k), v: tf.keep(k.v) }));
+        const logits = matMul2dTransposeB(layerNorm(hid, params.lnF) as tf.Tensor2D, table); // [B, V], the tied head with token_rows
+        return { read: wantHidden ? [logits, hid] : [logits], layers: layers.map((k) => ({ k: tf.keep(k.k), v: tf.keep(k.v) })) };
       });
       for (const old of caches) { old.k.dispose(); old.v.dispose(); }
-      caches = next;
+      caches = next.layers;
       to.forEach((t, b) => { ran[b] = t; });
-      return got;
+      const [logits, hidden] = (await readAndDispose(next.read)) as Float32Array[];
+      return { logits, hidden: hidden ?? null };
     },
     dispose() {
       imageTokens.dispose();

@@ -13,7 +13,13 @@
 //     step that trained them): tf.Variable.assign swaps the variable's dataId, so
 //     the cache compares the dataIds it saw with the current ones and clears.
 // Host arrays, not tensors: tf.memory().numTensors stays flat across steps.
+//
+// Not used on webgpu (usable() is false there): the cache exists to spare the CPU a
+// recomputation, a GPU recomputes a frozen encoder for little, and the cache reads
+// the patches back synchronously in the middle of a forward pass, which tfjs-webgpu
+// cannot do under Node (readback.ts). The same numbers either way.
 import { tf } from '../backend';
+import { canReadSync } from '../readback';
 
 interface Entry { patches: Float32Array; tokens: Float32Array }
 
@@ -40,9 +46,9 @@ export class ImageTokenCache {
   /** frozen: the variables the image tokens depend on (vision.*, projector.*). */
   constructor(private readonly frozen: tf.Variable[], private readonly maxBytes = 256 * 2 ** 20) {}
 
-  /** Whether the cache may be used now: every weight it depends on is frozen. */
+  /** Whether the cache may be used now: every weight it depends on is frozen, on a backend that reads synchronously. */
   usable(): boolean {
-    return this.frozen.every((v) => !v.trainable);
+    return canReadSync() && this.frozen.every((v) => !v.trainable);
   }
 
   /**

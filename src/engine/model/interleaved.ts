@@ -35,7 +35,11 @@ export function valrSequenceLength(patches: number, maxLatents: number, maxSteps
 
 /** Encodes for VaLR: rationale cut to maxSteps; loss mask cleared at latent positions. */
 export function encodeValr(examples: Example[], tok: TokenizerLike, layout: SequenceLayout, maxSteps: number): EncodedBatch {
-  const enc = encodeExamples(withMaxSteps(examples, maxSteps), tok, layout);
+  return withoutLatentPredictions(encodeExamples(withMaxSteps(examples, maxSteps), tok, layout));
+}
+
+/** Clears the loss at latent positions: a latent's next token (another <lat>, or the engine's </latent>) is not trained. */
+export function withoutLatentPredictions(enc: EncodedBatch): EncodedBatch {
   for (let i = 0; i < enc.B * enc.T; i++) if (enc.segments[i] === SEGMENT.latent) enc.lossMask[i] = 0;
   return enc;
 }

@@ -52,9 +52,13 @@ export interface SequenceLayout {
   latentCountOf?: (ex: Example) => number; // per-example K ≤ latentCount (SFT's filler latents); default latentCount
   placement: LatentsConfig['placement'];
   rationale?: boolean;                     // plain CoT: rationale steps before the answer
+  rationaleOf?: (ex: Example) => RationaleForm | undefined; // per example (pretraining): write the rationale in this form; undefined: the layout's own
   imageTwice?: boolean;                    // LIVR control: a second <img>×P run where the latents would be
   includeAnswer?: boolean;                 // false: prefix only (generation); default true
 }
+
+/** How one example writes its rationale: plain CoT, or VaLR's `<latent> <lat>×k </latent>` before each step. */
+export type RationaleForm = { kind: 'cot' } | { kind: 'interleaved'; latentsPerStep: number };
 
 export interface EncodedBatch {
   B: number;
@@ -97,24 +101,29 @@ function layoutOne(ex: Example, tok: TokenizerLike, L: SequenceLayout, P: number
   const latents = (n: number) => push(new Array<number>(n).fill(SPECIAL.lat), SEGMENT.latent);
   const image = () => push(new Array<number>(P).fill(SPECIAL.img), SEGMENT.image);
 
+  // A per-example rationale form (pretraining) replaces the layout's latents and placement for that example.
+  const form = L.rationaleOf?.(ex);
+  const placement = form ? (form.kind === 'interleaved' ? 'interleaved' : 'after_prompt') : L.placement;
+  const ownLatents = form ? 0 : L.latentCountOf?.(ex) ?? L.latentCount;
+  const stepLatents = form?.kind === 'interleaved' ? form.latentsPerStep : L.latentCount;
   push([SPECIAL.bos], SEGMENT.text);
   image();
-  if (L.placement === 'before_prompt') latents(L.latentCountOf?.(ex) ?? L.latentCount);
+  if (placement === 'before_prompt') latents(ownLatents);
   push(tok.encode(ex.question), SEGMENT.text);
   for (const c of ex.choices ?? []) push([SPECIAL.sep, ...tok.encode(c)], SEGMENT.text);
-  if (L.placement === 'after_prompt') latents(L.latentCountOf?.(ex) ?? L.latentCount);
+  if (placement === 'after_prompt') latents(ownLatents);
   if (L.imageTwice) image();
-  const generatesRationale = L.placement === 'interleaved' || L.rationale === true;
+  const generatesRationale = placement === 'interleaved' || (form ? form.kind === 'cot' : L.rationale === true);
   if (!generatesRationale) push([SPECIAL.sep], SEGMENT.text);   // the engine's answer separator: a prompt row
   const answerStart = ids.length;
   if (L.includeAnswer === false) return { ids, segs, answerStart };
-  if (L.placement === 'interleaved') {
+  if (placement === 'interleaved') {
     for (const step of ex.rationale) {
       push([SPECIAL.latStart], SEGMENT.answer);
-      latents(L.latentCount);
+      latents(stepLatents);
       push([SPECIAL.latEnd, ...tok.encode(step)], SEGMENT.answer);
     }
-  } else if (L.rationale) {
+  } else if (generatesRationale) {
     for (const step of ex.rationale) push(tok.encode(step), SEGMENT.answer);
   }
   if (generatesRationale) push([SPECIAL.sep], SEGMENT.answer);   // written by the model: trained

@@ -59,9 +59,12 @@ export function loadWeights(variables: Map<string, tf.Variable>, source: Map<str
     const w = source.get(name)!;
     const v = variables.get(name)!;
     const rows = Math.min(w.shape[0], v.shape[0]);
-    const data = v.dataSync().slice() as Float32Array;
-    data.set(w.data.subarray(0, rows * w.shape[1]));
-    tf.tidy(() => v.assign(tf.tensor(data, v.shape, 'float32')));
+    const cols = w.shape[1];
+    // The source's first rows, then the model's own rows past them, joined on the device (no read-back).
+    tf.tidy(() => {
+      const head = tf.tensor2d(w.data.subarray(0, rows * cols), [rows, cols]);
+      v.assign(rows < v.shape[0] ? tf.concat([head, tf.slice(v, [rows, 0], [v.shape[0] - rows, cols])], 0) : head);
+    });
     report.loaded.push(name);
     if (rows < v.shape[0]) report.resized.push(`${name} rows ${rows}..${v.shape[0] - 1}`);
   }
@@ -69,7 +72,9 @@ export function loadWeights(variables: Map<string, tf.Variable>, source: Map<str
   return report;
 }
 
-/** Host copies of every weight (for checkpoints and export). */
-export function readWeights(variables: Map<string, tf.Variable>): Map<string, NamedWeight> {
-  return new Map([...variables].map(([name, v]) => [name, { shape: [...v.shape], data: v.dataSync() as Float32Array }]));
+/** Host copies of every weight (for checkpoints and export), awaited: readback.ts. */
+export async function readWeights(variables: Map<string, tf.Variable>): Promise<Map<string, NamedWeight>> {
+  const out = new Map<string, NamedWeight>();
+  for (const [name, v] of variables) out.set(name, { shape: [...v.shape], data: await v.data() as Float32Array });
+  return out;
 }

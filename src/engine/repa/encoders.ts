@@ -101,10 +101,18 @@ function ownVisionCopy(ctx: EncoderContext): VisionEncoderParams {
   return params;
 }
 
-/** Copies the live vision encoder into the frozen copy, unless a copy was already taken (e.g. loaded on resume). */
-export function snapshotOwn(model: TinyVlm): boolean {
+/** The flag's dataId when it was last seen set: assign() gives a variable a new dataId, so a load is noticed. */
+const takenSeen = new WeakMap<tf.Variable, object>();
+
+/**
+ * Copies the live vision encoder into the frozen copy, unless a copy was already taken
+ * (e.g. loaded on resume). The flag is read back (awaited, readback.ts) only while its
+ * value is not known on the host: once per run, and after a weight load.
+ */
+export async function snapshotOwn(model: TinyVlm): Promise<boolean> {
   const flag = model.variables.get(OWN_TAKEN);
-  if (!flag || flag.dataSync()[0] === 1) return false;
+  if (!flag || takenSeen.get(flag) === flag.dataId) return false;
+  if ((await flag.data())[0] === 1) { takenSeen.set(flag, flag.dataId); return false; }
   for (const [key, v] of model.variables) {
     if (!key.startsWith(OWN_PREFIX + 'vision.')) continue;
     const live = model.variables.get(key.slice(OWN_PREFIX.length));
@@ -112,5 +120,6 @@ export function snapshotOwn(model: TinyVlm): boolean {
     v.assign(live);
   }
   tf.tidy(() => flag.assign(tf.ones([1])));
+  takenSeen.set(flag, flag.dataId);
   return true;
 }
