@@ -3,7 +3,7 @@
 // gradient (a scatter-add, repeated indices summed), 1 and 2 threads.
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs';
-import { activeNativeKernels, embedRows, installNativeKernels, uninstallNativeKernels } from '../../src/engine/kernels';
+import { activeNativeKernels, embedRows, installNativeKernels, oneHotRows, uninstallNativeKernels } from '../../src/engine/kernels';
 import { assertClose, maxAbsOf, requireAddon, useWasm } from './native_kernels_support';
 
 const V = 37, d = 24;
@@ -45,5 +45,18 @@ describe('native embedding rows', function () {
     const before = tf.memory().numTensors;
     rowsAndGrad(2);
     assert.strictEqual(tf.memory().numTensors, before);
+  });
+
+  it('a one-row table (a shared latent row) works on the stock path, where tf.oneHot refuses depth 1', () => {
+    uninstallNativeKernels(tf);
+    const idx = Int32Array.from([0, -1, 0, 0, -1]);
+    assert.deepStrictEqual(Array.from(oneHotRows(idx, 1).dataSync()), [1, 0, 1, 1, 0]);
+    const got = tf.tidy(() => {
+      const table = tf.tensor2d([[0.5, -2, 3]]);
+      const g = tf.grad((t: tf.Tensor) => tf.sum(embedRows(t as tf.Tensor2D, idx)))(table);
+      return [embedRows(table, idx), g].map((t) => Array.from(t.dataSync()));
+    });
+    assert.deepStrictEqual(got[0], [0.5, -2, 3, 0, 0, 0, 0.5, -2, 3, 0.5, -2, 3, 0, 0, 0]);
+    assert.deepStrictEqual(got[1], [3, 3, 3], 'each use of the row adds to its gradient');
   });
 });

@@ -62,6 +62,15 @@ export function embedRows(table: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
     if (embedRowsIsNative() && table.dtype === 'float32' && idx.length > 0) {
       return tf.engine().runKernel(EMBED_ROWS_KERNEL, { table, idx: ids }, { rows: V }) as tf.Tensor2D;
     }
-    return tf.matMul(tf.cast(tf.oneHot(ids, V), 'float32'), table);   // a −1 row of the one-hot is all zeros
+    return tf.matMul(oneHotRows(idx, V), table);   // a −1 row of the one-hot is all zeros
   });
+}
+
+/**
+ * idx [N] (each in [−1, V)) → one-hot [N, V] float32, zero rows at −1. tf.oneHot refuses a
+ * depth of 1, which a shared latent table has (one row): that one is built on the host.
+ */
+export function oneHotRows(idx: Int32Array, V: number): tf.Tensor2D {
+  if (V >= 2) return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(idx, 'int32'), V), 'float32') as tf.Tensor2D);
+  return tf.tensor2d(Float32Array.from(idx, (i) => (i === 0 ? 1 : 0)), [idx.length, V]);
 }

@@ -25,7 +25,7 @@ import { backendInternalsProblem, type TF } from './wasm_heap';
 export { fusedGeluTanh, fusedLayerNorm } from './fused';
 export { attend, attendIsNative, attentionContext, attentionProbs, weightedCrossEntropy } from './attention';
 export { loraLinear, loraLinearIsNative } from './lora';
-export { embedRows, embedRowsIsNative } from './embedding';
+export { embedRows, embedRowsIsNative, oneHotRows } from './embedding';
 export { ADAM_KERNEL, createNativeAdam, type NativeAdam, type AdamOptions } from './adam';
 export { activeNativeKernels, isNativeKernelActive } from './registry';
 export { TFJS_VERSION_PINNED, backendInternalsProblem } from './wasm_heap';

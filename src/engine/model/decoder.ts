@@ -8,7 +8,7 @@
 //   else      : token_embed[id]
 // plus pos_embed[position].
 import { tf } from '../backend';
-import { embedRows, embedRowsIsNative } from '../kernels';
+import { embedRows, embedRowsIsNative, oneHotRows } from '../kernels';
 import { block, createBlock, type BlockInit, type BlockLora, type BlockParams } from './block';
 import { layerNorm } from './layerNorm';
 import { matMul2d, matMul2dTransposeB } from './linear';
@@ -118,8 +118,7 @@ function placement(tokenIds: Int32Array, segments: Int32Array, B: number, T: num
  */
 function rowsOf(table: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
   if (speedups.gatherEmbedding && embedRowsIsNative()) return embedRows(table, idx);
-  const oneHot = tf.cast(tf.oneHot(tf.tensor1d(idx, 'int32'), table.shape[0]), 'float32') as tf.Tensor2D; // [N, V]
-  return matMul2d(oneHot, table);
+  return matMul2d(oneHotRows(idx, table.shape[0]), table);   // [N, V] · [V, d]
 }
 
 /** The token table [V, d] the input embedding and the tied head use: token_embed, plus token_rows at its ids. */
