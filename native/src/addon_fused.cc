@@ -127,31 +127,26 @@ int32_t* i32(Args& a, size_t i, size_t* length, const char* name) {
   }
   return (int32_t*)data;
 }
-// embedRows(table, idx, out, N, V, d) and embedRowsGrad(dy, idx, dtable, N, V, d); idx: Int32Array, every entry < V
-napi_value EmbedRows(napi_env env, napi_callback_info info) {
-  Args a(env, info, 6, "embedRows");
+// embedRows(table, idx, out, N, V, d) and embedRowsGrad(dy, idx, dtable, N, V, d): the same
+// arguments, read the other way round (forward table [V, d] -> out [N, d]; backward dy [N, d] ->
+// dtable [V, d]); idx: Int32Array, every entry < V
+static napi_value EmbedRowsCall(napi_env env, napi_callback_info info, bool grad) {
+  const char* name = grad ? "embedRowsGrad" : "embedRows";
+  Args a(env, info, 6, name);
   size_t n = 0;
-  F32 table = a.f32(0, "embedRows"), out = a.f32(2, "embedRows");
-  int32_t* idx = i32(a, 1, &n, "embedRows");
+  F32 in = a.f32(0, name), out = a.f32(2, name);
+  int32_t* idx = i32(a, 1, &n, name);
   const int64_t N = a.i64(3), V = a.i64(4), d = a.i64(5);
-  if (!a.ok || N <= 0 || V <= 0 || d <= 0 || (int64_t)n < N) { a.fail("embedRows", "bad shape"); return nullptr; }
-  if (!a.fits(table, V * d, "embedRows table") || !a.fits(out, N * d, "embedRows out")) return nullptr;
-  for (int64_t i = 0; i < N; i++) if (idx[i] >= V) { a.fail("embedRows", "index past the table"); return nullptr; }
-  ll::embedRows(table.data, idx, out.data, (long)N, (long)V, (long)d);
+  if (!a.ok || N <= 0 || V <= 0 || d <= 0 || (int64_t)n < N) { a.fail(name, "bad shape"); return nullptr; }
+  if (!a.fits(in, (grad ? N : V) * d, grad ? "embedRowsGrad dy" : "embedRows table") ||
+      !a.fits(out, (grad ? V : N) * d, grad ? "embedRowsGrad dtable" : "embedRows out")) return nullptr;
+  for (int64_t i = 0; i < N; i++) if (idx[i] >= V) { a.fail(name, "index past the table"); return nullptr; }
+  if (grad) ll::embedRowsGrad(in.data, idx, out.data, (long)N, (long)V, (long)d);
+  else ll::embedRows(in.data, idx, out.data, (long)N, (long)V, (long)d);
   return nullptr;
 }
-napi_value EmbedRowsGrad(napi_env env, napi_callback_info info) {
-  Args a(env, info, 6, "embedRowsGrad");
-  size_t n = 0;
-  F32 dy = a.f32(0, "embedRowsGrad"), dtable = a.f32(2, "embedRowsGrad");
-  int32_t* idx = i32(a, 1, &n, "embedRowsGrad");
-  const int64_t N = a.i64(3), V = a.i64(4), d = a.i64(5);
-  if (!a.ok || N <= 0 || V <= 0 || d <= 0 || (int64_t)n < N) { a.fail("embedRowsGrad", "bad shape"); return nullptr; }
-  if (!a.fits(dy, N * d, "embedRowsGrad dy") || !a.fits(dtable, V * d, "embedRowsGrad dtable")) return nullptr;
-  for (int64_t i = 0; i < N; i++) if (idx[i] >= V) { a.fail("embedRowsGrad", "index past the table"); return nullptr; }
-  ll::embedRowsGrad(dy.data, idx, dtable.data, (long)N, (long)V, (long)d);
-  return nullptr;
-}
+napi_value EmbedRows(napi_env env, napi_callback_info info) { return EmbedRowsCall(env, info, false); }
+napi_value EmbedRowsGrad(napi_env env, napi_callback_info info) { return EmbedRowsCall(env, info, true); }
 // crossEntropy(x, t, w, N, V) -> loss;  crossEntropyGrad(g, x, t, w, dx, N, V)
 napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   Args a(env, info, 5, "crossEntropy");
