@@ -8,7 +8,7 @@ import { encodeValr, interleavedLayout, cotLayout, withoutLatentPredictions } fr
 import { SEGMENT } from '../../src/engine/model/segments';
 import { encodeExamples, SPECIAL } from '../../src/engine/model/sequence';
 import { methodEntry } from '../../src/engine/methods';
-import { rationaleFormOf } from '../../src/engine/methods/sftRationales';
+import { balanceRationaleWeights, rationaleFormOf } from '../../src/engine/methods/sftRationales';
 import type { Example } from '../../src/engine/data/example';
 import { examples, T, tokenizer } from './modelFixtures';
 import { memoryHost } from './validatorHelpers';
@@ -66,6 +66,13 @@ describe('pretraining rationales (method.sft.rationales)', () => {
       segs.forEach((s, t) => { if (s === SEGMENT.latent) assert.equal(mask[t], 0, `${ex.id}: no loss at latent ${t}`); });
     });
     assert.deepEqual([...seen].sort(), ['cot', 'direct', 'interleaved']);
+    // Balanced, every example weighs what its direct form does: its answer tokens and <eos>.
+    balanceRationaleWeights(enc, batch, formOf);
+    const direct = encodeExamples(batch, tokenizer, base);
+    batch.forEach((ex, b) => {
+      const sum = (m: Float32Array) => row(m, b, TT).reduce((x, y) => x + y, 0);
+      assert.ok(Math.abs(sum(enc.lossMask) - sum(direct.lossMask)) < 1e-5, `${ex.id}: ${sum(enc.lossMask)} vs ${sum(direct.lossMask)}`);
+    });
   });
 
   it('the validator fills the defaults, bounds the share, and T makes room for max_steps VaLR blocks', () => {

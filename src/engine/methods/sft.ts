@@ -62,7 +62,7 @@ export function createSft(session: Session): TrainingMethod<TinyVlm, SftBatch> {
   const encode = rationaleOf
     ? (examples: Example[]) => {
       const enc = withoutLatentPredictions(encodeExamples(withMaxSteps(examples, rationales.max_steps), session.tokenizer, { ...session.layout, rationaleOf }));
-      balanceRationaleWeights(enc, examples, rationaleOf, (ex) => session.tokenizer.encode(ex.answer).length);
+      balanceRationaleWeights(enc, examples, rationaleOf);
       return enc;
     }
     : session.encode;

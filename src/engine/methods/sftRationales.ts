@@ -8,7 +8,7 @@
 import type { SftRationales } from '../../core/experiment';
 import type { Example } from '../data/example';
 import { hashString } from '../data/rng';
-import type { EncodedBatch, RationaleForm } from '../model/sequence';
+import { SPECIAL, type EncodedBatch, type RationaleForm } from '../model/sequence';
 
 const UINT32 = 2 ** 32;
 
@@ -30,18 +30,24 @@ export function rationaleLatentPositions(r: SftRationales): number {
 
 /**
  * Each rationale example weighs in the answer CE what its direct form would: its weights
- * are scaled to sum to its answer's positions (answer tokens and <eos>). Unscaled, the
- * quarter of examples that write a rationale held about 80% of the weighted positions,
- * and the direct answers the base is evaluated on lost (measured: position 95.5% → 66%,
- * counting 49% → 36.5% after 1,000 steps; docs/pretraining.md).
+ * are scaled to sum to its answer's positions (the predictions from its last <sep> on:
+ * answer tokens and <eos>). Unscaled, the quarter of examples that write a rationale held
+ * about 80% of the weighted positions, and the direct answers the base is evaluated on lost
+ * (measured: position 95.5% → 66%, counting 49% → 36.5% after 1,000 steps; docs/pretraining.md).
  */
-export function balanceRationaleWeights(enc: EncodedBatch, examples: Example[], formOf: (ex: Example) => RationaleForm | undefined, answerTokens: (ex: Example) => number): void {
+export function balanceRationaleWeights(enc: EncodedBatch, examples: Example[], formOf: (ex: Example) => RationaleForm | undefined): void {
   const { T } = enc;
   examples.forEach((ex, b) => {
     if (!formOf(ex)) return;
-    let total = 0;
-    for (let t = 0; t < T; t++) total += enc.lossMask[b * T + t];
-    const scale = total > 0 ? (answerTokens(ex) + 1) / total : 0;   // + 1: <eos>
+    const row = enc.tokenIds.subarray(b * T, (b + 1) * T);
+    const lastSep = row.lastIndexOf(SPECIAL.sep);
+    let total = 0, answer = 0;
+    for (let t = 0; t < T; t++) {
+      const w = enc.lossMask[b * T + t];
+      total += w;
+      if (t >= lastSep && w > 0) answer++;
+    }
+    const scale = total > 0 ? answer / total : 0;
     for (let t = 0; t < T; t++) enc.lossMask[b * T + t] *= scale;
   });
 }
