@@ -135,7 +135,12 @@ export interface SftConfig {
   vision_probe: { weight: number; tasks: string[] };   // auxiliary per-task heads on the mean image token
   filler_latents: number;   // pretraining: each example gets k ∈ [0, N] latent rows after its prompt
   rationales: SftRationales;
+  grounding: SftGrounding;
+  patch_probe: { weight: number };   // auxiliary per-patch colour and shape heads on every image token
 }
+
+/** Pretraining: the answer row's attention in `layers` (first `heads` heads) is pulled onto the named object's patches. */
+export interface SftGrounding { weight: number; layers: number[]; heads: number }
 
 /** Pretraining: a share of examples writes its rationale (plain CoT, or VaLR blocks of k ≤ latents_per_step latents). */
 export interface SftRationales { share: number; latents_per_step: number; max_steps: number }

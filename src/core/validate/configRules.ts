@@ -48,6 +48,20 @@ const methodRules: Partial<Record<MethodKind, Rule[]>> = {
           : `\`method.sft.vision_probe\` reads the answers of synthetic tasks; data.source is ${c.data.source}: set weight 0`,
       }]);
     },
+    (c) => {
+      const g = c.method.sft.grounding;
+      if (g.weight === 0) return undefined;
+      if (c.data.source !== 'synthetic') {
+        return {
+          field: ['method', 'sft', 'grounding', 'weight'], severity: 'error', code: 'semantic.grounding-source',
+          message: `\`method.sft.grounding\` reads the object boxes the synthetic tasks draw; data.source is ${c.data.source}, whose examples have none: set weight 0`,
+        };
+      }
+      return g.heads > c.model.heads ? {
+        field: ['method', 'sft', 'grounding', 'heads'], severity: 'error', code: 'semantic.grounding-heads',
+        message: `\`method.sft.grounding.heads\` is ${g.heads} but each decoder layer has ${c.model.heads} heads (\`model.heads\`): use at most ${c.model.heads}`,
+      } : undefined;
+    },
   ],
   crystal: [
     (c) => Object.values(c.method.crystal.weights).every((w) => w === 0) ? {

@@ -60,6 +60,8 @@ function checkLayers(config: ExperimentConfig, report: Report): void {
     [['method', 'crystal', 'alignment_layers'], config.method.crystal.alignment_layers],
     [['eval', 'capture', 'layers'], config.eval.capture.layers],
   ];
+  // Grounding's default layer list applies only when it is on (a 1-layer model keeps the default).
+  if (config.method.sft.grounding.weight > 0) lists.push([['method', 'sft', 'grounding', 'layers'], config.method.sft.grounding.layers]);
   for (const [field, layers] of lists) {
     if (layers === 'all') continue;
     layers.forEach((layer, i) => { if (layer >= depth) outOfDepth([...field, i], layer); });

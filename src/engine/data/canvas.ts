@@ -55,9 +55,13 @@ export const GLYPH_HEIGHT = 5;
 
 export class Canvas {
   readonly data: Float32Array;   // [H, W, 3]
+  /** [H, W]: index into SHAPES of the shape that painted each pixel last, −1 where anything else did (method.sft.patch_probe). */
+  readonly shapeMap: Int8Array;
+  private painting = -1;   // the SHAPES index shape() is painting, −1 otherwise
 
   constructor(readonly size: number, background: Rgb = BACKGROUND) {
     this.data = new Float32Array(size * size * 3);
+    this.shapeMap = new Int8Array(size * size).fill(-1);
     this.fill(background);
   }
 
@@ -71,6 +75,7 @@ export class Canvas {
 
   setPixel(x: number, y: number, colour: Rgb): void {
     if (x < 0 || y < 0 || x >= this.size || y >= this.size) return;
+    this.shapeMap[y * this.size + x] = this.painting;
     const o = (y * this.size + x) * 3;
     this.data[o] = colour[0];
     this.data[o + 1] = colour[1];
@@ -129,6 +134,7 @@ export class Canvas {
   shape(shape: ShapeName, cx: number, cy: number, r: number, colour: Rgb): void {
     const box = (inside: (dx: number, dy: number) => boolean): void =>
       this.paintWhere(cx - r, cy - r, cx + r, cy + r, colour, (px, py) => inside(px - cx, py - cy));
+    this.painting = SHAPES.indexOf(shape);
     switch (shape) {
       case 'square': box((dx, dy) => Math.abs(dx) <= r && Math.abs(dy) <= r); break;
       case 'circle': box((dx, dy) => dx * dx + dy * dy <= r * r); break;
@@ -140,6 +146,7 @@ export class Canvas {
         break;
       }
     }
+    this.painting = -1;
   }
 
   /** A 3×5 glyph (digits, a–d) with its top-left corner at (x, y), each dot `scale` pixels. */

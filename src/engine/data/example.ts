@@ -9,6 +9,13 @@ export interface Example {
   choices?: string[];       // multiple choice: the answer is one of these
   answer: string;           // the exact string greedy generation must produce
   rationale: string[];      // short reasoning steps, one sentence each (VaLR interleaves latents before each)
+  /** Synthetic tasks: pixel boxes of what the answer is about (the named object(s)); read by method.sft.grounding. */
+  focus?: FocusBox[];
+  /** Synthetic tasks: [H, W] index into SHAPES of the object shape at each pixel, −1 elsewhere; read by method.sft.patch_probe. */
+  shapeMap?: Int8Array;
 }
+
+/** [x0, y0, x1, y1] in pixels, x1/y1 exclusive. */
+export type FocusBox = [number, number, number, number];
 
 export interface Splits { train: Example[]; val: Example[]; test: Example[] }

@@ -14,6 +14,8 @@ import type { Session } from '../session';
 import type { MethodLoss, PreparedBatch, TrainingMethod } from './types';
 import { balanceRationaleWeights, rationaleFormOf } from './sftRationales';
 import { createVisionProbe, type ProbeLabel } from './visionProbe';
+import { createPatchProbe, type PatchLabels } from './patchProbe';
+import { groundingLoss, groundingTargets, type GroundingTargets } from './grounding';
 
 /** A batch for a CE method: model inputs plus targets, all built outside the tape. */
 export interface TokenBatch extends PreparedBatch {
@@ -50,12 +52,16 @@ export function modelTrainables(model: TinyVlm): Map<string, tf.Variable> {
   return new Map([...model.variables].filter(([, v]) => v.trainable));
 }
 
-interface SftBatch extends TokenBatch { probe?: ProbeLabel[] }
+interface SftBatch extends TokenBatch { probe?: ProbeLabel[]; patches?: PatchLabels; grounding?: GroundingTargets }
 
 export function createSft(session: Session): TrainingMethod<TinyVlm, SftBatch> {
   const cfg = session.config;
   const { weight, tasks } = cfg.method.sft.vision_probe;
   const probe = weight > 0 && tasks.length > 0 ? createVisionProbe(session.model, tasks, session.splits.train, cfg.seed) : undefined;
+  const grounding = cfg.method.sft.grounding;
+  const grounded = grounding.weight > 0;
+  const patchWeight = cfg.method.sft.patch_probe.weight;
+  const patchProbe = patchWeight > 0 ? createPatchProbe(session.model, cfg.seed) : undefined;
   // Pretraining's rationales: training batches only (evaluation asks for the answer directly).
   const rationales = cfg.method.sft.rationales;
   const rationaleOf = rationaleFormOf(rationales);
@@ -73,17 +79,35 @@ export function createSft(session: Session): TrainingMethod<TinyVlm, SftBatch> {
     trainableVariables: modelTrainables,
     prepareBatch: (examples) => {
       const b: SftBatch = prepareTokenBatch(session, examples, (enc) => causalMask(enc.segments, enc.B, enc.T), encode);
-      if (!probe) return b;
-      const labels = probe.labels(examples);
+      const labels = probe?.labels(examples);
+      const patches = patchProbe?.labels(examples);
+      const targets = grounded ? groundingTargets(b.enc, examples, session.model.shape.imageSize, session.model.shape.patchSize) : undefined;
+      if (!labels && !patches && !targets) return b;
       const dispose = b.dispose;
-      return { ...b, probe: labels, dispose: () => { dispose(); for (const l of labels) l.onehot.dispose(); } };
+      return {
+        ...b, probe: labels, patches, grounding: targets,
+        dispose: () => { dispose(); for (const l of labels ?? []) l.onehot.dispose(); patches?.dispose(); targets?.dispose(); },
+      };
     },
     loss: (model, batch): MethodLoss => {
-      const out = model.forward(batch.inputs, { returnImageTokens: probe !== undefined });
+      const withGrounding = batch.grounding !== undefined && batch.grounding.count > 0;
+      const out = model.forward(batch.inputs, { returnImageTokens: probe !== undefined || patchProbe !== undefined, captureAttention: withGrounding });
       const ce = answerCrossEntropy(out.logits, batch);
-      if (!probe || !batch.probe?.length) return { loss: ce, terms: { ce } };
-      const visionProbe = probe.loss(out.imageTokens!, batch.probe);
-      return { loss: tf.add(ce, tf.mul(weight, visionProbe)) as tf.Scalar, terms: { ce, vision_probe: visionProbe } };
+      const terms: Record<string, tf.Scalar> = { ce };
+      let loss: tf.Scalar = ce;
+      if (probe && batch.probe?.length) {
+        terms.vision_probe = probe.loss(out.imageTokens!, batch.probe);
+        loss = tf.add(loss, tf.mul(weight, terms.vision_probe)) as tf.Scalar;
+      }
+      if (patchProbe && batch.patches) {
+        terms.patch_probe = patchProbe.loss(out.imageTokens!, batch.patches);
+        loss = tf.add(loss, tf.mul(patchWeight, terms.patch_probe)) as tf.Scalar;
+      }
+      if (withGrounding) {
+        terms.grounding = groundingLoss(out.attention!, batch.grounding!, grounding);
+        loss = tf.add(loss, tf.mul(grounding.weight, terms.grounding)) as tf.Scalar;
+      }
+      return { loss, terms };
     },
   };
 }

@@ -10,6 +10,7 @@ import { tf } from '../backend';
 import type { Example } from '../data/example';
 import { ParamStore } from '../model/params';
 import type { TinyVlm } from '../model/tinyVlm';
+import { PATCH_PROBE_PREFIX } from './patchProbe';
 
 export const VISION_PROBE_PREFIX = 'sft.vision_probe.';
 
@@ -78,7 +79,7 @@ export function createVisionProbe(model: TinyVlm, tasks: string[], train: Exampl
   };
 }
 
-/** The model's own weights: a shipped base or an export leaves the probe heads out. */
+/** The model's own weights: a shipped base or an export leaves the probe heads (vision and patch probe) out. */
 export function withoutProbeHeads<W>(weights: Map<string, W>): Map<string, W> {
-  return new Map([...weights].filter(([name]) => !name.startsWith(VISION_PROBE_PREFIX)));
+  return new Map([...weights].filter(([name]) => !name.startsWith(VISION_PROBE_PREFIX) && !name.startsWith(PATCH_PROBE_PREFIX)));
 }

@@ -1,7 +1,7 @@
 // What every task generator shares: the generator interface and the Example builder.
 
 import { Canvas, ShapeName, SHAPE_PLURAL } from '../canvas';
-import { Example } from '../example';
+import { Example, FocusBox } from '../example';
 import { Rng } from '../rng';
 
 export type AnswerFormat = 'multiple_choice' | 'open';
@@ -27,6 +27,8 @@ export interface ExampleParts {
   rationale: string[];
   format: AnswerFormat;
   choiceCount?: number;
+  /** Boxes of the object(s) the answer is about (objectBox); omitted when there is none (e.g. "is there …?" → no). */
+  focus?: FocusBox[];
 }
 
 /** Assembles an Example; for multiple choice, the answer plus random distractors, in random order. */
@@ -42,6 +44,8 @@ export function buildExample(rng: Rng, parts: ExampleParts): Example {
     answer,
     rationale,
   };
+  if (parts.focus?.length) example.focus = parts.focus;
+  if (canvas.shapeMap.some((v) => v >= 0)) example.shapeMap = canvas.shapeMap;
   if (format === 'multiple_choice') {
     const count = Math.min(parts.choiceCount ?? 4, answerSpace.length);
     const distractors = rng.sample(answerSpace.filter((a) => a !== answer), count - 1);
@@ -70,4 +74,10 @@ export function checkSize(task: string, imageSize: number, min: number): void {
   if (imageSize < min) {
     throw new Error(`task ${task} needs data.image_size ≥ ${min} to draw its objects legibly (got ${imageSize}); raise data.image_size or drop the task`);
   }
+}
+
+/** The box of pixels an object of half-extent r drawn at (cx, cy) may paint (Canvas.shape reaches r + 0.25 for triangles and diamonds). */
+export function objectBox(cx: number, cy: number, r: number): FocusBox {
+  const e = r + 0.5;
+  return [cx - e, cy - e, cx + e, cy + e];
 }

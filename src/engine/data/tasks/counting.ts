@@ -1,7 +1,7 @@
 // counting: "how many red squares are there?" — 1 to 6 targets among look-alike distractors.
 
 import { Canvas, cellsFor, gridSlots, OBJECT_COLOURS, PALETTE, SHAPES, SHAPE_PLURAL, squareGrid } from '../canvas';
-import { buildExample, checkSize, NUMBER_WORDS, quadrantOf, TaskGenerator } from './common';
+import { buildExample, checkSize, NUMBER_WORDS, objectBox, quadrantOf, TaskGenerator } from './common';
 import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 const MAX_COUNT = 6;
@@ -46,6 +46,7 @@ export const counting: TaskGenerator = {
       answerSpace: NUMBER_WORDS.slice(1, MAX_COUNT + 1),
       rationale,
       format,
+      focus: slots.slice(0, count).map((slot) => objectBox(slot.cx, slot.cy, slot.r)),
     });
   },
 };

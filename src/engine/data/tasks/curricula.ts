@@ -4,10 +4,11 @@
 
 import { Canvas, cellsFor, ColourName, gridSlots, OBJECT_COLOURS, PALETTE, ShapeName, SHAPES, squareGrid } from '../canvas';
 import { Rng } from '../rng';
-import { buildExample, checkSize, QUADRANTS, TaskGenerator, withArticle } from './common';
+import { buildExample, checkSize, objectBox, QUADRANTS, TaskGenerator, withArticle } from './common';
+import type { FocusBox } from '../example';
 import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
-interface SingleObject { canvas: Canvas; colour: ColourName; shape: ShapeName; quadrant: string }
+interface SingleObject { canvas: Canvas; colour: ColourName; shape: ShapeName; quadrant: string; box: FocusBox }
 
 /** One object of random colour, shape and size, fully inside a random quadrant. */
 function singleObject(rng: Rng, size: number): SingleObject {
@@ -20,7 +21,7 @@ function singleObject(rng: Rng, size: number): SingleObject {
   const cy = Math.floor(q / 2) * half + rng.uniform(margin, half - margin);
   const canvas = new Canvas(size);
   canvas.shape(shape, cx, cy, r, PALETTE[colour]);
-  return { canvas, colour, shape, quadrant: QUADRANTS[q] };
+  return { canvas, colour, shape, quadrant: QUADRANTS[q], box: objectBox(cx, cy, r) };
 }
 
 const ALL_CAPTIONS: string[] = [];
@@ -35,7 +36,7 @@ function singleObjectTask(name: 'colour' | 'shape' | 'position', question: strin
     generate(rng, size, format) {
       checkSize(name, size, this.minImageSize);
       const o = singleObject(rng, size);
-      return buildExample(rng, { task: name, canvas: o.canvas, format, question, answer: answerOf(o), answerSpace, rationale: rationaleOf(o) });
+      return buildExample(rng, { task: name, canvas: o.canvas, format, question, answer: answerOf(o), answerSpace, rationale: rationaleOf(o), focus: [o.box] });
     },
   };
 }
@@ -59,8 +60,12 @@ export const presence: TaskGenerator = {
     const present = rng.chance(0.5);
     const slots = gridSlots(rng, rng.range(1, Math.min(4, cells * cells)), squareGrid(size, cells));
     const canvas = new Canvas(size);
+    const focus: FocusBox[] = [];
     slots.forEach((slot, i) => {
-      if (present && i === 0) return canvas.shape(shape, slot.cx, slot.cy, slot.r, PALETTE[colour]);
+      if (present && i === 0) {
+        focus.push(objectBox(slot.cx, slot.cy, slot.r));
+        return canvas.shape(shape, slot.cx, slot.cy, slot.r, PALETTE[colour]);
+      }
       // Others are near misses half the time (same colour or same shape), never the asked object.
       let c = rng.pick(OBJECT_COLOURS), s = rng.pick(SHAPES);
       if (rng.chance(0.5)) (rng.chance(0.5) ? (c = colour) : (s = shape));
@@ -74,6 +79,7 @@ export const presence: TaskGenerator = {
       answer,
       answerSpace: ['yes', 'no'],
       rationale: [`i look for ${withArticle(`${colour} ${shape}`)}.`, present ? 'i find one.' : 'i do not find one.', `so the answer is ${answer}.`],
+      focus,
     });
   },
 };
@@ -94,6 +100,7 @@ export const comparison: TaskGenerator = {
     const slots = gridSlots(rng, reds + blues + distractors, squareGrid(size, cells));
     const canvas = new Canvas(size);
     const others = OBJECT_COLOURS.filter((c) => c !== 'red' && c !== 'blue');
+    const focus = slots.slice(0, reds + blues).map((slot) => objectBox(slot.cx, slot.cy, slot.r));   // the red and blue objects
     slots.forEach((slot, i) => {
       const c: ColourName = i < reds ? 'red' : i < reds + blues ? 'blue' : rng.pick(others);
       canvas.shape(rng.pick(SHAPES), slot.cx, slot.cy, slot.r, PALETTE[c]);
@@ -105,6 +112,7 @@ export const comparison: TaskGenerator = {
       answer,
       answerSpace: ['red', 'blue'],
       rationale: [`i count ${reds} red objects.`, `i count ${blues} blue objects.`, `so there are more ${answer}.`],
+      focus,
     });
   },
 };
@@ -122,6 +130,7 @@ export const caption: TaskGenerator = {
       answer,
       answerSpace: ALL_CAPTIONS,
       rationale: [`the object is ${o.colour}.`, `it is ${withArticle(o.shape)}.`, `it is at the ${o.quadrant}.`],
+      focus: [o.box],
     });
   },
 };
@@ -141,12 +150,13 @@ export const find: TaskGenerator = {
     const colours = rng.sample(OBJECT_COLOURS.slice(), count);
     const half = size / 2;
     const canvas = new Canvas(size);
-    quadrants.forEach((q, i) => {
+    const boxes = quadrants.map((q, i) => {
       const r = Math.max(1.5, half * rng.uniform(0.2, 0.35));
       const margin = r + 0.5;
       const cx = (q % 2) * half + rng.uniform(margin, half - margin);
       const cy = Math.floor(q / 2) * half + rng.uniform(margin, half - margin);
       canvas.shape(rng.pick(SHAPES), cx, cy, r, PALETTE[colours[i]]);
+      return objectBox(cx, cy, r);
     });
     const target = rng.int(count);   // uniform over the objects, so over the quadrants
     const answer = QUADRANTS[quadrants[target]];
@@ -156,6 +166,7 @@ export const find: TaskGenerator = {
       answer,
       answerSpace: QUADRANTS,
       rationale: [`i see ${count} objects.`, `i look for the ${colours[target]} one.`, `it is at the ${answer}.`],
+      focus: [boxes[target]],
     });
   },
 };

@@ -3,6 +3,7 @@
 // in each box's corner, so the answer can be read off the image.
 
 import { Canvas, ColourName, GLYPH_WIDTH, OBJECT_COLOURS, PALETTE, ShapeName, SHAPES } from '../canvas';
+import type { FocusBox } from '../example';
 import { buildExample, checkSize, NUMBER_WORDS, quadrantOf, TaskGenerator } from './common';
 import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
@@ -24,7 +25,7 @@ export const localization: TaskGenerator = {
 
     const canvas = new Canvas(size);
     const scale = Math.max(1, Math.floor(cell / 16));
-    boxCells.forEach((index, i) => {
+    const boxes = boxCells.map((index, i): FocusBox => {
       const x = (index % cells) * cell + 1, y = Math.floor(index / cells) * cell + 1;
       const w = cell - 2;
       canvas.rectOutline(x, y, w, w, PALETTE.gray);
@@ -34,6 +35,7 @@ export const localization: TaskGenerator = {
       const r = Math.max(1.5, Math.min((x + w - 1 - left) / 2, w * 0.3));
       const [colour, shape] = contents[i];
       canvas.shape(shape, (left + x + w - 1) / 2, y + w / 2 + 1, r, PALETTE[colour]);
+      return [x, y, x + w, y + w];   // the whole box: the number is read off it too
     });
 
     const [colour, shape] = contents[target];
@@ -48,6 +50,7 @@ export const localization: TaskGenerator = {
       answerSpace: NUMBER_WORDS.slice(1, boxCount + 1),
       rationale: [`i look for the ${colour} ${shape}.`, `it is at the ${quadrantOf(cx, cy, size)}.`, `that box is number ${answer}.`],
       format,
+      focus: [boxes[target]],
     });
   },
 };
