@@ -20,7 +20,7 @@ DIR/MODEL_CARD.md with per-task test accuracy against chance.
 
 The shipped base of this repository (models/tiny-vlm-base) is rebuilt by
   bash scripts/pretrain-base.sh
-which runs the three curriculum stages with this command.
+which runs the five curriculum stages with this command.
 `;
 
 export async function runPretrainCommand(args: string[]): Promise<number> {

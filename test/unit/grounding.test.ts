@@ -110,22 +110,25 @@ describe('grounding loss and patch probe', function () {
     before(async () => { session = await sessionWith(5); });
     after(() => { session?.dispose(); for (const f of files) fs.rmSync(path.dirname(f), { recursive: true, force: true }); });
 
-    it('selects the answer row (the last <sep>) and the focus patches\' image columns', () => {
+    it('selects the answer rows (the last <sep> up to the answer\'s last token, 1/n each) and the focus patches\' image columns', () => {
       const ex = session.splits.train.slice(0, 8);
       const enc = session.encode(ex);
       const sel = groundingSelection(enc, ex, 16, 4);
       const { T } = enc;
       assert.equal(sel.count, ex.filter((e) => e.focus).length);
       ex.forEach((e, b) => {
-        const rows = [...sel.rows.subarray(b * T, (b + 1) * T).keys()].filter((t) => sel.rows[b * T + t] === 1);
-        assert.deepEqual(rows, [enc.tokenIds.subarray(b * T, (b + 1) * T).lastIndexOf(SPECIAL.sep)]);
+        const rows = [...Array(T).keys()].filter((t) => sel.rows[b * T + t] > 0);
+        const sep = enc.tokenIds.subarray(b * T, (b + 1) * T).lastIndexOf(SPECIAL.sep);
+        const answerTokens = e.answer.split(' ').length;   // find: "top left", two tokens; <eos> is predicted after them
+        assert.deepEqual(rows, [...Array(answerTokens).keys()].map((i) => sep + i));
+        for (const r of rows) assert.ok(Math.abs(sel.rows[b * T + r] - 1 / answerTokens) < 1e-7);
         const image = [...Array(T).keys()].filter((t) => enc.segments[b * T + t] === SEGMENT.image);
         const want = new Set(e.focus!.flatMap((box) => patchesOf(box, 16, 4)).map((p) => image[p]));
         for (let t = 0; t < T; t++) assert.equal(sel.cols[b * T + t], want.has(t) ? 1 : 0, `${e.id} column ${t}`);
       });
     });
 
-    it('is −log of the supervised heads\' attention mass on the focus, averaged over examples, layers and heads', () => {
+    it('is −log of the supervised heads\' attention mass on the focus, averaged over examples, layers, heads and answer rows', () => {
       const ex = session.splits.train.slice(0, 8);
       const enc = session.encode(ex);
       const { B, T } = enc;
@@ -138,12 +141,15 @@ describe('grounding loss and patch probe', function () {
       for (const l of cfg.layers) {
         const a = attention[l].dataSync();
         for (let b = 0; b < B; b++) {
-          const row = [...Array(T).keys()].find((t) => sel.rows[b * T + t] === 1);
-          if (row === undefined) continue;
+          const rows = [...Array(T).keys()].filter((t) => sel.rows[b * T + t] > 0);
+          if (rows.length === 0) continue;
           for (let h = 0; h < 2; h++) {
-            let mass = 0;
-            for (let t = 0; t < T; t++) if (sel.cols[b * T + t]) mass += a[((b * 2 + h) * T + row) * T + t];
-            total -= Math.log(mass + 1e-6); n++;
+            for (const row of rows) {
+              let mass = 0;
+              for (let t = 0; t < T; t++) if (sel.cols[b * T + t]) mass += a[((b * 2 + h) * T + row) * T + t];
+              total -= Math.log(mass + 1e-6) / rows.length;
+            }
+            n++;
           }
         }
       }

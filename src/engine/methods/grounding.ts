@@ -1,9 +1,10 @@
 // SFT's grounding loss (method.sft.grounding): supervises where the answer looks.
-// At the row that predicts the answer's first token (the last <sep>), the first `heads`
-// heads of each listed decoder layer should put their attention on the image patches
-// of the object(s) the question names (Example.focus, drawn by the synthetic tasks):
+// At the rows that predict the answer's tokens (from the last <sep>, not the one that
+// predicts <eos>), the first `heads` heads of each listed decoder layer should put their
+// attention on the image patches of the object(s) the question names (Example.focus,
+// drawn by the synthetic tasks):
 //
-//   L_ground = mean over examples with a focus, layers, heads of  −log Σ_{p ∈ focus} A[row, p]
+//   L_ground = mean over examples with a focus, layers, heads, answer rows of  −log Σ_{p ∈ focus} A[row, p]
 //
 // Why: pretraining teaches the encoder what one object looks like (the vision probe),
 // but nothing taught the decoder to pick the one object a question names among several;
@@ -23,7 +24,7 @@ import { SPECIAL, type EncodedBatch } from '../model/sequence';
 const EPS = 1e-6;
 
 export interface GroundingTargets {
-  rows: tf.Tensor4D;     // [B, 1, T, 1] 1 at each grounded example's answer row
+  rows: tf.Tensor4D;     // [B, 1, T, 1] 1/n at each of a grounded example's n answer rows
   cols: tf.Tensor3D;     // [B, 1, T] 1 on the image columns whose patch overlaps the focus
   count: number;         // grounded examples (a focus that covers at least one patch)
   dispose(): void;
@@ -52,8 +53,12 @@ export function groundingSelection(enc: EncodedBatch, examples: Example[], image
     const imageColumns: number[] = [];
     for (let t = 0; t < T; t++) if (enc.segments[base + t] === SEGMENT.image) imageColumns.push(t);
     if (imageColumns.length !== (imageSize / patchSize) ** 2) return;   // a conv stem or another layout: nothing to map onto
-    const row = enc.tokenIds.subarray(base, base + T).lastIndexOf(SPECIAL.sep);
-    if (row < 0) return;
+    // The answer rows: from the last <sep> to the row before the one that predicts <eos>.
+    const sep = enc.tokenIds.subarray(base, base + T).lastIndexOf(SPECIAL.sep);
+    if (sep < 0) return;
+    let lastWeighted = sep;
+    for (let t = sep; t < T; t++) if (enc.lossMask[base + t] > 0) lastWeighted = t;
+    const answerRows = Math.max(1, lastWeighted - sep);
     let covered = 0;
     for (const box of ex.focus) {
       for (const p of patchesOf(box, imageSize, patchSize)) {
@@ -62,7 +67,7 @@ export function groundingSelection(enc: EncodedBatch, examples: Example[], image
       }
     }
     if (covered === 0) return;
-    rows[base + row] = 1;
+    for (let r = 0; r < answerRows; r++) rows[base + sep + r] = 1 / answerRows;   // each example weighs 1, however long its answer
     count++;
   });
   return { rows, cols, count };
@@ -86,11 +91,10 @@ export function groundingLoss(attention: tf.Tensor4D[], targets: GroundingTarget
     const a = attention[l];
     const [B, , T] = a.shape;
     const heads = tf.slice(a, [0, 0, 0, 0], [B, cfg.heads, T, T]);          // [B, H, T, T]
-    const answerRow = tf.sum(tf.mul(heads, targets.rows), 2);              // [B, H, T] (only the answer row survives)
-    const mass = tf.sum(tf.mul(answerRow, targets.cols), 2);               // [B, H] attention on the focus patches
-    const hasRow = tf.sum(targets.rows, [1, 2, 3]);                        // [B] 1 for grounded examples
-    const logMass = tf.mean(tf.log(tf.add(mass, EPS)), 1);                 // [B]
-    return tf.neg(tf.sum(tf.mul(logMass, hasRow)));
+    const mass = tf.sum(tf.mul(heads, tf.expandDims(targets.cols, 1)), 3);  // [B, H, T] each row's attention on the focus
+    const logMass = tf.log(tf.add(mass, EPS));                             // [B, H, T]
+    const rowWeights = tf.reshape(targets.rows, [B, 1, T]);                // 1/n on the answer rows
+    return tf.neg(tf.div(tf.sum(tf.mul(logMass, rowWeights)), cfg.heads));
   });
   const total = terms.length === 1 ? terms[0] : tf.addN(terms);
   return tf.div(total, Math.max(1, targets.count) * cfg.layers.length) as tf.Scalar;
