@@ -24,8 +24,8 @@ import { SPECIAL, type EncodedBatch } from '../model/sequence';
 const EPS = 1e-6;
 
 export interface GroundingTargets {
-  rows: tf.Tensor4D;     // [B, 1, T, 1] 1/n at each of a grounded example's n answer rows
-  cols: tf.Tensor3D;     // [B, 1, T] 1 on the image columns whose patch overlaps the focus
+  rows: tf.Tensor3D;     // [B, 1, T] 1/n at each of a grounded example's n answer rows
+  cols: tf.Tensor4D;     // [B, 1, 1, T] 1 on the image columns whose patch overlaps the focus
   count: number;         // grounded examples (a focus that covers at least one patch)
   dispose(): void;
 }
@@ -41,7 +41,7 @@ export function patchesOf(box: FocusBox, size: number, p: number): number[] {
   return out;
 }
 
-/** The answer row and focus columns of each example, from the encoded batch (image columns in patch order). */
+/** The answer rows (weights 1/n) and focus columns of each example, from the encoded batch (image columns in patch order). */
 export function groundingSelection(enc: EncodedBatch, examples: Example[], imageSize: number, patchSize: number): { rows: Float32Array; cols: Float32Array; count: number } {
   const { B, T } = enc;
   const rows = new Float32Array(B * T);
@@ -77,8 +77,8 @@ export function groundingSelection(enc: EncodedBatch, examples: Example[], image
 export function groundingTargets(enc: EncodedBatch, examples: Example[], imageSize: number, patchSize: number): GroundingTargets {
   const { B, T } = enc;
   const sel = groundingSelection(enc, examples, imageSize, patchSize);
-  const rows = tf.tensor4d(sel.rows, [B, 1, T, 1]);
-  const cols = tf.tensor3d(sel.cols, [B, 1, T]);
+  const rows = tf.tensor3d(sel.rows, [B, 1, T]);
+  const cols = tf.tensor4d(sel.cols, [B, 1, 1, T]);
   return { rows, cols, count: sel.count, dispose: () => { rows.dispose(); cols.dispose(); } };
 }
 
@@ -91,10 +91,9 @@ export function groundingLoss(attention: tf.Tensor4D[], targets: GroundingTarget
     const a = attention[l];
     const [B, , T] = a.shape;
     const heads = tf.slice(a, [0, 0, 0, 0], [B, cfg.heads, T, T]);          // [B, H, T, T]
-    const mass = tf.sum(tf.mul(heads, tf.expandDims(targets.cols, 1)), 3);  // [B, H, T] each row's attention on the focus
+    const mass = tf.sum(tf.mul(heads, targets.cols), 3);                   // [B, H, T] each row's attention on the focus
     const logMass = tf.log(tf.add(mass, EPS));                             // [B, H, T]
-    const rowWeights = tf.reshape(targets.rows, [B, 1, T]);                // 1/n on the answer rows
-    return tf.neg(tf.div(tf.sum(tf.mul(logMass, rowWeights)), cfg.heads));
+    return tf.neg(tf.div(tf.sum(tf.mul(logMass, targets.rows)), cfg.heads));
   });
   const total = terms.length === 1 ? terms[0] : tf.addN(terms);
   return tf.div(total, Math.max(1, targets.count) * cfg.layers.length) as tf.Scalar;
