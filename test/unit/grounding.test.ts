@@ -7,13 +7,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment, validateExperimentText } from '../../src/core/validator';
-import { tf } from '../../src/engine/backend';
+import { selectBackend, tf } from '../../src/engine/backend';
 import { OBJECT_COLOURS, PALETTE, SHAPES } from '../../src/engine/data/canvas';
 import type { Example } from '../../src/engine/data/example';
 import { Rng } from '../../src/engine/data/rng';
 import { TASKS } from '../../src/engine/data/tasks';
 import { groundingLoss, groundingSelection, groundingTargets, patchesOf } from '../../src/engine/methods/grounding';
-import { patchClasses } from '../../src/engine/methods/patchProbe';
+import { createPatchProbe, PATCH_PROBE_PREFIX, patchClasses } from '../../src/engine/methods/patchProbe';
+import { withoutProbeHeads } from '../../src/engine/methods/visionProbe';
+import { createTinyVlm } from '../../src/engine/model/tinyVlm';
+import { smallLatents, smallModel, T as FIXTURE_T, tokenizer } from './modelFixtures';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { SPECIAL } from '../../src/engine/model/sequence';
 import { Optimizer } from '../../src/engine/optimizer';
@@ -43,6 +46,7 @@ function objectPixels(ex: Example): [number, number][] {
 
 describe('grounding loss and patch probe', function () {
   this.timeout(300000);
+  before(async () => { await selectBackend('wasm', { threads: 1 }); });
 
   it('find\'s focus box holds the named object, and the shape map marks exactly the objects\' pixels', () => {
     for (const ex of generate('find', 20, 32)) {
@@ -88,6 +92,38 @@ describe('grounding loss and patch probe', function () {
         assert.deepEqual([classes[n * 2], classes[n * 2 + 1]], expected, `${ex.id} patch ${n} (${own} object pixels)`);
       }
     }
+  });
+
+  it('patch probe: the mean over patches of the colour, shape, row and column CEs; its heads stay out of a shipped base', () => {
+    const model = createTinyVlm(smallModel(), smallLatents(), tokenizer.size, FIXTURE_T, 7, 16);
+    const probe = createPatchProbe(model, 5);
+    const batch = [...generate('colour', 2, 16, 3), ...generate('find', 1, 16, 4)];
+    const tokens = tf.randomNormal([batch.length, 16, 32], 0, 1, 'float32', 9) as tf.Tensor3D;   // [B, P, d]
+    const labels = probe.labels(batch)!;
+    const got = tf.tidy(() => probe.loss(tokens, labels).dataSync()[0]);
+    const x = tokens.arraySync() as number[][][];
+    const nll = (head: string, token: number[], k: number) => {
+      const W = model.variables.get(`${PATCH_PROBE_PREFIX}${head}.weight`)!.arraySync() as number[][];
+      const bias = model.variables.get(`${PATCH_PROBE_PREFIX}${head}.bias`)!.arraySync() as number[];
+      const logits = bias.map((c, j) => c + token.reduce((acc, v, i) => acc + v * W[i][j], 0));
+      const max = Math.max(...logits);
+      return max + Math.log(logits.reduce((acc, l) => acc + Math.exp(l - max), 0)) - logits[k];
+    };
+    let total = 0;
+    batch.forEach((ex, b) => {
+      const classes = patchClasses(ex, 4);
+      for (let n = 0; n < 16; n++) {
+        total += nll('colour', x[b][n], classes[n * 2]) + nll('shape', x[b][n], classes[n * 2 + 1])
+          + nll('row', x[b][n], Math.floor(n / 4)) + nll('column', x[b][n], n % 4);
+      }
+    });
+    assert.ok(Math.abs(got - total / (batch.length * 16)) < 1e-3, `${got} vs ${total / (batch.length * 16)}`);
+    const heads = [...model.variables.keys()].filter((n) => n.startsWith(PATCH_PROBE_PREFIX));
+    assert.equal(heads.length, 8);
+    assert.deepEqual([...withoutProbeHeads(model.variables).keys()].filter((n) => n.startsWith(PATCH_PROBE_PREFIX)), []);
+    labels.dispose();
+    tokens.dispose();
+    model.dispose();
   });
 
   describe('in a session', () => {
