@@ -56,8 +56,9 @@ interface SftBatch extends TokenBatch { probe?: ProbeLabel[]; patches?: PatchLab
 
 export function createSft(session: Session): TrainingMethod<TinyVlm, SftBatch> {
   const cfg = session.config;
-  const { weight, tasks } = cfg.method.sft.vision_probe;
-  const probe = weight > 0 && tasks.length > 0 ? createVisionProbe(session.model, tasks, session.splits.train, cfg.seed) : undefined;
+  // Pretraining's auxiliary losses (docs/pretraining.md): each is off at weight 0.
+  const { weight: probeWeight, tasks } = cfg.method.sft.vision_probe;
+  const probe = probeWeight > 0 && tasks.length > 0 ? createVisionProbe(session.model, tasks, session.splits.train, cfg.seed) : undefined;
   const grounding = cfg.method.sft.grounding;
   const grounded = grounding.weight > 0;
   const patchWeight = cfg.method.sft.patch_probe.weight;
@@ -97,7 +98,7 @@ export function createSft(session: Session): TrainingMethod<TinyVlm, SftBatch> {
       let loss: tf.Scalar = ce;
       if (probe && batch.probe?.length) {
         terms.vision_probe = probe.loss(out.imageTokens!, batch.probe);
-        loss = tf.add(loss, tf.mul(weight, terms.vision_probe)) as tf.Scalar;
+        loss = tf.add(loss, tf.mul(probeWeight, terms.vision_probe)) as tf.Scalar;
       }
       if (patchProbe && batch.patches) {
         terms.patch_probe = patchProbe.loss(out.imageTokens!, batch.patches);
