@@ -2,7 +2,7 @@
 // with tsc (type-checked) into out/, `--production` minifies.
 import { build } from 'esbuild';
 import { execSync } from 'node:child_process';
-import { cpSync, mkdirSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -25,11 +25,22 @@ const nodeEntries = [
 ];
 const webEntries = ['webview/dashboard/main.ts', 'webview/attention/main.ts', 'webview/compare/main.ts'];
 
+// Each output is written beside its target and renamed over it, so a CLI or a run that starts
+// while a build is in progress loads the old bundle or the new one, never a torn one.
+async function bundle(options) {
+  const result = await build({ ...options, write: false });
+  for (const file of result.outputFiles) {
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+}
+
 mkdirSync('dist/webview', { recursive: true });
 await Promise.all([
-  ...nodeEntries.filter((e) => existsSync(e.entryPoints[0])).map((e) => build({ ...common, ...e })),
+  ...nodeEntries.filter((e) => existsSync(e.entryPoints[0])).map((e) => bundle({ ...common, ...e })),
   ...webEntries.filter((f) => existsSync(f)).map((f) =>
-    build({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [f], outfile: `dist/webview/${f.split('/')[1]}.js` })),
+    bundle({ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [f], outfile: `dist/webview/${f.split('/')[1]}.js` })),
 ]);
 // The wasm backend loads its .wasm files from beside the bundle.
 for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
