@@ -18,7 +18,7 @@ import type { SftGrounding } from '../../core/experiment';
 import { tf } from '../backend';
 import type { Example, FocusBox } from '../data/example';
 import { SEGMENT } from '../model/segments';
-import { SPECIAL, type EncodedBatch } from '../model/sequence';
+import { answerSpan, type EncodedBatch } from '../model/sequence';
 
 /** Guards log(0) when a head puts (almost) nothing on the object. */
 const EPS = 1e-6;
@@ -54,11 +54,9 @@ export function groundingSelection(enc: EncodedBatch, examples: Example[], image
     for (let t = 0; t < T; t++) if (enc.segments[base + t] === SEGMENT.image) imageColumns.push(t);
     if (imageColumns.length !== (imageSize / patchSize) ** 2) return;   // a conv stem or another layout: nothing to map onto
     // The answer rows: from the last <sep> to the row before the one that predicts <eos>.
-    const sep = enc.tokenIds.subarray(base, base + T).lastIndexOf(SPECIAL.sep);
-    if (sep < 0) return;
-    let lastWeighted = sep;
-    for (let t = sep; t < T; t++) if (enc.lossMask[base + t] > 0) lastWeighted = t;
-    const answerRows = Math.max(1, lastWeighted - sep);
+    const span = answerSpan(enc, b);
+    if (!span) return;
+    const answerRows = Math.max(1, span.last - span.first);
     let covered = 0;
     for (const box of ex.focus) {
       for (const p of patchesOf(box, imageSize, patchSize)) {
@@ -67,7 +65,7 @@ export function groundingSelection(enc: EncodedBatch, examples: Example[], image
       }
     }
     if (covered === 0) return;
-    for (let r = 0; r < answerRows; r++) rows[base + sep + r] = 1 / answerRows;   // each example weighs 1, however long its answer
+    for (let r = 0; r < answerRows; r++) rows[base + span.first + r] = 1 / answerRows;   // each example weighs 1, however long its answer
     count++;
   });
   return { rows, cols, count };

@@ -8,7 +8,7 @@
 import type { SftRationales } from '../../core/experiment';
 import type { Example } from '../data/example';
 import { hashString } from '../data/rng';
-import { SPECIAL, type EncodedBatch, type RationaleForm } from '../model/sequence';
+import { answerSpan, type EncodedBatch, type RationaleForm } from '../model/sequence';
 
 const UINT32 = 2 ** 32;
 
@@ -39,13 +39,12 @@ export function balanceRationaleWeights(enc: EncodedBatch, examples: Example[], 
   const { T } = enc;
   examples.forEach((ex, b) => {
     if (!formOf(ex)) return;
-    const row = enc.tokenIds.subarray(b * T, (b + 1) * T);
-    const lastSep = row.lastIndexOf(SPECIAL.sep);
+    const from = answerSpan(enc, b)?.first ?? 0;
     let total = 0, answer = 0;
     for (let t = 0; t < T; t++) {
       const w = enc.lossMask[b * T + t];
       total += w;
-      if (t >= lastSep && w > 0) answer++;
+      if (t >= from && w > 0) answer++;
     }
     const scale = total > 0 ? answer / total : 0;
     for (let t = 0; t < T; t++) enc.lossMask[b * T + t] *= scale;

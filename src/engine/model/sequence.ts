@@ -171,6 +171,20 @@ export function encodeExamples(examples: Example[], tok: TokenizerLike, layout: 
   return enc;
 }
 
+/**
+ * Row b's answer predictions: the positions from its last <sep> (which predicts the answer's
+ * first token) to its last weighted one (which predicts <eos>); undefined when it has no <sep>.
+ * A rationale comes before that <sep>, so this is the direct answer in every layout.
+ */
+export function answerSpan(enc: EncodedBatch, b: number): { first: number; last: number } | undefined {
+  const { T } = enc;
+  const first = enc.tokenIds.subarray(b * T, (b + 1) * T).lastIndexOf(SPECIAL.sep);
+  if (first < 0) return undefined;
+  let last = first;
+  for (let t = first; t < T; t++) if (enc.lossMask[b * T + t] > 0) last = t;
+  return { first, last };
+}
+
 /** Host one-hot [B·T, V] (built on the host: tfjs-wasm's float32 oneHot writes int32 bits). */
 export function oneHot(ids: Int32Array, V: number): Float32Array {
   checkIds(ids, V);
