@@ -17,7 +17,7 @@ import { isCheckpointDir, isRunDir, latestCheckpoint, runDirOfCheckpoint, runPat
 import { writeFileAtomic } from '../core/atomicWrite';
 import { loadCheckpoint, type HostTensor } from './checkpoint';
 import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
-import { withoutProbeHeads } from './methods/visionProbe';
+import { withoutProbeHeads } from './methods/probeHeads';
 
 interface HeaderEntry { dtype: string; shape: number[]; data_offsets: [number, number] }
 

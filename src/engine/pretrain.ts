@@ -24,7 +24,7 @@ import { generateSplits } from './data/splits';
 import { writeSafetensors } from './export';
 import { evaluateTarget, trainExperiment, type RunOptions } from './run';
 import { READ_LIMITS, readTextBounded } from '../core/boundedRead';
-import { withoutProbeHeads } from './methods/visionProbe';
+import { withoutProbeHeads } from './methods/probeHeads';
 
 export interface BaseCard {
   name: string;

@@ -20,8 +20,8 @@ import { OBJECT_COLOURS, PALETTE, SHAPES } from '../data/canvas';
 import type { Example } from '../data/example';
 import { ParamStore } from '../model/params';
 import type { TinyVlm } from '../model/tinyVlm';
+import { addProbeHeads, PATCH_PROBE_PREFIX } from './probeHeads';
 
-export const PATCH_PROBE_PREFIX = 'sft.patch_probe.';
 const COLOUR_CLASSES = OBJECT_COLOURS.length + 1;   // + background (last)
 const SHAPE_CLASSES = SHAPES.length + 1;
 
@@ -90,11 +90,7 @@ export function createPatchProbe(model: TinyVlm, seed: number): PatchProbe {
   const colourHead = head('colour', COLOUR_CLASSES), shapeHead = head('shape', SHAPE_CLASSES);
   const rowHead = head('row', g), colHead = head('column', g);
   const grid = gridOneHots(g);
-  for (const [name, v] of store.variables) {
-    if (model.variables.has(name)) throw new Error(`assertion: weight ${name} already exists`);
-    v.trainable = true;
-    model.variables.set(name, v);
-  }
+  addProbeHeads(model, store);
   const ce = (tokens: tf.Tensor2D, h: typeof colourHead, onehot: tf.Tensor2D, weights: tf.Tensor2D): tf.Tensor => {
     const logits = tf.add(tf.matMul(tokens, h.weight), h.bias);                        // [B·P, C]
     return tf.neg(tf.sum(tf.mul(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), 1, true), weights)));

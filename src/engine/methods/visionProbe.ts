@@ -10,9 +10,7 @@ import { tf } from '../backend';
 import type { Example } from '../data/example';
 import { ParamStore } from '../model/params';
 import type { TinyVlm } from '../model/tinyVlm';
-import { PATCH_PROBE_PREFIX } from './patchProbe';
-
-export const VISION_PROBE_PREFIX = 'sft.vision_probe.';
+import { addProbeHeads, VISION_PROBE_PREFIX } from './probeHeads';
 
 interface Head { weight: tf.Variable; bias: tf.Variable; answers: string[] }
 
@@ -41,11 +39,7 @@ export function createVisionProbe(model: TinyVlm, tasks: string[], train: Exampl
     };
     heads.set(task, head);
   }
-  for (const [name, v] of store.variables) {
-    if (model.variables.has(name)) throw new Error(`assertion: weight ${name} already exists`);
-    v.trainable = true;
-    model.variables.set(name, v);
-  }
+  addProbeHeads(model, store);
   return {
     labels(examples) {
       const out: ProbeLabel[] = [];
@@ -77,9 +71,4 @@ export function createVisionProbe(model: TinyVlm, tasks: string[], train: Exampl
       return tf.div(total, Math.max(1, count)) as tf.Scalar;
     },
   };
-}
-
-/** The model's own weights: a shipped base or an export leaves the probe heads (vision and patch probe) out. */
-export function withoutProbeHeads<W>(weights: Map<string, W>): Map<string, W> {
-  return new Map([...weights].filter(([name]) => !name.startsWith(VISION_PROBE_PREFIX) && !name.startsWith(PATCH_PROBE_PREFIX)));
 }
