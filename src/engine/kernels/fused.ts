@@ -99,8 +99,22 @@ export function fusedLayerNorm(x: Tensor, g: Tensor, b: Tensor, eps = 1e-5): Ten
 /** GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
 export function fusedGeluTanh(x: Tensor): Tensor {
   if (nativeReady(GELU_TANH_KERNEL, x)) return tf.engine().runKernel(GELU_TANH_KERNEL, { x }) as Tensor;
+  return geluTanhOps(x);
+}
+
+/** The same GELU in plain tfjs ops (the one definition every non-native path uses). */
+export function geluTanhOps(x: Tensor): Tensor {
   return tf.tidy(() => {
-    const inner = tf.mul(GELU_A, tf.add(x, tf.mul(GELU_B, tf.mul(tf.mul(x, x), x))));
+    const inner = tf.mul(GELU_A, tf.add(x, tf.mul(GELU_B, tf.mul(x, tf.square(x)))));
     return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  });
+}
+
+/** d gelu_tanh / dx at x, in plain tfjs ops. */
+export function geluTanhDerivativeOps(x: Tensor): Tensor {
+  return tf.tidy(() => {
+    const t = tf.tanh(tf.mul(GELU_A, tf.add(x, tf.mul(GELU_B, tf.mul(x, tf.square(x))))));
+    const dInner = tf.mul(GELU_A, tf.add(1, tf.mul(3 * GELU_B, tf.square(x))));
+    return tf.add(tf.mul(0.5, tf.add(1, t)), tf.mul(tf.mul(0.5, x), tf.mul(tf.sub(1, tf.square(t)), dInner)));
   });
 }

@@ -22,7 +22,7 @@ import { registerNewWasmKernel, replaceWasmKernel, restoreStockKernels } from '.
 import { chooseThreads } from './threads';
 import { backendInternalsProblem, type TF } from './wasm_heap';
 
-export { fusedGeluTanh, fusedLayerNorm } from './fused';
+export { fusedGeluTanh, fusedLayerNorm, geluTanhOps } from './fused';
 export { attend, attendIsNative, attentionContext, attentionProbs, weightedCrossEntropy } from './attention';
 export { loraLinear, loraLinearIsNative } from './lora';
 export { embedRows, embedRowsIsNative, oneHotRows } from './embedding';

@@ -10,6 +10,7 @@
 // compute them). Without the native kernel the op runs the same math in tfjs ops.
 import type { GradFunc, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
+import { geluTanhDerivativeOps, geluTanhOps } from './fused';
 import type { NativeAddon } from './native_addon';
 import { elementCount, heapView, scratchTensor, type TF, type WasmBackendInternals } from './wasm_heap';
 
@@ -60,7 +61,7 @@ const loraLinearGrad: GradFunc = (dy, saved, attrs) => {
   const [x, w, a, b, u, pre] = saved;
   const [dx, da, db] = tf.engine().runKernel(LORA_LINEAR_GRAD_KERNEL, pre ? { dy: dy as Tensor, x, w, a, b, u, pre } : { dy: dy as Tensor, x, w, a, b, u }, attrs) as Tensor[];
   const din = w.shape[0] as number, dout = w.shape[1] as number;
-  const dPre = () => tf.reshape(pre ? tf.mul(dy as Tensor, geluTanhDerivative(pre)) : dy as Tensor, [-1, dout]);   // [N, dout]
+  const dPre = () => tf.reshape(pre ? tf.mul(dy as Tensor, geluTanhDerivativeOps(pre)) : dy as Tensor, [-1, dout]);   // [N, dout]
   return {
     x: () => dx, a: () => da, b: () => db,
     w: () => tf.matMul(tf.reshape(x, [-1, din]), dPre(), true, false),   // [din, dout]: only when W trains
@@ -68,14 +69,6 @@ const loraLinearGrad: GradFunc = (dy, saved, attrs) => {
     res: () => tf.reshape(dy as Tensor, (dy as Tensor).shape),   // the residual's gradient is dy (a new handle, as tfjs's Add gives)
   };
 };
-
-/** d gelu_tanh / dx at x, in tfjs ops (the rare W / bias gradient behind a GELU). */
-function geluTanhDerivative(x: Tensor): Tensor {
-  const a = Math.sqrt(2 / Math.PI), c = 0.044715;
-  const t = tf.tanh(tf.mul(a, tf.add(x, tf.mul(c, tf.mul(x, tf.square(x))))));
-  const dInner = tf.mul(a, tf.add(1, tf.mul(3 * c, tf.square(x))));
-  return tf.add(tf.mul(0.5, tf.add(1, t)), tf.mul(tf.mul(0.5, x), tf.mul(tf.sub(1, tf.square(t)), dInner)));
-}
 
 export function registerLoraGradient(tfm: TF): void {
   for (const [kernelName, inputsToSave] of [[LORA_LINEAR_KERNEL, ['x', 'w', 'a', 'b', 'u']], [LORA_LINEAR_GELU_KERNEL, ['x', 'w', 'a', 'b', 'u', 'pre']]] as const) {
@@ -118,7 +111,7 @@ export function loraLinear<T extends tf.Tensor>(x: T, w: tf.Tensor2D, bias: tf.T
     const x2 = tf.reshape(x, [-1, din]) as tf.Tensor2D;
     let y: tf.Tensor = tf.add(tf.matMul(x2, w), tf.mul(tf.matMul(tf.matMul(x2, a), b), scale));   // [N, dout]
     if (bias) y = tf.add(y, bias);
-    if (gelu) y = tf.mul(tf.mul(0.5, y), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(y, tf.mul(0.044715, tf.mul(y, tf.square(y))))))));
+    if (gelu) y = geluTanhOps(y);
     y = tf.reshape(y, [...x.shape.slice(0, -1), dout]);
     return (residual ? tf.add(residual, y) : y) as T;
   });

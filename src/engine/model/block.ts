@@ -38,8 +38,6 @@ export function createBlock(store: ParamStore, name: string, d: number, mlpRatio
   };
 }
 
-export { gelu } from './linear';
-
 /**
  * x [B, T, d] → x [B, T, d], and probs [B, h, T, Tk] when wantProbs (else possibly null: a kernel
  * that never writes them may run); kv: keys and values beyond x's own (cached decoding, Tk ≥ T).

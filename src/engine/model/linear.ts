@@ -17,7 +17,7 @@
 //     reaches XNNPACK (≈30 GFLOP/s) and transpose flags fall into a naive loop
 //     (≈2 GFLOP/s). Its custom gradient computes both inputs' gradients always.
 import { tf } from '../backend';
-import { fusedGeluTanh, isNativeKernelActive, loraLinear, loraLinearIsNative } from '../kernels';
+import { fusedGeluTanh, geluTanhOps, isNativeKernelActive, loraLinear, loraLinearIsNative } from '../kernels';
 import { fastBatchMatMulInstalled } from './fastBatchMatMul';
 import type { LinearParams } from './params';
 import { speedups } from './speedups';
@@ -60,9 +60,7 @@ export interface LoraAdapter { a: tf.Variable; b: tf.Variable; scale: number }
 
 /** GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); one fused kernel each way when native. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  if (speedups.fusedKernels) return fusedGeluTanh(x);
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.square(x)))));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  return speedups.fusedKernels ? fusedGeluTanh(x) : geluTanhOps(x);
 }
 
 /** What follows the layer: its GELU, or the residual stream it is added to (x's shape but dout). */
