@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { selectBackend, tf } from '../../src/engine/backend';
 import { causalMask } from '../../src/engine/model/masks';
-import { disposeBatch, encodeExamples, oneHot, oneHotTensor, patchify, SPECIAL, toBatchTensors, type SequenceLayout } from '../../src/engine/model/sequence';
+import { disposeBatch, encodeExamples, oneHotTensor, patchify, SPECIAL, toBatchTensors, type SequenceLayout } from '../../src/engine/model/sequence';
 import { SEGMENT } from '../../src/engine/model/segments';
 import { createTinyVlm } from '../../src/engine/model/tinyVlm';
 import { Tokenizer } from '../../src/engine/data/tokenizer';
-import { answerLoss, examples, IMAGE_SIZE, smallLatents, smallModel, T, tokenizer } from './modelFixtures';
+import { answerLoss, examples, IMAGE_SIZE, oneHot, smallLatents, smallModel, T, tokenizer } from './modelFixtures';
 
 const layout: SequenceLayout = { T, patchSize: 4, latentCount: 4, placement: 'after_prompt' };
 

@@ -53,8 +53,14 @@ export function examples(B: number, seed = 1): Example[] {
 
 import { tf } from '../../src/engine/backend';
 import type { EncodedBatch } from '../../src/engine/model/sequence';
-import { oneHot } from '../../src/engine/model/sequence';
 import type { BatchTensors, TinyVlm } from '../../src/engine/model/tinyVlm';
+
+/** Host one-hot [ids.length, V] float32: the reference the backend-built one-hot is checked against. */
+export function oneHot(ids: Int32Array, V: number): Float32Array {
+  const out = new Float32Array(ids.length * V);
+  ids.forEach((id, i) => { out[i * V + id] = 1; });
+  return out;
+}
 
 /** Masked next-token cross-entropy over the answer positions (a test stand-in for the methods' loss). */
 export function answerLoss(model: TinyVlm, batch: BatchTensors, enc: EncodedBatch): tf.Scalar {

@@ -30,6 +30,7 @@ import type { Example } from '../data/example';
 import { Tokenizer } from '../data/tokenizer';
 import type { LatentsConfig } from '../../core/experiment';
 import { tf } from '../backend';
+import { oneHotRows } from '../kernels';
 import { SEGMENT } from './segments';
 import type { BatchTensors } from './tinyVlm';
 
@@ -185,26 +186,13 @@ export function answerSpan(enc: EncodedBatch, b: number): { first: number; last:
   return { first, last };
 }
 
-/** Host one-hot [B·T, V] (built on the host: tfjs-wasm's float32 oneHot writes int32 bits). */
-export function oneHot(ids: Int32Array, V: number): Float32Array {
-  checkIds(ids, V);
-  const out = new Float32Array(ids.length * V);
-  for (let i = 0; i < ids.length; i++) out[i * V + ids[i]] = 1;
-  return out;
-}
-
-function checkIds(ids: Int32Array, V: number): void {
-  for (let i = 0; i < ids.length; i++) if (ids[i] < 0 || ids[i] >= V) throw new Error(`token id ${ids[i]} outside the vocabulary of ${V}`);
-}
-
 /**
- * The same one-hot as a float32 tensor [B·T, V], built by the backend (an int32 OneHot, then a
- * Cast): no host array of B·T·V floats to fill and copy in (≈2 MB a batch, ~3 ms of page faults
- * and copies per one-hot on a training step).
+ * The one-hot of token ids as a float32 tensor [B·T, V], built by the backend (kernels'
+ * oneHotRows: an int32 OneHot, then a Cast); an id outside the vocabulary throws.
  */
 export function oneHotTensor(ids: Int32Array, V: number): tf.Tensor2D {
-  checkIds(ids, V);
-  return tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(ids, 'int32'), V), 'float32')) as tf.Tensor2D;
+  for (let i = 0; i < ids.length; i++) if (ids[i] < 0 || ids[i] >= V) throw new Error(`token id ${ids[i]} outside the vocabulary of ${V}`);
+  return oneHotRows(ids, V);
 }
 
 /** Host arrays → tensors the model reads. `mask` is a host mask from masks.ts or a [B,1,T,T] tensor. Dispose with disposeBatch. */
