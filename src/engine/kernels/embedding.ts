@@ -53,7 +53,7 @@ export function embedRowsIsNative(): boolean {
   return tf.getKernel(EMBED_ROWS_KERNEL, tf.getBackend()) !== undefined;
 }
 
-/** table [V, d], idx [N] (int32 host or tensor, each in [−1, V)) → [N, d]: row idx[i] of table, zeros where idx[i] = −1. */
+/** table [V, d], idx [N] host int32 (each in [−1, V)) → [N, d]: row idx[i] of table, zeros where idx[i] = −1. */
 export function embedRows(table: tf.Tensor2D, idx: Int32Array): tf.Tensor2D {
   const [V] = table.shape;
   for (let i = 0; i < idx.length; i++) if (idx[i] < -1 || idx[i] >= V) throw new Error(`embedRows: index ${idx[i]} outside [−1, ${V})`);

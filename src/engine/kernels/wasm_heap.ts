@@ -38,16 +38,18 @@ export function elementCount(shape: number[]): number {
 /** Float32 view of a tensor's storage. Take views only AFTER every makeOutput
  *  of the kernel: an allocation may grow the heap and detach older views. */
 export function heapView(backend: WasmBackendInternals, t: TensorInfo): Float32Array {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new Error('latent-lab native kernel: tensor data not found on the wasm backend');
-  return new Float32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, elementCount(t.shape));
+  return new Float32Array(backend.wasm.HEAPU8.buffer, storageOffset(backend, t), elementCount(t.shape));
 }
 
 /** Int32 view of an int32 tensor's storage (the same rule as heapView). */
 export function heapViewI32(backend: WasmBackendInternals, t: TensorInfo): Int32Array {
+  return new Int32Array(backend.wasm.HEAPU8.buffer, storageOffset(backend, t), elementCount(t.shape));
+}
+
+function storageOffset(backend: WasmBackendInternals, t: TensorInfo): number {
   const data = backend.dataIdMap.get(t.dataId);
   if (!data) throw new Error('latent-lab native kernel: tensor data not found on the wasm backend');
-  return new Int32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, elementCount(t.shape));
+  return data.memoryOffset;
 }
 
 /**
