@@ -54,11 +54,10 @@ struct KernelTable {
   long (*rowExtent)(const float* m, long Tk, float blocked);
   void (*attnHeadForward)(const AttnHead& h);
   void (*attnHeadBackward)(const AttnHead& h);
-  // v[i, :] = z[i, 0:n] + bias + Σ_k z[i, n + k] · sB[k, :] for rows [0, rows): a linear layer plus its
-  // rank-r LoRA term from z = x·[W | A] (row stride ldz ≥ n + r); sB [r, n] = s·B. Then y = v, or
-  // y = res + v (res [rows, n]), or y = gelu(v) with v kept in pre (pre [rows, n]). bias, res, pre: nullptr = none.
-  void (*lowRankEpilogue)(const float* z, long ldz, const float* bias, const float* sB, const float* res, float* pre,
-                          float* y, long rows, long n, long r);
+  // v = z[i, 0:n] + bias for rows [0, rows) of z (row stride ldz ≥ n): a linear layer's output
+  // from its sgemm. Then y = v, or y = res + v (res [rows, n]), or y = gelu(v) with v kept in pre
+  // (pre [rows, n]). bias, res, pre: nullptr = none.
+  void (*linearEpilogue)(const float* z, long ldz, const float* bias, const float* res, float* pre, float* y, long rows, long n);
   // Adam / AdamW on [0, n): m, v updated in place, out = new parameter value.
   // out = x (1 - lr wd) - lr (m / bc1) / (sqrt(v / bc2) + eps)
   void (*adam)(const float* x, const float* g, float* m, float* v, float* out, long n, float lr, float b1, float b2,

@@ -263,30 +263,22 @@ void layerNormGradKernel(const float* dy, const float* x, const float* g, float*
 
 #include "kernels_attention_impl.h"  // attention rows (same namespace, same variant)
 
-// ------------------------------------------------------------------ LoRA
-// One vector of a linear layer's output: z + bias + Σ_k u_k sB[k] at column j, then its residual or GELU.
-inline vf lowRankVector(const float* zi, const float* ui, const float* bias, const float* sB, long n, long r, long j) {
-  vf acc = load(zi + j);
-  if (bias) acc += load(bias + j);
-  for (long k = 0; k < r; k++) acc += ui[k] * load(sB + k * n + j);
-  return acc;
-}
-void lowRankEpilogueKernel(const float* z, long ldz, const float* bias, const float* sB, const float* res, float* pre,
-                           float* y, long rows, long n, long r) {
+// ------------------------------------------------------------------ linear epilogue
+// y = z[:, 0:n] + bias, then y = res + y, or y = gelu(y) with its input kept in pre.
+void linearEpilogueKernel(const float* z, long ldz, const float* bias, const float* res, float* pre, float* y, long rows, long n) {
   const long full = n - n % W;
   for (long i = 0; i < rows; i++) {
     const float* zi = z + i * ldz;
-    const float* ui = zi + n;  // x·A of this row
     float* yi = y + i * n;
     for (long j = 0; j < full; j += W) {
-      vf v = lowRankVector(zi, ui, bias, sB, n, r, j);
+      vf v = load(zi + j);
+      if (bias) v += load(bias + j);
       if (pre) { store(pre + i * n + j, v); v = vgeluTanh(v); }
       if (res) v += load(res + i * n + j);
       store(yi + j, v);
     }
     for (long j = full; j < n; j++) {  // the tail through a zero-padded vector, as mapUnary does
       float acc = zi[j] + (bias ? bias[j] : 0.f);
-      for (long k = 0; k < r; k++) acc += ui[k] * sB[k * n + j];
       if (pre) { pre[i * n + j] = acc; float t[W] = {acc}; store(t, vgeluTanh(load(t))); acc = t[0]; }
       if (res) acc += res[i * n + j];
       yi[j] = acc;
@@ -322,7 +314,7 @@ void adamKernel(const float* x, const float* g, float* m, float* v, float* out, 
 const KernelTable kTable = {
   LL_NAME, sgemmRows, packAFloats, packBFloats, expKernel, erfKernel, geluTanhKernel, geluTanhGradKernel,
   layerNormKernel, layerNormGradKernel, sumLeadingKernel, sumTrailingKernel, attnScoresSoftmaxKernel,
-  softmaxGradRowsKernel, attnHeadScratchKernel, rowExtentKernel, attnHeadForwardKernel, attnHeadBackwardKernel, lowRankEpilogueKernel,
+  softmaxGradRowsKernel, attnHeadScratchKernel, rowExtentKernel, attnHeadForwardKernel, attnHeadBackwardKernel, linearEpilogueKernel,
   adamKernel,
 };
 

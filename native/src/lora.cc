@@ -49,8 +49,8 @@ void forwardBlocks(void* arg, long b0, long b1) {
   for (long blk = b0; blk < b1; blk++) {
     const long i0 = blk * kRows, rows = s.N - i0 < kRows ? s.N - i0 : kRows;
     gemmSerial(false, false, (int)rows, (int)ldz, (int)s.din, a.x + i0 * s.din, s.din, a.wa, ldz, z, ldz);
-    kernels()->lowRankEpilogue(z, ldz, a.bias, a.sB, a.res ? a.res + i0 * s.dout : nullptr, a.pre ? a.pre + i0 * s.dout : nullptr,
-                               a.y + i0 * s.dout, rows, s.dout, 0);   // rank 0: the adapter is in W'
+    kernels()->linearEpilogue(z, ldz, a.bias, a.res ? a.res + i0 * s.dout : nullptr, a.pre ? a.pre + i0 * s.dout : nullptr,
+                              a.y + i0 * s.dout, rows, s.dout);   // the adapter is in W'
     for (long i = 0; i < rows; i++) memcpy(a.uOut + (i0 + i) * s.r, z + i * ldz + s.dout, sizeof(float) * s.r);
   }
 }
