@@ -142,21 +142,20 @@ napi_value Adam(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  const napi_property_descriptor fns[] = {
-    {"loadBlas", nullptr, LoadBlas, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"useBuiltinGemm", nullptr, UseBuiltinGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"selectKernels", nullptr, SelectKernels, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"layerNorm", nullptr, LayerNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"layerNormGrad", nullptr, LayerNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"sum", nullptr, Sum, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
+  defineFunctions(env, exports, {
+    {"loadBlas", LoadBlas},
+    {"useBuiltinGemm", UseBuiltinGemm},
+    {"setThreads", SetThreads},
+    {"selectKernels", SelectKernels},
+    {"info", Info},
+    {"gemm", Gemm},
+    {"unary", Unary},
+    {"geluTanhGrad", GeluTanhGrad},
+    {"layerNorm", LayerNorm},
+    {"layerNormGrad", LayerNormGrad},
+    {"sum", Sum},
+    {"adam", Adam},
+  });
   ll_napi::defineFusedFunctions(env, exports);
   return exports;
 }

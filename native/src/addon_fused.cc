@@ -114,19 +114,6 @@ napi_value AttendGrad(napi_env env, napi_callback_info info) {
   ll::attendGrad(s, dctx.data, q.data, k.data, v.data, hasMask ? mask.data : nullptr, stats.data, dq.data, dk.data, dv.data);
   return nullptr;
 }
-// Int32Array argument i (the embedding indices); ok stays false with a TypeError when it is not one.
-int32_t* i32(Args& a, size_t i, size_t* length, const char* name) {
-  napi_typedarray_type type;
-  void* data = nullptr;
-  napi_value buffer;
-  size_t offset;
-  if (!a.ok) return nullptr;
-  if (napi_get_typedarray_info(a.env, a.argv[i], &type, length, &data, &buffer, &offset) != napi_ok || type != napi_int32_array) {
-    a.fail(name, "expected an Int32Array");
-    return nullptr;
-  }
-  return (int32_t*)data;
-}
 // embedRows(table, idx, out, N, V, d) and embedRowsGrad(dy, idx, dtable, N, V, d): the same
 // arguments, read the other way round (forward table [V, d] -> out [N, d]; backward dy [N, d] ->
 // dtable [V, d]); idx: Int32Array, every entry < V
@@ -135,7 +122,7 @@ static napi_value EmbedRowsCall(napi_env env, napi_callback_info info, bool grad
   Args a(env, info, 6, name);
   size_t n = 0;
   F32 in = a.f32(0, name), out = a.f32(2, name);
-  int32_t* idx = i32(a, 1, &n, name);
+  int32_t* idx = a.i32(1, name, &n);
   const int64_t N = a.i64(3), V = a.i64(4), d = a.i64(5);
   if (!a.ok || N <= 0 || V <= 0 || d <= 0 || (int64_t)n < N) { a.fail(name, "bad shape"); return nullptr; }
   if (!a.fits(in, (grad ? N : V) * d, grad ? "embedRowsGrad dy" : "embedRows table") ||
@@ -218,21 +205,20 @@ napi_value LoraBackward(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void defineFusedFunctions(napi_env env, napi_value exports) {
-  const napi_property_descriptor fns[] = {
-    {"attnProbs", nullptr, AttnProbs, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"attnProbsGrad", nullptr, AttnProbsGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"attnContext", nullptr, AttnContext, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"attnContextGrad", nullptr, AttnContextGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"attend", nullptr, Attend, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"attendGrad", nullptr, AttendGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"embedRows", nullptr, EmbedRows, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"embedRowsGrad", nullptr, EmbedRowsGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"crossEntropy", nullptr, CrossEntropy, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"crossEntropyGrad", nullptr, CrossEntropyGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"loraForward", nullptr, LoraForward, nullptr, nullptr, nullptr, napi_default, nullptr},
-    {"loraBackward", nullptr, LoraBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns);
+  defineFunctions(env, exports, {
+    {"attnProbs", AttnProbs},
+    {"attnProbsGrad", AttnProbsGrad},
+    {"attnContext", AttnContext},
+    {"attnContextGrad", AttnContextGrad},
+    {"attend", Attend},
+    {"attendGrad", AttendGrad},
+    {"embedRows", EmbedRows},
+    {"embedRowsGrad", EmbedRowsGrad},
+    {"crossEntropy", CrossEntropy},
+    {"crossEntropyGrad", CrossEntropyGrad},
+    {"loraForward", LoraForward},
+    {"loraBackward", LoraBackward},
+  });
 }
 
 }  // namespace ll_napi

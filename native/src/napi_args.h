@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <initializer_list>
+#include <utility>
+
 namespace ll_napi {
 
 struct F32 {
@@ -45,6 +48,19 @@ struct Args {
     out.data = (float*)data;
     return out;
   }
+  // Int32Array argument i (e.g. embedding indices); its element count in *length.
+  int32_t* i32(size_t i, const char* name, size_t* length) {
+    napi_typedarray_type type;
+    void* data = nullptr;
+    napi_value buffer;
+    size_t offset;
+    if (!ok) return nullptr;
+    if (napi_get_typedarray_info(env, argv[i], &type, length, &data, &buffer, &offset) != napi_ok || type != napi_int32_array) {
+      fail(name, "expected an Int32Array");
+      return nullptr;
+    }
+    return (int32_t*)data;
+  }
   bool isNull(size_t i) { napi_valuetype t = napi_undefined; if (ok) napi_typeof(env, argv[i], &t); return t == napi_null; }
   int64_t i64(size_t i) { int64_t v = 0; if (ok) napi_get_value_int64(env, argv[i], &v); return v; }
   double f64(size_t i) { double v = 0; if (ok) napi_get_value_double(env, argv[i], &v); return v; }
@@ -65,5 +81,12 @@ inline napi_value boolean(napi_env env, bool b) { napi_value v; napi_get_boolean
 inline napi_value string(napi_env env, const char* s) { napi_value v; napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v); return v; }
 inline napi_value number(napi_env env, double d) { napi_value v; napi_create_double(env, d, &v); return v; }
 
+// exports[name] = fn for each pair.
+inline void defineFunctions(napi_env env, napi_value exports, std::initializer_list<std::pair<const char*, napi_callback>> fns) {
+  for (const auto& f : fns) {
+    const napi_property_descriptor d = {f.first, nullptr, f.second, nullptr, nullptr, nullptr, napi_default, nullptr};
+    napi_define_properties(env, exports, 1, &d);
+  }
+}
 
 }  // namespace ll_napi
