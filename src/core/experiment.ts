@@ -136,7 +136,7 @@ export interface SftConfig {
   filler_latents: number;   // pretraining: each example gets k ∈ [0, N] latent rows after its prompt
   rationales: SftRationales;
   grounding: SftGrounding;
-  patch_probe: { weight: number };   // auxiliary per-patch colour and shape heads on every image token
+  patch_probe: { weight: number; count_weight: number };   // auxiliary per-patch colour, shape, position (and kind-count) heads on every image token
 }
 
 /** Pretraining: the answer row's attention in `layers` (first `heads` heads) is pulled onto the named object's patches. */

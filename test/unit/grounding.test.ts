@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadExperiment, validateExperimentText } from '../../src/core/validator';
 import { selectBackend, tf } from '../../src/engine/backend';
-import { OBJECT_COLOURS, PALETTE, SHAPES } from '../../src/engine/data/canvas';
+import { OBJECT_COLOURS, PALETTE, SHAPE_PLURAL, SHAPES } from '../../src/engine/data/canvas';
 import type { Example } from '../../src/engine/data/example';
 import { Rng } from '../../src/engine/data/rng';
 import { TASKS } from '../../src/engine/data/tasks';
 import { groundingLoss, groundingSelection, groundingTargets, patchesOf } from '../../src/engine/methods/grounding';
-import { createPatchProbe, patchClasses } from '../../src/engine/methods/patchProbe';
+import { createPatchProbe, KIND_COUNT_CLASSES, patchClasses, patchKindCounts } from '../../src/engine/methods/patchProbe';
 import { PATCH_PROBE_PREFIX, withoutProbeHeads } from '../../src/engine/methods/probeHeads';
 import { createTinyVlm } from '../../src/engine/model/tinyVlm';
 import { smallLatents, smallModel, T as FIXTURE_T, tokenizer } from './modelFixtures';
@@ -94,37 +94,60 @@ describe('grounding loss and patch probe', function () {
     }
   });
 
-  it('patch probe: the mean over patches of the colour, shape, row and column CEs; its heads stay out of a shipped base', () => {
-    const model = createTinyVlm(smallModel(), smallLatents(), tokenizer.size, FIXTURE_T, 7, 16);
-    const probe = createPatchProbe(model, 5);
-    const batch = [...generate('colour', 2, 16, 3), ...generate('find', 1, 16, 4)];
-    const tokens = tf.randomNormal([batch.length, 16, 32], 0, 1, 'float32', 9) as tf.Tensor3D;   // [B, P, d]
-    const labels = probe.labels(batch)!;
-    const got = tf.tidy(() => probe.loss(tokens, labels).dataSync()[0]);
-    const x = tokens.arraySync() as number[][][];
-    const nll = (head: string, token: number[], k: number) => {
-      const W = model.variables.get(`${PATCH_PROBE_PREFIX}${head}.weight`)!.arraySync() as number[][];
-      const bias = model.variables.get(`${PATCH_PROBE_PREFIX}${head}.bias`)!.arraySync() as number[];
-      const logits = bias.map((c, j) => c + token.reduce((acc, v, i) => acc + v * W[i][j], 0));
-      const max = Math.max(...logits);
-      return max + Math.log(logits.reduce((acc, l) => acc + Math.exp(l - max), 0)) - logits[k];
-    };
-    let total = 0;
-    batch.forEach((ex, b) => {
-      const classes = patchClasses(ex, 4);
-      for (let n = 0; n < 16; n++) {
-        total += nll('colour', x[b][n], classes[n * 2]) + nll('shape', x[b][n], classes[n * 2 + 1])
-          + nll('row', x[b][n], Math.floor(n / 4)) + nll('column', x[b][n], n % 4);
+  it('records every object drawn, and labels each object patch with how many of its kind the image holds', () => {
+    for (const ex of generate('counting', 20, 32, 5)) {
+      const [colourWord, pluralWord] = ex.question.split(' ').slice(2, 4);
+      const colour = OBJECT_COLOURS.indexOf(colourWord as typeof OBJECT_COLOURS[number]);
+      const shape = SHAPES.findIndex((s) => SHAPE_PLURAL[s] === pluralWord);
+      const count = Number(ex.answer);
+      assert.equal(ex.objects!.filter((o) => o.colour === colour && o.shape === shape).length, count, ex.question);
+      const classes = patchClasses(ex, 4), kinds = patchKindCounts(ex, classes);
+      let targets = 0;
+      for (let n = 0; n < 64; n++) {
+        const isObject = classes[n * 2] < OBJECT_COLOURS.length && classes[n * 2 + 1] < SHAPES.length;
+        if (!isObject) { assert.equal(kinds[n], 0, `${ex.id} background patch ${n}`); continue; }
+        assert.ok(kinds[n] >= 1 && kinds[n] < KIND_COUNT_CLASSES, `${ex.id} patch ${n}: ${kinds[n]}`);
+        if (classes[n * 2] === colour && classes[n * 2 + 1] === shape) { targets++; assert.equal(kinds[n], count, `${ex.id} target patch ${n}`); }
       }
-    });
-    assert.ok(Math.abs(got - total / (batch.length * 16)) < 1e-3, `${got} vs ${total / (batch.length * 16)}`);
-    const heads = [...model.variables.keys()].filter((n) => n.startsWith(PATCH_PROBE_PREFIX));
-    assert.equal(heads.length, 8);
-    assert.deepEqual([...withoutProbeHeads(model.variables).keys()].filter((n) => n.startsWith(PATCH_PROBE_PREFIX)), []);
-    labels.dispose();
-    tokens.dispose();
-    model.dispose();
+      assert.ok(targets >= count, `${ex.id}: ${targets} target patches for ${count} targets`);
+    }
+    for (const ex of generate('colour', 5, 16)) assert.deepEqual(ex.objects!.map((o) => o.colour), [OBJECT_COLOURS.indexOf(ex.answer as typeof OBJECT_COLOURS[number])]);
   });
+
+  for (const countWeight of [0, 0.5]) {
+    it(`patch probe (count_weight ${countWeight}): the mean over patches of the colour, shape, row, column${countWeight ? ' and weighted count' : ''} CEs; its heads stay out of a shipped base`, () => {
+      const model = createTinyVlm(smallModel(), smallLatents(), tokenizer.size, FIXTURE_T, 7, 16);
+      const probe = createPatchProbe(model, 5, countWeight);
+      const batch = [...generate('colour', 2, 16, 3), ...generate('find', 1, 16, 4)];
+      const tokens = tf.randomNormal([batch.length, 16, 32], 0, 1, 'float32', 9) as tf.Tensor3D;   // [B, P, d]
+      const labels = probe.labels(batch)!;
+      const got = tf.tidy(() => probe.loss(tokens, labels).dataSync()[0]);
+      const x = tokens.arraySync() as number[][][];
+      const nll = (head: string, token: number[], k: number) => {
+        const W = model.variables.get(`${PATCH_PROBE_PREFIX}${head}.weight`)!.arraySync() as number[][];
+        const bias = model.variables.get(`${PATCH_PROBE_PREFIX}${head}.bias`)!.arraySync() as number[];
+        const logits = bias.map((c, j) => c + token.reduce((acc, v, i) => acc + v * W[i][j], 0));
+        const max = Math.max(...logits);
+        return max + Math.log(logits.reduce((acc, l) => acc + Math.exp(l - max), 0)) - logits[k];
+      };
+      let total = 0;
+      batch.forEach((ex, b) => {
+        const classes = patchClasses(ex, 4), kinds = patchKindCounts(ex, classes);
+        for (let n = 0; n < 16; n++) {
+          total += nll('colour', x[b][n], classes[n * 2]) + nll('shape', x[b][n], classes[n * 2 + 1])
+            + nll('row', x[b][n], Math.floor(n / 4)) + nll('column', x[b][n], n % 4);
+          if (countWeight) total += countWeight * nll('count', x[b][n], kinds[n]);
+        }
+      });
+      assert.ok(Math.abs(got - total / (batch.length * 16)) < 1e-3, `${got} vs ${total / (batch.length * 16)}`);
+      const heads = [...model.variables.keys()].filter((n) => n.startsWith(PATCH_PROBE_PREFIX));
+      assert.equal(heads.length, countWeight ? 10 : 8);
+      assert.deepEqual([...withoutProbeHeads(model.variables).keys()].filter((n) => n.startsWith(PATCH_PROBE_PREFIX)), []);
+      labels.dispose();
+      tokens.dispose();
+      model.dispose();
+    });
+  }
 
   describe('in a session', () => {
     const files: string[] = [];

@@ -53,10 +53,15 @@ const GLYPHS: Record<string, string[]> = {
 export const GLYPH_WIDTH = 3;
 export const GLYPH_HEIGHT = 5;
 
+/** An object's shape (index into SHAPES) and colour (index into OBJECT_COLOURS, −1 for any other colour). */
+export interface ObjectKind { shape: number; colour: number }
+
 export class Canvas {
   readonly data: Float32Array;   // [H, W, 3]
   /** [H, W]: index into SHAPES of the shape that painted each pixel last, −1 where anything else did (method.sft.patch_probe). */
   readonly shapeMap: Int8Array;
+  /** The kind of every shape() drawn, in order (method.sft.patch_probe's count head). */
+  readonly objects: ObjectKind[] = [];
   private painting = -1;   // the SHAPES index shape() is painting, −1 otherwise
 
   constructor(readonly size: number, background: Rgb = BACKGROUND) {
@@ -135,6 +140,7 @@ export class Canvas {
     const box = (inside: (dx: number, dy: number) => boolean): void =>
       this.paintWhere(cx - r, cy - r, cx + r, cy + r, colour, (px, py) => inside(px - cx, py - cy));
     this.painting = SHAPES.indexOf(shape);
+    this.objects.push({ shape: this.painting, colour: OBJECT_COLOURS.findIndex((c) => PALETTE[c].every((v, k) => v === colour[k])) });
     switch (shape) {
       case 'square': box((dx, dy) => Math.abs(dx) <= r && Math.abs(dy) <= r); break;
       case 'circle': box((dx, dy) => dx * dx + dy * dy <= r * r); break;

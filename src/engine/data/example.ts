@@ -13,6 +13,8 @@ export interface Example {
   focus?: FocusBox[];
   /** Synthetic tasks: [H, W] index into SHAPES of the object shape at each pixel, −1 elsewhere; read by method.sft.patch_probe. */
   shapeMap?: Int8Array;
+  /** Synthetic tasks: the shape and colour of every object drawn; read by method.sft.patch_probe's count head. */
+  objects?: { shape: number; colour: number }[];
 }
 
 /** [x0, y0, x1, y1] in pixels, x1/y1 exclusive. */

@@ -62,7 +62,7 @@ export function createSft(session: Session): TrainingMethod<TinyVlm, SftBatch> {
   const grounding = cfg.method.sft.grounding;
   const grounded = grounding.weight > 0;
   const patchWeight = cfg.method.sft.patch_probe.weight;
-  const patchProbe = patchWeight > 0 ? createPatchProbe(session.model, cfg.seed) : undefined;
+  const patchProbe = patchWeight > 0 ? createPatchProbe(session.model, cfg.seed, cfg.method.sft.patch_probe.count_weight) : undefined;
   // Pretraining's rationales: training batches only (evaluation asks for the answer directly).
   const rationales = cfg.method.sft.rationales;
   const rationaleOf = rationaleFormOf(rationales);

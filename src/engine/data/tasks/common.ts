@@ -46,6 +46,7 @@ export function buildExample(rng: Rng, parts: ExampleParts): Example {
   };
   if (parts.focus?.length) example.focus = parts.focus;
   if (canvas.shapeMap.some((v) => v >= 0)) example.shapeMap = canvas.shapeMap;
+  if (canvas.objects.length) example.objects = canvas.objects;
   if (format === 'multiple_choice') {
     const count = Math.min(parts.choiceCount ?? 4, answerSpace.length);
     const distractors = rng.sample(answerSpace.filter((a) => a !== answer), count - 1);
