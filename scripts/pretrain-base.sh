@@ -4,7 +4,7 @@
 # again on fresh examples, a stage weighted toward the unsolved tasks, and a last one
 # with filler latents so that latent methods start where the base is;
 # packages the result into models/tiny-vlm-base (checkpoint, safetensors, model card).
-# About 30 minutes on 2 quiet cores. Usage: bash scripts/pretrain-base.sh [SHIP_DIR]
+# About 25 minutes on 2 quiet cores. Usage: bash scripts/pretrain-base.sh [SHIP_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHIP=${1:-models/tiny-vlm-base}
