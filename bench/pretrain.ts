@@ -3,7 +3,7 @@
 // (`latent-lab pretrain`, each stage from the previous stage's base).
 //
 //   node scripts/build.mjs && npx tsc -p . && node out/bench/pretrain.js              # 100 steps per stage
-//   node out/bench/pretrain.js --steps 0                                               # the whole rebuild (~18 min)
+//   node out/bench/pretrain.js --steps 0                                               # the whole rebuild (~25 min)
 // Wall time is the run's own (training, its periodic evaluations and the final val evaluation),
 // not the card's test evaluation, so a short run understates examples/s a little.
 // Every row records os.loadavg() before and after: the machine is shared.
@@ -12,7 +12,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-const STAGES = ['examples/pretrain-easy.experiment.yaml', 'examples/pretrain.experiment.yaml', 'examples/pretrain-continue.experiment.yaml'];
+/** The curriculum's stage files, in the order scripts/pretrain-base.sh runs them (its one definition). */
+function stagesOf(root: string): string[] {
+  const script = fs.readFileSync(path.join(root, 'scripts', 'pretrain-base.sh'), 'utf8');
+  return [...script.matchAll(/dist\/cli\.js pretrain (examples\/[\w-]+\.experiment\.yaml)/g)].map((m) => m[1]);
+}
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 
 interface StageSummary { wall_seconds: number; step: number }
@@ -24,8 +28,10 @@ function main(): void {
   const rows: string[] = [];
   let initFrom: string | undefined;
   let totalWall = 0, totalExamples = 0;
+  const stages = stagesOf(root);
+  if (stages.length === 0) throw new Error('no `dist/cli.js pretrain examples/….experiment.yaml` line in scripts/pretrain-base.sh');
   try {
-    STAGES.forEach((file, i) => {
+    stages.forEach((file, i) => {
       const out = path.join(work, `stage${i + 1}`);
       const args = ['dist/cli.js', 'pretrain', file, '--out', out, '--ship', path.join(out, 'base'), '--quiet',
         ...(initFrom ? ['--init-from', initFrom] : []), ...(steps > 0 ? ['--max-steps', String(steps)] : [])];
