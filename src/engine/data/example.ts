@@ -1,5 +1,7 @@
 // One visual question: the unit every data source produces and every method consumes.
 
+import type { ObjectKind } from './canvas';
+
 export interface Example {
   id: string;               // unique within its source, stable for a seed (used to de-duplicate splits)
   task: string;             // synthetic task name, or 'jsonl'
@@ -14,7 +16,7 @@ export interface Example {
   /** Synthetic tasks: [H, W] index into SHAPES of the object shape at each pixel, −1 elsewhere; read by method.sft.patch_probe. */
   shapeMap?: Int8Array;
   /** Synthetic tasks: the shape and colour of every object drawn; read by method.sft.patch_probe's count head. */
-  objects?: { shape: number; colour: number }[];
+  objects?: ObjectKind[];
 }
 
 /** [x0, y0, x1, y1] in pixels, x1/y1 exclusive. */
