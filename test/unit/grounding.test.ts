@@ -117,6 +117,7 @@ describe('grounding loss and patch probe', function () {
   for (const countWeight of [0, 0.5]) {
     it(`patch probe (count_weight ${countWeight}): the mean over patches of the colour, shape, row, column${countWeight ? ' and weighted count' : ''} CEs; its heads stay out of a shipped base`, () => {
       const model = createTinyVlm(smallModel(), smallLatents(), tokenizer.size, FIXTURE_T, 7, 16);
+      const before = tf.memory().numTensors;
       const probe = createPatchProbe(model, 5, countWeight);
       const batch = [...generate('colour', 2, 16, 3), ...generate('find', 1, 16, 4)];
       const tokens = tf.randomNormal([batch.length, 16, 32], 0, 1, 'float32', 9) as tf.Tensor3D;   // [B, P, d]
@@ -145,6 +146,7 @@ describe('grounding loss and patch probe', function () {
       assert.deepEqual([...withoutProbeHeads(model.variables).keys()].filter((n) => n.startsWith(PATCH_PROBE_PREFIX)), []);
       labels.dispose();
       tokens.dispose();
+      assert.equal(tf.memory().numTensors, before + heads.length, 'labels and loss leave no tensor beyond the heads');
       model.dispose();
     });
   }

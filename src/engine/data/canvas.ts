@@ -53,6 +53,14 @@ const GLYPHS: Record<string, string[]> = {
 export const GLYPH_WIDTH = 3;
 export const GLYPH_HEIGHT = 5;
 
+/**
+ * Index into OBJECT_COLOURS of the colour at rgb[offset..offset+3] (exact up to float32
+ * rounding: a canvas pixel or a palette entry), −1 for any other colour.
+ */
+export function objectColourIndex(rgb: ArrayLike<number>, offset = 0): number {
+  return OBJECT_COLOURS.findIndex((c) => PALETTE[c].every((v, k) => Math.abs(v - rgb[offset + k]) < 1e-6));
+}
+
 /** An object's shape (index into SHAPES) and colour (index into OBJECT_COLOURS, −1 for any other colour). */
 export interface ObjectKind { shape: number; colour: number }
 
@@ -140,7 +148,7 @@ export class Canvas {
     const box = (inside: (dx: number, dy: number) => boolean): void =>
       this.paintWhere(cx - r, cy - r, cx + r, cy + r, colour, (px, py) => inside(px - cx, py - cy));
     this.painting = SHAPES.indexOf(shape);
-    this.objects.push({ shape: this.painting, colour: OBJECT_COLOURS.findIndex((c) => PALETTE[c].every((v, k) => v === colour[k])) });
+    this.objects.push({ shape: this.painting, colour: objectColourIndex(colour) });
     switch (shape) {
       case 'square': box((dx, dy) => Math.abs(dx) <= r && Math.abs(dy) <= r); break;
       case 'circle': box((dx, dy) => dx * dx + dy * dy <= r * r); break;

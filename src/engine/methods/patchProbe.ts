@@ -23,7 +23,7 @@
 // Heads live beside the model's weights as sft.patch_probe.{colour,shape,row,column}.{weight,bias};
 // shipping and export leave them out (withoutProbeHeads).
 import { tf } from '../backend';
-import { OBJECT_COLOURS, PALETTE, SHAPES } from '../data/canvas';
+import { OBJECT_COLOURS, objectColourIndex, SHAPES } from '../data/canvas';
 import type { Example } from '../data/example';
 import { ParamStore } from '../model/params';
 import type { TinyVlm } from '../model/tinyVlm';
@@ -48,16 +48,10 @@ function gridOneHots(g: number): { row: Float32Array; col: Float32Array } {
 }
 
 export interface PatchProbe {
-  /** One-hot colour [B·P, C+1] and shape [B·P, S+1] labels; weights [B·P, 1] are 0 for examples without a shape map. */
+  /** One-hot colour [B·P, C+1], shape [B·P, S+1], row and column [B·P, g] (and kind count) labels; weights [B·P, 1] are 0 for examples without a shape map. */
   labels(examples: Example[]): PatchLabels | undefined;
-  /** imageTokens [B, P, d] → mean CE over the labelled patches, colour + shape. */
+  /** imageTokens [B, P, d] → mean over the labelled patches of the heads' CEs (L_patch above). */
   loss(imageTokens: tf.Tensor3D, labels: PatchLabels): tf.Scalar;
-}
-
-/** Index into OBJECT_COLOURS of the pixel's colour (exact up to float32 rounding), −1 for any other. */
-function objectColourAt(image: Float32Array, pixel: number): number {
-  const o = pixel * 3;
-  return OBJECT_COLOURS.findIndex((c) => PALETTE[c].every((v, k) => Math.abs(v - image[o + k]) < 1e-6));
 }
 
 /** Per patch (raster order): [colour class, shape class], background = the last class of each. */
@@ -74,7 +68,7 @@ export function patchClasses(ex: Example, patchSize: number): Int32Array {
           const s = ex.shapeMap ? ex.shapeMap[pixel] : -1;
           if (s < 0) continue;
           shapes[s]++;
-          const c = objectColourAt(ex.image, pixel);
+          const c = objectColourIndex(ex.image, pixel * 3);
           if (c >= 0) colours[c]++;
         }
       }
@@ -137,8 +131,8 @@ export function createPatchProbe(model: TinyVlm, seed: number, countWeight = 0):
         const classes = patchClasses(ex, patchSize);
         const kinds = kindCount && ex.objects ? patchKindCounts(ex, classes) : undefined;
         for (let n = 0; n < P; n++) {
-          if (kinds) kindCount![(b * P + n) * KIND_COUNT_CLASSES + kinds[n]] = 1;
           const row = b * P + n;
+          if (kinds) kindCount![row * KIND_COUNT_CLASSES + kinds[n]] = 1;
           colour[row * COLOUR_CLASSES + classes[n * 2]] = 1;
           shape[row * SHAPE_CLASSES + classes[n * 2 + 1]] = 1;
           weights[row] = 1;

@@ -10,8 +10,7 @@
 // Selection and upsampling are one constant host matrix per batch, built outside
 // the tape: sel [S·B, P, T], so ẑ = sel · h in one batched matmul.
 import { tf } from '../backend';
-import { gelu } from '../model/linear';
-import { linear } from '../model/linear';
+import { gelu, linear } from '../model/linear';
 import { createLinear, ParamStore, type LinearParams } from '../model/params';
 import type { TinyVlm } from '../model/tinyVlm';
 

@@ -6,8 +6,7 @@
 // Written with reshapes, slices and one matmul so it runs on every backend with gradients
 // (tfjs-wasm has no Conv2DBackpropFilter). The input is data, so the im2col needs no gradient.
 import { tf } from '../backend';
-import { gelu } from './linear';
-import { linear } from './linear';
+import { gelu, linear } from './linear';
 import { createLinear, type LinearParams, type ParamStore } from './params';
 
 export interface ConvStemParams {

@@ -1,8 +1,7 @@
 // Projector: Linear(d_v → d) · GELU · Linear(d → d): vision features → P image tokens.
 import type { tf } from '../backend';
 import type { BlockInit } from './block';
-import { gelu } from './linear';
-import { linear } from './linear';
+import { gelu, linear } from './linear';
 import { createLinear, type LinearParams, type ParamStore } from './params';
 
 export interface ProjectorParams {
