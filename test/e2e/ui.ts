@@ -103,9 +103,20 @@ const steps: [string, (page: Page) => Promise<void>][] = [
       await page.waitForTimeout(1000);
     }
     await page.screenshot({ path: path.join(artifacts, 'quick-fix-menu.png') });
-    await page.keyboard.press('Enter');   // the preferred fix is the focused row
+    // Enter accepts the focused row, and only once the menu holds the keyboard: pressed while
+    // the menu is still opening (a loaded machine), it would go to the editor as a newline.
+    await page.waitForFunction(() => {
+      const row = document.querySelector('.action-widget .monaco-list-row.focused');
+      return !!row && row.textContent?.includes("Change to 'method'") && !!document.activeElement?.closest('.action-widget');
+    }, undefined, { timeout: 10000 })
+      .catch(() => { throw new Error("the quick-fix menu showed \"Change to 'method'\" but never focused it"); });
+    await page.keyboard.press('Enter');
+    await page.locator('.action-widget').waitFor({ state: 'hidden', timeout: 10000 });
     await editor(page).locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 30000 })
-      .catch(async (e: Error) => { throw new Error(`${e.message}\n    problems left: ${await problemsPanelText(page)}`); });
+      .catch(async (e: Error) => {
+        const lines = await editor(page).locator('.view-line', { hasText: /^meth/ }).allTextContents();
+        throw new Error(`${e.message.split('\n')[0]}; editor shows ${JSON.stringify(lines)}; problems left: ${await problemsPanelText(page)}`);
+      });
   }],
   ['Ctrl+Space after `kind:` suggests sft, livr, crystal and valr', async (page) => {
     await goToLine(page, lineNumber(/^ {2}kind: crystal/));
