@@ -170,6 +170,12 @@ function accuracyLine(acc: Record<string, number>, mean: number): string {
   return `mean ${pct(mean)}${parts.length > 1 ? ` (${parts.join(', ')})` : ''}`;
 }
 
+function objectAttentionLine(a: NonNullable<EvalMetrics['diagnostics']['answer_object_attention']>): string {
+  if (a.examples === 0) return 'no evaluated example names an object (only synthetic tasks mark one)';
+  const share = a.image > 0 ? a.object / a.image : 0;
+  return `${a.object.toFixed(4)} on the named object, ${a.image.toFixed(4)} on the image: ${pct(share)} of it (spread evenly ${pct(a.uniform)}), ${a.examples} examples`;
+}
+
 /** Lines describing an eval record: accuracy per task, then each diagnostic. */
 export function describeEval(r: EvalMetrics): string[] {
   const lines = [`eval @ step ${r.step} on ${r.split} (${r.examples} examples): accuracy ${accuracyLine(r.accuracy, r.mean_accuracy)}`];
@@ -180,6 +186,7 @@ export function describeEval(r: EvalMetrics): string[] {
   if (d.bottleneck_mask) lines.push(`  bottleneck mask:       accuracy ${accuracyLine(d.bottleneck_mask.accuracy, d.bottleneck_mask.mean_accuracy)}${chance}`);
   if (d.bottleneck_drop_latents) lines.push(`  bottleneck + removed:  accuracy ${accuracyLine(d.bottleneck_drop_latents.accuracy, d.bottleneck_drop_latents.mean_accuracy)}${chance}`);
   if (d.answer_latent_attention !== undefined) lines.push(`  answer→latent attention: ${d.answer_latent_attention.toFixed(4)}`);
+  if (d.answer_object_attention) lines.push(`  answer→object attention: ${objectAttentionLine(d.answer_object_attention)}`);
   if (d.latent_swap) lines.push(`  latent swap:           ${pct(d.latent_swap.followed)} of ${d.latent_swap.pairs} answers follow the other image's latents`);
   if (d.latent_diversity) lines.push(`  latent diversity:      cosine across examples ${d.latent_diversity.across_examples.toFixed(3)}, across positions ${d.latent_diversity.across_positions.toFixed(3)}`);
   if (d.latent_sensitivity) lines.push(`  latent sensitivity:    image changed ${d.latent_sensitivity.image.toFixed(3)}, question changed ${d.latent_sensitivity.question.toFixed(3)} (relative move of the latent states)`);

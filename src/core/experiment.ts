@@ -164,7 +164,7 @@ export interface TrainConfig {
   max_steps: number;              // 0: no cap (epochs decide)
 }
 
-export type EvalDiagnostic = 'drop_latents' | 'bottleneck_mask' | 'corrupted_images' | 'answer_latent_attention' | 'latent_swap' | 'latent_diversity' | 'latent_sensitivity';
+export type EvalDiagnostic = 'drop_latents' | 'bottleneck_mask' | 'corrupted_images' | 'answer_latent_attention' | 'answer_object_attention' | 'latent_swap' | 'latent_diversity' | 'latent_sensitivity';
 
 export interface EvalConfig {
   every: number;                  // steps; 0: only at the end

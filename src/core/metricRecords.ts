@@ -36,6 +36,7 @@ export interface EvalDiagnostics {
   bottleneck_mask?: { accuracy: Record<string, number>; mean_accuracy: number };          // stage-1 mask at test time
   bottleneck_drop_latents?: { accuracy: Record<string, number>; mean_accuracy: number };  // both: the image cannot reach the answer
   answer_latent_attention?: number;        // mean attention mass, answer-predicting rows → latent columns
+  answer_object_attention?: { object: number; image: number; uniform: number; examples: number };   // answer rows → the named object's patches, → the image; uniform: object/image if spread evenly
   latent_swap?: { followed: number; pairs: number };   // share of answers that follow another image's latents, over pairs answered differently
   latent_diversity?: { across_examples: number; across_positions: number };   // mean cosine of last-layer latent states
   latent_sensitivity?: { image: number; question: number; image_pairs: number; question_pairs: number };   // mean relative move of latent states: image changed, question changed

@@ -22,6 +22,8 @@
 //   answer_latent_attention  attention mass from the rows that predict the answer (the
 //                            <sep> and every answer token) to latent columns, averaged over
 //                            heads, layers and those rows: the queries of greedy decoding
+//   answer_object_attention  the answer rows' attention on the named object's patches and on
+//                            the whole image, beside its even-spread level (objectAttention.ts)
 //   latent_swap, latent_diversity, latent_sensitivity   causal checks beyond the papers
 //                            (latentProbes.ts)
 //   corrupted_images         accuracy on SIC-corrupted test images (CrystaL's corruption
@@ -46,6 +48,7 @@ import { evalRecord, examplesToScore, Tally } from './scoring';
 import { betweenBatches } from './interrupt';
 import { corruptExamples } from '../methods/crystal';
 import { LatentProbeSums } from './latentProbes';
+import { answerObjectMass, ObjectAttentionSums } from './objectAttention';
 import { readAndDispose, readInts } from '../readback';
 
 export interface EvalOptions {
@@ -142,6 +145,8 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
   const hasLatents = session.layout.latentCount > 0;
   const names = variantsFor(o.diagnostics, hasLatents);
   const wantAttention = o.diagnostics.includes('answer_latent_attention') && hasLatents;
+  const objects = o.diagnostics.includes('answer_object_attention') ? new ObjectAttentionSums() : undefined;
+  const { imageSize, patchSize } = session.model.shape;
   const tallies = new Map<VariantName, Tally>(names.map((k) => [k, new Tally()]));
   let attnSum = 0;
   let attnRows = 0;
@@ -154,18 +159,22 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
     const corruptedChunk = names.includes('corrupted')
       ? corruptExamples(chunk, crystal.corruption, session.config.seed, 'eval', session.config.model.patch_size).examples : undefined;
     for (const name of names) {
-      const capture = name === 'causal' && wantAttention;
+      const capture = name === 'causal' && (wantAttention || objects !== undefined);
       const { enc, mask } = variantInputs(session, VARIANTS[name].corrupted ? corruptedChunk! : chunk, name);
       // Batch tensors, activations and attention maps all die with this tidy; the argmax ids
-      // [B, T] and the attention mass (a scalar) leave it, to be read back (readback.ts).
+      // [B, T] and the attention masses (scalars) leave it, to be read back (readback.ts).
       const r = tf.tidy(() => {
         const out = session.model.forward(session.tensors(enc, mask), { captureAttention: capture });
-        const m = capture && out.attention ? answerLatentMass(out.attention, enc) : undefined;
-        return { predicted: tf.argMax(out.logits, 2), mass: m?.sum, rows: m?.rows ?? 0 };
+        const m = capture && wantAttention && out.attention ? answerLatentMass(out.attention, enc) : undefined;
+        const ob = capture && objects && out.attention ? answerObjectMass(out.attention, enc, chunk, imageSize, patchSize) : undefined;
+        return { predicted: tf.argMax(out.logits, 2), mass: m?.sum, rows: m?.rows ?? 0, object: ob };
       });
-      const [predicted, mass] = await readAndDispose(r.mass ? [r.predicted, r.mass] : [r.predicted]);
-      attnSum += mass ? mass[0] : 0;
+      const scalars = [r.mass, r.object?.object, r.object?.image];
+      const [predicted, ...read] = await readAndDispose([r.predicted, ...scalars.filter((t): t is tf.Scalar => t !== undefined)]);
+      const next = (t: tf.Scalar | undefined) => (t ? read.shift()![0] : 0);   // in the order of `scalars`
+      attnSum += next(r.mass);
       attnRows += r.rows;
+      if (r.object) objects!.add(r.object, next(r.object.object), next(r.object.image));
       tallies.get(name)!.add(chunk, exactMatchOf(predicted as Int32Array, enc));
     }
     await probes.add(session, chunk);
@@ -176,6 +185,7 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
   if (tallies.has('bottleneck')) diagnostics.bottleneck_mask = of('bottleneck');
   if (tallies.has('bottleneck_drop_latents')) diagnostics.bottleneck_drop_latents = of('bottleneck_drop_latents');
   if (wantAttention) diagnostics.answer_latent_attention = attnRows > 0 ? attnSum / attnRows : 0;
+  objects?.writeInto(diagnostics);
   probes.writeInto(diagnostics);
   if (tallies.has('corrupted')) diagnostics.corrupted_images = of('corrupted');
   if (tallies.has('corrupted_drop_latents')) diagnostics.corrupted_images_drop_latents = of('corrupted_drop_latents');
