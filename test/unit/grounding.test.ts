@@ -73,6 +73,29 @@ describe('grounding loss and patch probe', function () {
     }
   });
 
+  it('spatial_relation\'s focus boxes hold its two named objects; small_object\'s holds the small target', () => {
+    const inside = ([x, y]: [number, number], [x0, y0, x1, y1]: number[]) => x + 0.5 >= x0 && x + 0.5 <= x1 && y + 0.5 >= y0 && y + 0.5 <= y1;
+    const ofColour = (ex: Example, colour: keyof typeof PALETTE) => objectPixels(ex)
+      .filter(([x, y]) => PALETTE[colour].every((v, k) => Math.abs(v - ex.image[(y * ex.imageSize + x) * 3 + k]) < 1e-6));
+    for (const ex of generate('spatial_relation', 20, 32)) {
+      // "where is the red square relative to the blue circle?": each named colour is unique in the image.
+      const words = ex.question.split(' ');
+      const named = [words[3], words[8]] as (keyof typeof PALETTE)[];
+      assert.equal(ex.focus?.length, 2, ex.question);
+      named.forEach((colour, i) => {
+        const pixels = ofColour(ex, colour);
+        assert.ok(pixels.length > 0 && pixels.every((p) => inside(p, ex.focus![i])), `${ex.id}: the ${colour} object lies in focus ${i} ${ex.focus![i]}`);
+      });
+    }
+    for (const ex of generate('small_object', 20, 32)) {
+      assert.equal(ex.focus?.length, 1);
+      const [x0, y0, x1, y1] = ex.focus![0];
+      assert.ok(x1 - x0 <= 4 && y1 - y0 <= 4, `${ex.id}: a small box ${ex.focus![0]}`);
+      const answer = ex.answer as keyof typeof PALETTE;
+      assert.ok(ofColour(ex, answer).some((p) => inside(p, ex.focus![0])), `${ex.id}: the box holds ${answer} pixels`);
+    }
+  });
+
   it('maps a box onto the patches it overlaps', () => {
     assert.deepEqual(patchesOf([0, 0, 4, 4], 16, 4), [0]);
     assert.deepEqual(patchesOf([3.5, 0, 4.5, 1], 16, 4), [0, 1]);

@@ -3,7 +3,7 @@
 // the only small one; its colour is uniform and independent of the distractors' colours.
 
 import { Canvas, gridSlots, OBJECT_COLOURS, PALETTE, SHAPES, squareGrid } from '../canvas';
-import { buildExample, checkSize, quadrantOf, TaskGenerator } from './common';
+import { buildExample, checkSize, objectBox, quadrantOf, TaskGenerator } from './common';
 import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 export const smallObject: TaskGenerator = {
@@ -32,6 +32,7 @@ export const smallObject: TaskGenerator = {
       answerSpace: OBJECT_COLOURS,
       rationale: [`i search the image for a small ${shape}.`, `it is at the ${quadrantOf(target.cx, target.cy, size)}.`, `its colour is ${colour}.`],
       format,
+      focus: [objectBox(target.cx, target.cy, small)],
     });
   },
 };

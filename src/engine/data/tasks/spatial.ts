@@ -1,7 +1,7 @@
 // spatial_relation: "where is the red square relative to the blue circle?" — left/right/above/below.
 
 import { Canvas, cellsFor, gridSlots, OBJECT_COLOURS, PALETTE, SHAPES, Slot, squareGrid } from '../canvas';
-import { buildExample, checkSize, TaskGenerator } from './common';
+import { buildExample, checkSize, objectBox, TaskGenerator } from './common';
 import { MIN_IMAGE_SIZE } from '../../../core/taskImageSizes';
 
 const RELATIONS = ['left', 'right', 'above', 'below'] as const;
@@ -58,6 +58,7 @@ export const spatialRelation: TaskGenerator = {
       answerSpace: RELATIONS,
       rationale: [`i find the ${a}.`, `i find the ${b}.`, `the ${a} is ${side[relation]}.`, `so it is ${relation}.`],
       format,
+      focus: [objectBox(slotA.cx, slotA.cy, slotA.r), objectBox(slotB.cx, slotB.cy, slotB.r)],   // both named objects
     });
   },
 };
