@@ -63,6 +63,18 @@ describe('validator: semantic checks', () => {
     assert.deepEqual(check('name: x\nlatents: {count: 0}\n').problems, []);
   });
 
+  it('a VaLR file that asks for eval.diagnostics is told they are not computed, with the fix []; the defaults say nothing', () => {
+    const valr = 'name: x\nlatents: {placement: interleaved}\nmethod: {kind: valr}\n';
+    const p = only(check(`${valr}eval:\n  diagnostics: [drop_latents]\n`).problems, 'semantic.valr-diagnostics');
+    assert.equal(p.severity, 'warning');
+    assert.match(p.message, /not computed for method valr.*test_time_steps: \[0\]/);
+    assert.deepEqual(rangeOf(p), [4, 15, 4, 29]);
+    assert.deepEqual(p.fixes?.map((f) => f.newText), ['[]']);
+    for (const text of [valr, `${valr}eval: {diagnostics: []}\n`, 'name: x\neval: {diagnostics: [drop_latents]}\n']) {
+      assert.deepEqual(check(text).problems.filter((q) => q.code === 'semantic.valr-diagnostics'), [], text);
+    }
+  });
+
   it('intensity low must not exceed high', () => {
     const p = only(check('name: x\nmethod:\n  crystal:\n    corruption: {intensity: [0.8, 0.2]}\n').problems, 'semantic.intensity');
     assert.deepEqual(rangeOf(p), [3, 28, 3, 38]);

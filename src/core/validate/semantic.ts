@@ -1,6 +1,7 @@
 // Checks a schema cannot express: sizes that must divide, layer indices within
 // the model's depth, latents the method needs, ranges whose ends are ordered,
-// and the rules of configRules.ts (what a method and the data can run).
+// eval diagnostics a method does not compute, and the rules of configRules.ts (what a
+// method and the data can run).
 // Runs on a schema-valid config (defaults filled), so fields have their types.
 import type { ExperimentConfig } from '../experiment';
 import type { Problem, Severity } from '../problems';
@@ -28,6 +29,7 @@ export function semanticProblems(config: ExperimentConfig, locator: Locator): Pr
   checkLatents(config, report);
   checkMethodBlocks(config, report);
   checkData(config, report);
+  checkEval(config, report, locator);
   for (const r of configRuleBreaks(config)) report(r.field, r.severity, r.code, r.message, r.fix);
   return problems;
 }
@@ -95,6 +97,15 @@ function checkMethodBlocks(config: ExperimentConfig, report: Report): void {
   if (config.model.finetune.mode === 'lora' && config.model.init_from === undefined) {
     report(['model', 'finetune', 'mode'], 'warning', 'semantic.lora', '`model.finetune.mode: lora` trains adapters on a random model: set `model.init_from` to a pretrained checkpoint, or use mode full', 'full');
   }
+}
+
+/** VaLR's evaluation generates (valrGenerate.ts) and computes none of eval.diagnostics: say so where the user asked for them. */
+function checkEval(config: ExperimentConfig, report: Report, locator: Locator): void {
+  const field: ConfigPath = ['eval', 'diagnostics'];
+  if (config.method.kind !== 'valr' || config.eval.diagnostics.length === 0 || !locator.exact(field)) return;
+  report(field, 'warning', 'semantic.valr-diagnostics',
+    '`eval.diagnostics` are not computed for method valr: its evaluation generates the rationale, latent blocks and answer (docs/valr.md). ' +
+    'For accuracy without latents at inference set `method.valr.test_time_steps: [0]`; set `diagnostics: []`', '[]');
 }
 
 function checkData(config: ExperimentConfig, report: Report): void {
