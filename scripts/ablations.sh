@@ -7,12 +7,11 @@
 # Usage: bash scripts/ablations.sh [OUT_DIR [PREFIX]]        (about 50 minutes on 2 quiet cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/run-once.sh
 OUT=${1:-runs/ablations}
 P=${2:-}
 TASK=counting; [ "$P" = spatial- ] && TASK=spatial_relation   # for the chance column
-mkdir -p "$OUT"
-node scripts/build.mjs
-source scripts/run-once.sh
+prepare_out "$OUT"
 run() { run_once "$OUT" "$P$1" --threads 1; }   # two at a time, one thread each
 ( run ablation-crystal-losses; run ablation-valr-repa ) &
 A=$!

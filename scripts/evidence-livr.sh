@@ -6,10 +6,8 @@
 # train side by side (two processes). Usage: bash scripts/evidence-livr.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=${1:-runs/evidence-livr}
-mkdir -p "$OUT"
-node scripts/build.mjs
 source scripts/run-once.sh
+OUT=${1:-runs/evidence-livr}; prepare_out "$OUT"
 run_once "$OUT" livr-diagnostics & a=$!
 run_once "$OUT" livr-diagnostics-latents-only & b=$!
 wait $a; wait $b

@@ -7,10 +7,8 @@
 # Usage: bash scripts/evidence-spatial.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=${1:-runs/evidence-spatial}
-mkdir -p "$OUT"
-node scripts/build.mjs
 source scripts/run-once.sh
+OUT=${1:-runs/evidence-spatial}; prepare_out "$OUT"
 run_once "$OUT" spatial-sft --threads 1 & a=$!
 run_once "$OUT" spatial-livr --threads 1 & b=$!
 wait $a; wait $b

@@ -6,10 +6,8 @@
 # About 35 minutes on 2 quiet cores. Usage: bash scripts/evidence.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=${1:-runs/evidence}
-mkdir -p "$OUT"
-node scripts/build.mjs
 source scripts/run-once.sh
+OUT=${1:-runs/evidence}; prepare_out "$OUT"
 for name in sft livr heldout-base heldout-scratch heldout-small-object-base heldout-small-object-scratch heldout-caption-base heldout-caption-scratch; do
   run_once "$OUT" "$name"
 done

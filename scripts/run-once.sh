@@ -1,4 +1,7 @@
-# Sourced by scripts/evidence.sh and scripts/ablations.sh.
+# Sourced by the evidence scripts (evidence*.sh, ablations.sh).
+# prepare_out OUT: creates OUT and builds dist/ (the CLI every run uses).
+prepare_out() { mkdir -p "$1"; node scripts/build.mjs; }
+
 # run_once OUT NAME [train flags...]: trains examples/evidence/NAME.experiment.yaml into OUT/NAME
 # (its output in OUT/NAME.log) unless OUT/NAME.done says it finished; an unfinished one starts again.
 run_once() {
