@@ -10,7 +10,6 @@ cd "$(dirname "$0")/.."
 source scripts/run-once.sh
 OUT=${1:-runs/ablations}
 P=${2:-}
-TASK=counting; [ "$P" = spatial- ] && TASK=spatial_relation   # for the chance column
 prepare_out "$OUT"
 run() { run_once "$OUT" "$P$1" --threads 1; }   # two at a time, one thread each
 ( run ablation-crystal-losses; run ablation-valr-repa ) &
@@ -19,10 +18,10 @@ A=$!
 B=$!
 wait $A; wait $B
 
-C=mean_accuracy,chance.$TASK,diagnostics.drop_latents.mean_accuracy,diagnostics.corrupted_images.mean_accuracy,diagnostics.corrupted_images_drop_latents.mean_accuracy
-echo; echo "## CrystaL: losses and corruptions, against SFT and LIVR ($TASK, test split)"
+C=mean_accuracy,chance.*,diagnostics.drop_latents.mean_accuracy,diagnostics.corrupted_images.mean_accuracy,diagnostics.corrupted_images_drop_latents.mean_accuracy
+echo; echo "## CrystaL: losses and corruptions, against SFT and LIVR (${P}ablation files, test split)"
 node dist/cli.js compare "$OUT/${P}ablation-sft" "$OUT/${P}ablation-livr" "$OUT/${P}ablation-crystal-losses" "$OUT/${P}ablation-crystal-corruptions" --metrics "$C"
-echo; echo "## VaLR: with and without REPA, own vs fixed encoders, against SFT and LIVR ($TASK, test split;"
+echo; echo "## VaLR: with and without REPA, own vs fixed encoders, against SFT and LIVR (${P}ablation files, test split;"
 echo "## test_time_scaling.K=k: accuracy with k latents per step at inference, from each run's test_time_scaling.json)"
 node dist/cli.js compare "$OUT/${P}ablation-sft" "$OUT/${P}ablation-livr" "$OUT/${P}ablation-valr" "$OUT/${P}ablation-valr-repa" \
-  --metrics mean_accuracy,chance.$TASK,diagnostics.drop_latents.mean_accuracy,test_time_scaling.K=0
+  --metrics 'mean_accuracy,chance.*,diagnostics.drop_latents.mean_accuracy,test_time_scaling.K=0'

@@ -4,7 +4,7 @@
 
 import * as path from 'node:path';
 import { findRunDirs, readCompareRun } from '../core/runLabels';
-import { formatMeanStd, groupByLabel } from '../core/compareStats';
+import { formatMeanStd, groupByLabel, selectMetrics } from '../core/compareStats';
 import { parse, usageError } from './trainCommand';
 
 const HELP = `usage: latent-lab compare DIR... [--metrics m1,m2,...]
@@ -16,7 +16,8 @@ group with each final metric as mean ± std (n = number of seeds).
   --metrics LIST   comma-separated metric names to show, e.g.
                    mean_accuracy,accuracy.counting,diagnostics.drop_latents.mean_accuracy,
                    test_time_scaling.steps=4 (a valr run's accuracy with at most 4 reasoning steps),
-                   test_time_scaling.K=0 (a valr run's accuracy with 0 latents per step)
+                   test_time_scaling.K=0 (a valr run's accuracy with 0 latents per step);
+                   PREFIX.* shows every metric under PREFIX (chance.*: each task's chance)
                    (default: every metric the runs report)
 `;
 
@@ -32,8 +33,8 @@ export async function runCompareCommand(args: string[]): Promise<number> {
   }
   const { metrics, groups } = groupByLabel(dirs.map(readCompareRun));
   const wanted = parsed.flags.get('metrics');
-  const shown = typeof wanted === 'string' ? wanted.split(',').map((m) => m.trim()).filter(Boolean) : metrics;
-  const unknown = shown.filter((m) => !metrics.includes(m));
+  const { shown, unknown } = typeof wanted === 'string'
+    ? selectMetrics(metrics, wanted.split(',').map((m) => m.trim()).filter(Boolean)) : { shown: metrics, unknown: [] };
   if (unknown.length) process.stderr.write(`latent-lab: no run reports ${unknown.join(', ')}; known metrics: ${metrics.join(', ')}\n`);
   const lines = [
     `| config | runs | ${shown.join(' | ')} |`,

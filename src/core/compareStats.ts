@@ -60,6 +60,21 @@ export function groupByLabel(runs: CompareRun[]): { metrics: string[]; groups: G
   return { metrics, groups };
 }
 
+/**
+ * The metric columns a `--metrics` list asks for: names as given, and `prefix.*` as every
+ * known metric under that prefix (`chance.*`: each task's chance); `unknown` matched nothing.
+ */
+export function selectMetrics(known: string[], wanted: string[]): { shown: string[]; unknown: string[] } {
+  const shown: string[] = [];
+  const unknown: string[] = [];
+  for (const w of wanted) {
+    const matches = w.endsWith('.*') ? known.filter((m) => m.startsWith(w.slice(0, -1))) : known.includes(w) ? [w] : [];
+    if (matches.length === 0) unknown.push(w);
+    shown.push(...(w.endsWith('.*') ? matches : [w]));
+  }
+  return { shown, unknown };
+}
+
 /** mean_accuracy first, then accuracies, their chance levels, loss, diagnostics. */
 function rank(metric: string): number {
   if (metric === 'mean_accuracy') return 0;

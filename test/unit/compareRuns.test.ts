@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bestMeanAccuracy, compareCsv, finalMetrics, groupByLabel, isScoredMetric, metricByParameter } from '../../src/core/compareStats';
+import { bestMeanAccuracy, compareCsv, finalMetrics, groupByLabel, isScoredMetric, metricByParameter, selectMetrics } from '../../src/core/compareStats';
 import { readCompareRun, sweepMemberLabel, sweepOf, uniqueRunDirs } from '../../src/core/runLabels';
 import { parseSweepRunFolder, sweepRunFolderName } from '../../src/core/runLayout';
 
@@ -44,6 +44,13 @@ describe('readCompareRun', () => {
     assert.deepEqual(uniqueRunDirs([dir, link, dotted, path.join(root, 'gone')]), [dir]);
     const { groups } = groupByLabel(uniqueRunDirs([dir, link, dotted]).map(readCompareRun));
     assert.equal(groups[0].stats.mean_accuracy.n, 1, 'one run, not three seeds');
+  });
+
+  it('--metrics: names as given, PREFIX.* as every known metric under the prefix, and what matched nothing', () => {
+    const known = ['mean_accuracy', 'accuracy.a', 'accuracy.b', 'chance.a', 'chance.b', 'diagnostics.drop_latents.mean_accuracy'];
+    assert.deepEqual(selectMetrics(known, ['mean_accuracy', 'chance.*', 'loss', 'caption.*']),
+      { shown: ['mean_accuracy', 'chance.a', 'chance.b', 'loss'], unknown: ['loss', 'caption.*'] });
+    assert.deepEqual(selectMetrics(known, ['diagnostics.*']).shown, ['diagnostics.drop_latents.mean_accuracy']);
   });
 
   it('best is the highest val mean accuracy of any evaluation; chance levels and diagnostics are never "best"; CSV has one row per run', () => {

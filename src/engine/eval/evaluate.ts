@@ -37,7 +37,6 @@ import type { EvalDiagnostic } from '../../core/experiment';
 import type { EvalMetrics } from '../../core/events';
 import { tf } from '../backend';
 import { bottleneckMask, causalMask } from '../model/masks';
-import { SEGMENT } from '../model/segments';
 import { Tokenizer } from '../data/tokenizer';
 import { encodeExamples, type EncodedBatch } from '../model/sequence';
 import type { Example } from '../data/example';
@@ -48,6 +47,7 @@ import { evalRecord, examplesToScore, Tally } from './scoring';
 import { betweenBatches } from './interrupt';
 import { corruptExamples } from '../methods/crystal';
 import { LatentProbeSums } from './latentProbes';
+import { answerLatentMass } from './attentionMass';
 import { answerObjectMass, ObjectAttentionSums } from './objectAttention';
 import { readAndDispose, readInts } from '../readback';
 
@@ -112,28 +112,6 @@ export function exactMatchOf(predicted: Int32Array, enc: EncodedBatch): Uint8Arr
   return ok;
 }
 
-/** The rows that predict the answer: how many (host), and Σ over them of the head- and layer-mean attention mass on latent columns (a scalar tensor, read by the caller). */
-function answerLatentMass(attention: tf.Tensor4D[], enc: EncodedBatch): { sum: tf.Scalar; rows: number } {
-  const { B, T } = enc;
-  const latentCols = new Float32Array(B * T);
-  let rows = 0;
-  for (let i = 0; i < B * T; i++) {
-    if (enc.lossMask[i] > 0) rows += 1;
-    if (enc.segments[i] === SEGMENT.latent) latentCols[i] = 1;
-  }
-  const sum = tf.tidy(() => {
-    const cols = tf.tensor3d(latentCols, [B, 1, T]);
-    const rowsT = tf.tensor2d(enc.lossMask, [B, T]);
-    const perLayer = attention.map((a) => {
-      const headMean = tf.mean(a, 1);                               // [B, T, T]
-      const mass = tf.sum(tf.mul(headMean, cols), 2);               // [B, T]: mass on latents per row
-      return tf.sum(tf.mul(mass, rowsT));
-    });
-    return tf.div(tf.addN(perLayer), attention.length) as tf.Scalar;
-  });
-  return { sum, rows };
-}
-
 /**
  * Evaluates the session's model on a split. All tensors are freed before it returns,
  * or before it throws EvalInterrupted when `o.shouldStop` turns true between batches.
@@ -162,19 +140,21 @@ export async function evaluate(session: Session, split: 'val' | 'test', o: EvalO
       const capture = name === 'causal' && (wantAttention || objects !== undefined);
       const { enc, mask } = variantInputs(session, VARIANTS[name].corrupted ? corruptedChunk! : chunk, name);
       // Batch tensors, activations and attention maps all die with this tidy; the argmax ids
-      // [B, T] and the attention masses (scalars) leave it, to be read back (readback.ts).
+      // [B, T] and the attention sums [latent, object, image] leave it, to be read back (readback.ts).
       const r = tf.tidy(() => {
         const out = session.model.forward(session.tensors(enc, mask), { captureAttention: capture });
-        const m = capture && wantAttention && out.attention ? answerLatentMass(out.attention, enc) : undefined;
-        const ob = capture && objects && out.attention ? answerObjectMass(out.attention, enc, chunk, imageSize, patchSize) : undefined;
-        return { predicted: tf.argMax(out.logits, 2), mass: m?.sum, rows: m?.rows ?? 0, object: ob };
+        const latent = capture && wantAttention ? answerLatentMass(out.attention!, enc) : undefined;
+        const object = capture && objects ? answerObjectMass(out.attention!, enc, chunk, imageSize, patchSize) : undefined;
+        const zero = () => tf.scalar(0);
+        const sums = capture ? tf.stack([latent?.sum ?? zero(), object?.object ?? zero(), object?.image ?? zero()]) : undefined;
+        return { predicted: tf.argMax(out.logits, 2), sums, rows: latent?.rows ?? 0, objectCounts: object?.counts };
       });
-      const scalars = [r.mass, r.object?.object, r.object?.image];
-      const [predicted, ...read] = await readAndDispose([r.predicted, ...scalars.filter((t): t is tf.Scalar => t !== undefined)]);
-      const next = (t: tf.Scalar | undefined) => (t ? read.shift()![0] : 0);   // in the order of `scalars`
-      attnSum += next(r.mass);
-      attnRows += r.rows;
-      if (r.object) objects!.add(r.object, next(r.object.object), next(r.object.image));
+      const [predicted, sums] = await readAndDispose(r.sums ? [r.predicted, r.sums] : [r.predicted]);
+      if (sums) {
+        attnSum += sums[0];
+        attnRows += r.rows;
+        if (r.objectCounts) objects!.add(r.objectCounts, sums[1], sums[2]);
+      }
       tallies.get(name)!.add(chunk, exactMatchOf(predicted as Int32Array, enc));
     }
     await probes.add(session, chunk);

@@ -15,45 +15,30 @@ import type { EvalDiagnostics } from '../../core/metricRecords';
 import { tf } from '../backend';
 import type { Example } from '../data/example';
 import { groundingSelection } from '../methods/grounding';
+import { rowWeightedMass } from './attentionMass';
 import { SEGMENT } from '../model/segments';
 import type { EncodedBatch } from '../model/sequence';
 
-/** One batch's masses (scalar tensors, Σ over its grounded examples) and host counts (a type, not an interface: tf.tidy returns it). */
-export type ObjectMassBatch = {
-  object?: tf.Scalar;
-  image?: tf.Scalar;
-  examples: number;
-  uniform: number;       // Σ over grounded examples of their focus share of the patches
-};
+/** Host counts of one batch: examples with a focus, and Σ over them of their focus share of the patches (a type, not an interface: it leaves a tf.tidy). */
+export type ObjectCounts = { examples: number; uniform: number };
 
 /**
- * attention: per layer [B, h, T, T]. Call inside a tidy: the returned scalars leave it,
- * to be read back with the batch's other results.
+ * attention: per layer [B, h, T, T]. Σ over the batch's examples with a focus of their
+ * mean object and image masses (scalars, 0 when none has a focus), and their counts.
+ * Call inside a tidy.
  */
-export function answerObjectMass(attention: tf.Tensor4D[], enc: EncodedBatch, examples: Example[], imageSize: number, patchSize: number): ObjectMassBatch {
+export function answerObjectMass(attention: tf.Tensor4D[], enc: EncodedBatch, examples: Example[], imageSize: number, patchSize: number): { object: tf.Scalar; image: tf.Scalar; counts: ObjectCounts } {
   const { B, T } = enc;
-  const sel = groundingSelection(enc, examples, imageSize, patchSize);   // rows: 1/n per answer row; cols: focus
-  if (sel.count === 0) return { examples: 0, uniform: 0 };
-  const patches = (imageSize / patchSize) ** 2;
+  const sel = groundingSelection(enc, examples, imageSize, patchSize);   // rows: 1/n per answer row; cols: focus (set only for those examples)
+  if (sel.count === 0) return { object: tf.scalar(0), image: tf.scalar(0), counts: { examples: 0, uniform: 0 } };
   const imageCols = new Float32Array(B * T);
-  let uniform = 0;
-  for (let b = 0; b < B; b++) {
-    let grounded = false;
-    let focus = 0;
-    for (let t = b * T; t < (b + 1) * T; t++) {
-      if (sel.rows[t] > 0) grounded = true;
-      focus += sel.cols[t];
-      if (enc.segments[t] === SEGMENT.image) imageCols[t] = 1;
-    }
-    if (grounded) uniform += focus / patches;
-  }
-  const rows = tf.tensor2d(sel.rows, [B, T]);
-  const massOn = (cols: Float32Array): tf.Scalar => {
-    const c = tf.tensor3d(cols, [B, 1, T]);
-    const perLayer = attention.map((a) => tf.sum(tf.mul(tf.sum(tf.mul(tf.mean(a, 1), c), 2), rows)));   // [B,T,T] → [B,T] → Σ
-    return tf.div(tf.addN(perLayer), attention.length) as tf.Scalar;
+  for (let t = 0; t < B * T; t++) if (enc.segments[t] === SEGMENT.image) imageCols[t] = 1;
+  const focusPatches = sel.cols.reduce((n, c) => n + c, 0);
+  return {
+    object: rowWeightedMass(attention, sel.rows, sel.cols, B, T),
+    image: rowWeightedMass(attention, sel.rows, imageCols, B, T),
+    counts: { examples: sel.count, uniform: focusPatches / (imageSize / patchSize) ** 2 },
   };
-  return { object: massOn(sel.cols), image: massOn(imageCols), examples: sel.count, uniform };
 }
 
 /** The running sums over an evaluation's batches. */
@@ -63,11 +48,11 @@ export class ObjectAttentionSums {
   private uniform = 0;
   private examples = 0;
 
-  add(batch: ObjectMassBatch, object: number, image: number): void {
+  add(counts: ObjectCounts, object: number, image: number): void {
     this.object += object;
     this.image += image;
-    this.uniform += batch.uniform;
-    this.examples += batch.examples;
+    this.uniform += counts.uniform;
+    this.examples += counts.examples;
   }
 
   writeInto(d: EvalDiagnostics): void {
